@@ -1,0 +1,1 @@
+"""Home health visit scheduling and route optimization."""

@@ -1,0 +1,39 @@
+"""The pure domain model: plain frozen dataclasses and functions, no framework."""
+
+from scheduler.domain.clinician import Clinician, Credential, Discipline, LunchBreak, Shift
+from scheduler.domain.kpis import compute_kpis
+from scheduler.domain.location import Location
+from scheduler.domain.patient import Availability, Patient
+from scheduler.domain.plan import Kpis, Plan, ReasonCode, Route, Stop, Unassigned
+from scheduler.domain.problem import Horizon, Problem
+from scheduler.domain.time_window import DAY, HOUR, MINUTE, TimeWindow, format_clock
+from scheduler.domain.travel import TravelMatrix
+from scheduler.domain.visit import Visit, VisitType
+
+__all__ = [
+    "DAY",
+    "HOUR",
+    "MINUTE",
+    "Availability",
+    "Clinician",
+    "Credential",
+    "Discipline",
+    "Horizon",
+    "Kpis",
+    "Location",
+    "LunchBreak",
+    "Patient",
+    "Plan",
+    "Problem",
+    "ReasonCode",
+    "Route",
+    "Shift",
+    "Stop",
+    "TimeWindow",
+    "TravelMatrix",
+    "Unassigned",
+    "Visit",
+    "VisitType",
+    "compute_kpis",
+    "format_clock",
+]

@@ -1,0 +1,41 @@
+"""KPIs of a set of routes against the problem they answer."""
+
+from __future__ import annotations
+
+from scheduler.domain.plan import Kpis, Route, Unassigned
+from scheduler.domain.problem import Problem
+
+
+def compute_kpis(problem: Problem, routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]) -> Kpis:
+    """Summarise routes: travel, idle time, overtime, lateness, utilisation, on-time share.
+
+    Utilisation is time with patients over the regular shift time of every scheduled
+    clinician-day; a visit is on time when it starts no later than its ``due`` second.
+    """
+    visits = problem.visit_by_id
+    stops = [stop for route in routes for stop in route.stops]
+    planned = len(stops)
+    travel = sum(route.travel_seconds for route in routes)
+    service = sum(route.service_seconds for route in routes)
+    work = sum(route.work_seconds for route in routes)
+    overtime = 0
+    for route in routes:
+        shift = problem.clinician_by_id[route.clinician_id].shift_on(route.day)
+        if shift is not None:
+            overtime += max(0, route.end - shift.window.end)
+    lateness = [max(0, stop.start - due) for stop in stops if (due := visits[stop.visit_id].due) is not None]
+    shift_seconds = sum(shift.window.length for c in problem.clinicians for shift in c.shifts)
+    return Kpis(
+        visits_planned=planned,
+        visits_unassigned=len(unassigned),
+        travel_seconds=travel,
+        travel_metres=sum(route.travel_metres for route in routes),
+        travel_seconds_per_visit=travel / planned if planned else 0.0,
+        service_seconds=service,
+        work_seconds=work,
+        idle_seconds=work - travel - service,
+        overtime_seconds=overtime,
+        lateness_seconds=sum(lateness),
+        utilisation=service / shift_seconds if shift_seconds else 0.0,
+        on_time_share=(planned - sum(1 for late in lateness if late > 0)) / planned if planned else 1.0,
+    )

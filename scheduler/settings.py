@@ -1,0 +1,35 @@
+"""One place for configuration; values are read once and passed down explicitly."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Service settings, overridable by ``SCHEDULER_*`` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SCHEDULER_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(PROJECT_ROOT / "data", description="Where demo data and plans go.")
+    shared_dir: Path = Field(
+        PROJECT_ROOT.parent / "shared", description="Read-only benchmarks and OSM extracts."
+    )
+    geodesic_circuity: float = Field(
+        1.3, gt=1.0, le=3.0, description="Road distance over straight-line distance."
+    )
+    geodesic_speed_kmh: float = Field(
+        35.0, gt=0.0, le=130.0, description="Average door-to-door driving speed."
+    )
+    solve_time_limit: float = Field(
+        20.0, gt=0.0, description="Default wall-clock seconds for one solve."
+    )
+
+
+def get_settings() -> Settings:
+    """Read settings from the environment (and ``.env``)."""
+    return Settings()

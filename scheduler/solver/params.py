@@ -1,0 +1,71 @@
+"""Search parameters and objective weights of the solver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from scheduler.errors import ProblemError
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How long to search and what each kind of cost weighs.
+
+    Every cost is in objective units; one unit is one second of travel at
+    ``travel_weight = 1``.
+
+    Parameters
+    ----------
+    time_limit
+        Wall-clock seconds for the whole solve, model building included. Holds even when
+        OR-Tools overshoots its own limit.
+    travel_weight
+        Units per second of travel.
+    work_weight
+        Units per second of a route's span (leave to return): pushes out idle time.
+    lateness_weight
+        Units per second a visit starts after its ``due`` second.
+    overtime_weight
+        Units per second a day ends after its shift's regular end.
+    preference_penalty
+        Units when a visit goes to a clinician the patient does not prefer (patients who
+        prefer nobody cost nothing).
+    optional_penalty
+        Units per priority level for leaving out an optional visit.
+    required_penalty
+        Units for leaving out a required visit: large, so it happens only when it must.
+    balance_weight
+        Units per second a day's work exceeds the even share of all work (0 = off).
+    first_solution
+        OR-Tools first solution strategy name.
+    metaheuristic
+        OR-Tools local search metaheuristic name.
+    """
+
+    time_limit: float = 20.0
+    travel_weight: int = 10
+    work_weight: int = 1
+    lateness_weight: int = 20
+    overtime_weight: int = 20
+    preference_penalty: int = 10 * 900
+    optional_penalty: int = 10 * 3600
+    required_penalty: int = 10_000_000
+    balance_weight: int = 0
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+
+    def __post_init__(self) -> None:
+        if self.time_limit <= 0:
+            raise ProblemError(f"time_limit must be positive, got {self.time_limit}")
+        for name in (
+            "travel_weight",
+            "work_weight",
+            "lateness_weight",
+            "overtime_weight",
+            "preference_penalty",
+            "optional_penalty",
+            "required_penalty",
+            "balance_weight",
+        ):
+            if getattr(self, name) < 0:
+                raise ProblemError(f"{name} must be >= 0, got {getattr(self, name)}")
