@@ -6,6 +6,7 @@ from scheduler.domain.location import Location
 from scheduler.domain.patient import Availability, Patient
 from scheduler.domain.plan import Kpis, Plan, ReasonCode, Route, Stop, Unassigned
 from scheduler.domain.problem import Horizon, Problem
+from scheduler.domain.qualification import competence_gap, qualification_gap
 from scheduler.domain.time_window import DAY, HOUR, MINUTE, TimeWindow, format_clock
 from scheduler.domain.travel import TravelMatrix
 from scheduler.domain.visit import Visit, VisitType
@@ -34,6 +35,8 @@ __all__ = [
     "Unassigned",
     "Visit",
     "VisitType",
+    "competence_gap",
     "compute_kpis",
     "format_clock",
+    "qualification_gap",
 ]

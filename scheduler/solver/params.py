@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ortools.constraint_solver import routing_enums_pb2
+
 from scheduler.errors import ProblemError
+
+FIRST_SOLUTIONS = tuple(routing_enums_pb2.FirstSolutionStrategy.Value.keys())
+METAHEURISTICS = tuple(routing_enums_pb2.LocalSearchMetaheuristic.Value.keys())
 
 
 @dataclass(frozen=True)
@@ -69,3 +74,11 @@ class SolveParams:
         ):
             if getattr(self, name) < 0:
                 raise ProblemError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.first_solution not in FIRST_SOLUTIONS:
+            raise ProblemError(
+                f"unknown first_solution {self.first_solution!r}; use one of {FIRST_SOLUTIONS}"
+            )
+        if self.metaheuristic not in METAHEURISTICS:
+            raise ProblemError(
+                f"unknown metaheuristic {self.metaheuristic!r}; use one of {METAHEURISTICS}"
+            )

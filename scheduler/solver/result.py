@@ -14,6 +14,7 @@ class SolveStatus(StrEnum):
     SOLVED = "solved"  # every required visit is planned
     PARTIAL = "partial"  # a plan, but some required visits could not be placed
     NO_SOLUTION = "no_solution"  # the search stopped before finding any plan
+    FAILED = "failed"  # the search crashed; the message says how
 
 
 @dataclass(frozen=True)
@@ -25,7 +26,7 @@ class Result:
     status
         See ``SolveStatus``.
     plan
-        The plan; with ``NO_SOLUTION`` it has no routes and every visit is unassigned.
+        The plan; with ``NO_SOLUTION`` or ``FAILED`` it has no routes and every visit is unassigned.
     objective
         Objective value of the plan in solver units, ``None`` without a plan.
     seconds

@@ -1,0 +1,1 @@
+"""Benchmarks on public instances: readers, runs and reports."""

@@ -1,0 +1,209 @@
+"""The rules of a home health day, one function each, applied to a ``VisitModel``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+
+from scheduler.domain import Problem, TravelMatrix, Visit
+from scheduler.solver.model import TIME, Vehicle, VisitModel, create_model
+from scheduler.solver.params import SolveParams
+
+VISITS = "visits"
+POINTS = "points"
+
+
+def build_model(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    visits: list[Visit],
+    vehicles: list[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+) -> VisitModel:
+    """A routing model with every rule of the problem.
+
+    Parameters
+    ----------
+    visits
+        The visits to route; each must have at least one candidate vehicle.
+    candidates
+        Vehicle numbers allowed for each visit id (qualified and working that day).
+    """
+    model = create_model(problem, travel, params, visits, vehicles)
+    add_arc_costs(model)
+    add_shifts(model)
+    add_overtime(model)
+    add_time_windows(model)
+    add_due_times(model)
+    add_lunch_breaks(model)
+    add_qualifications(model, candidates)
+    add_visit_limits(model)
+    add_points_limits(model)
+    add_work_limits(model)
+    add_drop_penalties(model)
+    add_workload_balance(model)
+    return model
+
+
+def add_arc_costs(model: VisitModel) -> None:
+    """Cost each arc by its travel time, plus a penalty on arcs into a visit whose patient
+    prefers other clinicians than the vehicle's (soft preferred clinician)."""
+    params = model.params
+    base = model.seconds.astype(np.int64) * params.travel_weight
+    preferred = [model.patient_of(visit).preferred_clinicians for visit in model.visits]
+    evaluators: dict[tuple[int, ...], int] = {}
+    for number, vehicle in enumerate(model.vehicles):
+        penalised = tuple(
+            node
+            for node, clinicians in enumerate(preferred)
+            if clinicians and vehicle.clinician.id not in clinicians
+        )
+        if params.preference_penalty == 0:
+            penalised = ()
+        if penalised not in evaluators:
+            matrix = base.copy()
+            matrix[:, list(penalised)] += params.preference_penalty
+            evaluators[penalised] = model.routing.RegisterTransitMatrix(matrix.tolist())
+        model.routing.SetArcCostEvaluatorOfVehicle(evaluators[penalised], number)
+
+
+def add_shifts(model: VisitModel) -> None:
+    """Create the time dimension (travel plus service) and keep each day inside its shift.
+
+    A day starts no earlier than the shift start and ends by the shift's latest end
+    (overtime included); its span (leave to return) costs ``work_weight`` per second.
+    """
+    durations = np.zeros(len(model.node_locations), dtype=np.int64)
+    durations[: len(model.visits)] = [visit.duration for visit in model.visits]
+    transit = model.seconds.astype(np.int64) + durations[:, None]
+    evaluator = model.routing.RegisterTransitMatrix(transit.tolist())
+    horizon_end = max(vehicle.shift.latest_end for vehicle in model.vehicles)
+    model.routing.AddDimension(evaluator, horizon_end, horizon_end, False, TIME)
+    time = model.time
+    for number, vehicle in enumerate(model.vehicles):
+        shift = vehicle.shift
+        for index in (model.routing.Start(number), model.routing.End(number)):
+            time.CumulVar(index).SetRange(shift.window.start, shift.latest_end)
+        time.SetSpanCostCoefficientForVehicle(model.params.work_weight, number)
+
+
+def add_overtime(model: VisitModel) -> None:
+    """Charge ``overtime_weight`` per second a day ends after its regular shift end."""
+    for number, vehicle in enumerate(model.vehicles):
+        if vehicle.shift.max_overtime > 0:
+            model.time.SetCumulVarSoftUpperBound(
+                model.routing.End(number), vehicle.shift.window.end, model.params.overtime_weight
+            )
+
+
+def add_time_windows(model: VisitModel) -> None:
+    """Start each visit inside one of its hard windows, or exactly at its pinned start."""
+    for position, visit in enumerate(model.visits):
+        cumul = model.time.CumulVar(model.visit_index(position))
+        if visit.pinned_start is not None:
+            cumul.SetValue(visit.pinned_start)
+            continue
+        cumul.SetRange(visit.earliest_start, visit.latest_start)
+        for before, after in zip(visit.windows, visit.windows[1:], strict=False):
+            cumul.RemoveInterval(before.end + 1, after.start - 1)
+
+
+def add_due_times(model: VisitModel) -> None:
+    """Charge ``lateness_weight`` per second a visit starts after its ``due`` second."""
+    for position, visit in enumerate(model.visits):
+        if visit.due is not None:
+            model.time.SetCumulVarSoftUpperBound(
+                model.visit_index(position), visit.due, model.params.lateness_weight
+            )
+
+
+def add_lunch_breaks(model: VisitModel) -> None:
+    """Place each shift's lunch inside its window, between visits (never during one)."""
+    routing = model.routing
+    service = [0] * routing.Size()
+    for index in range(routing.Size()):
+        node = model.manager.IndexToNode(index)
+        if node < len(model.visits):
+            service[index] = model.visits[node].duration
+    solver = routing.solver()
+    for number, vehicle in enumerate(model.vehicles):
+        lunch = vehicle.shift.lunch
+        if lunch is None:
+            continue
+        interval = solver.FixedDurationIntervalVar(
+            lunch.window.start, lunch.window.end, lunch.duration, False, f"lunch {number}"
+        )
+        model.time.SetBreakIntervalsOfVehicle([interval], number, service)
+        model.lunches[number] = interval
+
+
+def add_qualifications(model: VisitModel, candidates: Mapping[str, Sequence[int]]) -> None:
+    """Let only qualified clinicians working that day make each visit (discipline,
+    credential, skills, exclusions, pinned clinician)."""
+    for position, visit in enumerate(model.visits):
+        allowed = list(candidates[visit.id])
+        if not allowed:
+            raise ValueError(f"visit {visit.id} has no candidate vehicle; screen it out first")
+        if len(allowed) < len(model.vehicles):
+            # -1 keeps "left out" possible; the disjunction prices it.
+            model.routing.VehicleVar(model.visit_index(position)).SetValues([-1, *allowed])
+
+
+def add_visit_limits(model: VisitModel) -> None:
+    """Cap the number of visits in a clinician's day at ``max_visits_per_day``."""
+    limits = [vehicle.clinician.max_visits_per_day for vehicle in model.vehicles]
+    if any(limit is not None for limit in limits):
+        _add_count_dimension(model, VISITS, [1] * len(model.visits), limits)
+
+
+def add_points_limits(model: VisitModel) -> None:
+    """Cap the visit points of a clinician's day at ``max_points_per_day``."""
+    limits = [vehicle.clinician.max_points_per_day for vehicle in model.vehicles]
+    if any(limit is not None for limit in limits):
+        _add_count_dimension(model, POINTS, [visit.points for visit in model.visits], limits)
+
+
+def add_work_limits(model: VisitModel) -> None:
+    """Cap a day's span (leave to return, lunch excluded) at ``max_work_per_day``."""
+    for number, vehicle in enumerate(model.vehicles):
+        limit = vehicle.clinician.max_work_per_day
+        if limit is not None:
+            lunch = vehicle.shift.lunch.duration if vehicle.shift.lunch else 0
+            model.time.SetSpanUpperBoundForVehicle(limit + lunch, number)
+
+
+def add_drop_penalties(model: VisitModel) -> None:
+    """Allow leaving a visit out at a price: optional visits by priority, required ones at a
+    price so high that it happens only when the visit cannot fit."""
+    params = model.params
+    for position, visit in enumerate(model.visits):
+        penalty = (
+            params.optional_penalty * visit.priority if visit.optional else params.required_penalty
+        )
+        model.routing.AddDisjunction([model.visit_index(position)], penalty)
+
+
+def add_workload_balance(model: VisitModel) -> None:
+    """Charge ``balance_weight`` per visit a day holds above the even share (off at 0)."""
+    weight = model.params.balance_weight
+    if weight == 0:
+        return
+    if not model.routing.HasDimension(VISITS):
+        _add_count_dimension(model, VISITS, [1] * len(model.visits), [None] * len(model.vehicles))
+    share = -(-len(model.visits) // len(model.vehicles))
+    dimension = model.routing.GetDimensionOrDie(VISITS)
+    for number in range(len(model.vehicles)):
+        dimension.SetCumulVarSoftUpperBound(model.routing.End(number), share, weight)
+
+
+def _add_count_dimension(
+    model: VisitModel, name: str, amounts: list[int], limits: list[int | None]
+) -> None:
+    """A dimension that adds ``amounts[visit]`` per visit, capped per vehicle."""
+    total = sum(amounts)
+    values = amounts + [0] * (len(model.node_locations) - len(amounts))
+    evaluator = model.routing.RegisterUnaryTransitVector(values)
+    capacities = [total if limit is None else limit for limit in limits]
+    model.routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, name)
