@@ -14,7 +14,7 @@ import time
 import traceback
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -25,8 +25,9 @@ from scheduler.solver.params import SolveParams
 
 log = logging.getLogger("scheduler")
 
-SEARCH_SHARE = 0.85  # of the remaining time, for the OR-Tools search in the child
-KILL_MARGIN = 0.25  # seconds kept after the kill to rebuild the last plan
+SEARCH_SHARE = 0.95  # of the remaining time, for the OR-Tools search in the child
+KILL_MARGIN = 0.2  # seconds kept after the kill to rebuild the last plan
+PORTFOLIO = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
 
 
 @dataclass(frozen=True)
@@ -60,67 +61,104 @@ class SearchInput:
 def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     """Search until ``deadline`` (a ``time.monotonic()`` instant) at the latest.
 
+    ``search.params.workers`` processes search at once, each from its own first solution
+    strategy; the best plan of any of them wins.
+
     Returns
     -------
     SearchOutcome
         The best plan found, or no routes when the search found none in time.
     """
     context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
     soft_deadline = time.monotonic() + SEARCH_SHARE * max(0.0, deadline - time.monotonic())
-    child = context.Process(
-        target=_search_in_child, args=(search, soft_deadline, sender), daemon=True
-    )
-    child.start()
-    sender.close()
-    hard_deadline = deadline - KILL_MARGIN
-    best: tuple[int, list[list[int]]] | None = None
+    children, receivers = [], []
+    for strategy in first_solution_portfolio(search.params):
+        receiver, sender = context.Pipe(duplex=False)
+        child = context.Process(
+            target=_search_in_child,
+            args=(search, strategy, soft_deadline, sender),
+            daemon=True,
+        )
+        child.start()
+        sender.close()
+        children.append(child)
+        receivers.append(receiver)
+    improved: dict[Connection, tuple[int, list[list[int]]]] = {}
+    finals: list[SearchOutcome] = []
+    failure: str | None = None
+    pending = list(receivers)
     try:
-        while (remaining := hard_deadline - time.monotonic()) > 0:
-            if not receiver.poll(remaining):
-                break
-            try:
-                message = receiver.recv()
-            except EOFError:
-                break
-            if message[0] == "improved":
-                best = (message[1], message[2])
-            elif message[0] == "failed":
-                log.error("the search failed in its process:\n%s", message[1])
-                return SearchOutcome(None, None, f"the search failed: {message[2]}", failed=True)
-            else:
-                return SearchOutcome(routes=message[1], objective=message[2], message=message[3])
+        while pending and (remaining := deadline - KILL_MARGIN - time.monotonic()) > 0:
+            for receiver in wait(pending, remaining):
+                try:
+                    message = receiver.recv()
+                except EOFError:
+                    pending.remove(receiver)
+                    continue
+                if message[0] == "improved":
+                    improved[receiver] = (message[1], message[2])
+                    continue
+                pending.remove(receiver)
+                if message[0] == "failed":
+                    log.error("a search process failed:\n%s", message[1])
+                    failure = message[2]
+                elif message[1] is not None:
+                    finals.append(SearchOutcome(message[1], message[2], message[3]))
     finally:
-        if child.is_alive():
-            child.kill()
-        child.join()
-        receiver.close()
-    if best is None:
-        return SearchOutcome(None, None, "the search found no plan before the time limit")
+        for child in children:
+            if child.is_alive():
+                child.kill()
+            child.join()
+        for receiver in receivers:
+            receiver.close()
+    best_final = min(finals, key=lambda outcome: outcome.objective or 0, default=None)
+    stopped = [improved[r] for r in pending if r in improved]
+    best_stopped = min(stopped, key=lambda pair: pair[0], default=None)
+    if best_stopped is not None and (best_final is None or best_stopped[0] < best_final.objective):
+        return _rebuild(search, *best_stopped)
+    if best_final is not None:
+        return best_final
+    if failure is not None:
+        return SearchOutcome(None, None, f"the search failed: {failure}", failed=True)
+    return SearchOutcome(None, None, "the search found no plan before the time limit")
+
+
+def first_solution_portfolio(params: SolveParams) -> list[str]:
+    """One first solution strategy per worker: the chosen one, then the portfolio's others."""
+    others = [name for name in PORTFOLIO if name != params.first_solution]
+    return [params.first_solution, *others][: params.workers]
+
+
+def _rebuild(search: SearchInput, objective: int, sequences: list[list[int]]) -> SearchOutcome:
+    """The plan of a stopped worker's last reported visit order, with times recomputed."""
     log.info("search stopped at the wall-clock limit; rebuilding the last plan's times")
     model = search.build()
-    routes = [[model.visit_index(node) for node in sequence] for sequence in best[1]]
+    routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
     assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
     if assignment is None:
         return SearchOutcome(None, None, "the last plan found could not be rebuilt")
     return SearchOutcome(
         read_routes(model, assignment),
-        best[0],
+        objective,
         "stopped at the wall-clock limit; the best plan found so far is returned",
     )
 
 
-def _search_in_child(search: SearchInput, soft_deadline: float, sender: Connection) -> None:
+def _search_in_child(
+    search: SearchInput, strategy: str, soft_deadline: float, sender: Connection
+) -> None:
     """Child process body: run the search and report a crash instead of dying silently."""
     try:
-        _search_and_report(search, soft_deadline, sender)
+        _search_and_report(search, strategy, soft_deadline, sender)
     except Exception as error:  # a crash must reach the parent as a status, not a hang
         sender.send(("failed", traceback.format_exc(), f"{type(error).__name__}: {error}"))
     finally:
         sender.close()
 
 
-def _search_and_report(search: SearchInput, soft_deadline: float, sender: Connection) -> None:
+def _search_and_report(
+    search: SearchInput, strategy: str, soft_deadline: float, sender: Connection
+) -> None:
     """Build, search, report improvements, then the final plan."""
     model = search.build()
     routing = model.routing
@@ -135,7 +173,8 @@ def _search_and_report(search: SearchInput, soft_deadline: float, sender: Connec
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
-    parameters = search_parameters(search.params, max(0.05, soft_deadline - time.monotonic()))
+    seconds = max(0.05, soft_deadline - time.monotonic())
+    parameters = search_parameters(search.params, strategy, seconds)
     assignment = routing.SolveWithParameters(parameters)
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
     if assignment is None:
@@ -145,11 +184,13 @@ def _search_and_report(search: SearchInput, soft_deadline: float, sender: Connec
         sender.send(("final", read_routes(model, assignment), assignment.ObjectiveValue(), message))
 
 
-def search_parameters(params: SolveParams, seconds: float) -> pywrapcp.RoutingSearchParameters:
-    """OR-Tools search parameters for a search of ``seconds``."""
+def search_parameters(
+    params: SolveParams, strategy: str, seconds: float
+) -> pywrapcp.RoutingSearchParameters:
+    """OR-Tools search parameters for a search of ``seconds`` from first solution ``strategy``."""
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.first_solution_strategy = routing_enums_pb2.FirstSolutionStrategy.Value.Value(
-        params.first_solution
+        strategy
     )
     parameters.local_search_metaheuristic = routing_enums_pb2.LocalSearchMetaheuristic.Value.Value(
         params.metaheuristic

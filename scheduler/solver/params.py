@@ -42,9 +42,12 @@ class SolveParams:
     balance_weight
         Units per second a day's work exceeds the even share of all work (0 = off).
     first_solution
-        OR-Tools first solution strategy name.
+        OR-Tools first solution strategy name (of the first worker).
     metaheuristic
         OR-Tools local search metaheuristic name.
+    workers
+        Searches run at once, each in its own process from another first solution strategy;
+        the best plan wins. One per core is the most that helps.
     """
 
     time_limit: float = 20.0
@@ -56,8 +59,9 @@ class SolveParams:
     optional_penalty: int = 10 * 3600
     required_penalty: int = 10_000_000
     balance_weight: int = 0
-    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    first_solution: str = "SAVINGS"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    workers: int = 1
 
     def __post_init__(self) -> None:
         if self.time_limit <= 0:
@@ -74,6 +78,8 @@ class SolveParams:
         ):
             if getattr(self, name) < 0:
                 raise ProblemError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.workers < 1:
+            raise ProblemError(f"workers must be >= 1, got {self.workers}")
         if self.first_solution not in FIRST_SOLUTIONS:
             raise ProblemError(
                 f"unknown first_solution {self.first_solution!r}; use one of {FIRST_SOLUTIONS}"

@@ -1,0 +1,100 @@
+"""Terminal output for the command line: progress while solving, tables of results."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from scheduler.domain import Kpis, Plan, Problem, format_clock
+
+T = TypeVar("T")
+console = Console()
+
+
+def run_with_progress(label: str, seconds: float, work: Callable[[], T]) -> T:
+    """Run ``work`` while a bar fills over its expected ``seconds``."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
+    with ThreadPoolExecutor(max_workers=1) as pool, Progress(*columns, console=console) as bar:
+        task = bar.add_task(label, total=seconds)
+        future = pool.submit(work)
+        started = time.monotonic()
+        while not future.done():
+            bar.update(task, completed=min(seconds, time.monotonic() - started))
+            time.sleep(0.1)
+        bar.update(task, completed=seconds)
+        return future.result()
+
+
+def progress_bar() -> Progress:
+    """A bar for counted work (instances, matrix blocks)."""
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    return Progress(*columns, console=console)
+
+
+def kpi_table(kpis: Kpis, *, title: str = "Plan KPIs") -> Table:
+    """Headline figures in minutes, kilometres and percentages."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    rows = [
+        ("visits planned", f"{kpis.visits_planned}"),
+        ("visits unassigned", f"{kpis.visits_unassigned}"),
+        ("travel (min)", f"{kpis.travel_seconds / 60:.0f}"),
+        ("travel (km)", f"{kpis.travel_metres / 1000:.1f}"),
+        ("travel per visit (min)", f"{kpis.travel_seconds_per_visit / 60:.1f}"),
+        ("time with patients (min)", f"{kpis.service_seconds / 60:.0f}"),
+        ("idle (min)", f"{kpis.idle_seconds / 60:.0f}"),
+        ("overtime (min)", f"{kpis.overtime_seconds / 60:.0f}"),
+        ("lateness (min)", f"{kpis.lateness_seconds / 60:.0f}"),
+        ("utilisation", f"{kpis.utilisation:.1%}"),
+        ("on time", f"{kpis.on_time_share:.1%}"),
+    ]
+    for name, value in rows:
+        table.add_row(name, value)
+    return table
+
+
+def itinerary_table(problem: Problem, plan: Plan) -> Table:
+    """One row per clinician-day: hours, lunch, and the visits in order."""
+    table = Table(title="Itineraries")
+    for column in ("clinician", "day", "out", "back", "lunch", "visits (start patient)"):
+        table.add_column(column)
+    for route in sorted(plan.routes, key=lambda r: (r.day, r.clinician_id)):
+        clinician = problem.clinician_by_id[route.clinician_id]
+        lunch = format_clock(route.lunch.start) if route.lunch else "-"
+        stops = ", ".join(f"{format_clock(s.start)} {s.patient_id}" for s in route.stops)
+        table.add_row(
+            f"{clinician.id} {clinician.credential}",
+            problem.horizon.date_of(route.day).isoformat(),
+            format_clock(route.start),
+            format_clock(route.end),
+            lunch,
+            stops,
+        )
+    return table
+
+
+def unassigned_table(plan: Plan) -> Table:
+    """Visits left out, with their reason."""
+    table = Table(title=f"Unassigned visits ({len(plan.unassigned)})")
+    for column in ("visit", "reason", "why"):
+        table.add_column(column)
+    for item in plan.unassigned:
+        table.add_row(item.visit_id, item.reason.value, item.message)
+    return table
+
+
+def rows_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[object]]) -> Table:
+    """A plain table of rows."""
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    return table

@@ -1,0 +1,132 @@
+"""The ``scheduler`` command: demo, solve, bench."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from scheduler import _console
+from scheduler.bench.runner import list_solomon, run_solomon, write_csv
+from scheduler.domain import Problem
+from scheduler.errors import SchedulerError
+from scheduler.service.demo_agency import generate_agency
+from scheduler.service.planning import plan_problem
+from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_json
+from scheduler.settings import Settings, get_settings
+from scheduler.solver import SolveParams
+
+app = typer.Typer(no_args_is_help=True, help="Home health visit scheduling and routing.")
+bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks on public instances.")
+app.add_typer(bench_app, name="bench")
+console = _console.console
+
+
+def _fail(error: Exception) -> typer.Exit:
+    """Print a domain error as one clear line and exit non-zero."""
+    console.print(f"[bold red]error:[/] {error}")
+    return typer.Exit(code=2)
+
+
+@app.callback()
+def main(verbose: Annotated[bool, typer.Option(help="Log solver progress.")] = False) -> None:
+    """Home health visit scheduling and routing."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING)
+
+
+@app.command()
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed of the generated agency.")] = 7,
+    clinicians: Annotated[int, typer.Option(min=1, help="Clinicians to generate.")] = 25,
+    patients: Annotated[int, typer.Option(min=1, help="Patients to generate.")] = 150,
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Solver seconds.")] = 15.0,
+    out: Annotated[Path | None, typer.Option(help="Folder for problem.json and plan.json.")] = None,
+) -> None:
+    """Generate a demo agency, plan its day, and print KPIs and itineraries."""
+    settings = get_settings()
+    out = out or settings.data_dir / "demo"
+    try:
+        started = time.monotonic()
+        problem = generate_agency(seed=seed, clinicians=clinicians, patients=patients)
+        write_json(problem_to_json(problem), out / "problem.json")
+        _plan_and_report(problem, settings, SolveParams(time_limit=time_limit), out / "plan.json")
+    except SchedulerError as error:
+        raise _fail(error) from error
+    console.print(f"demo done in {time.monotonic() - started:.1f} s; files in {out}")
+
+
+@app.command()
+def solve(
+    problem_path: Annotated[Path, typer.Argument(help="Problem JSON file.")],
+    time_limit: Annotated[float | None, typer.Option(min=0.5, help="Solver seconds.")] = None,
+    out: Annotated[Path | None, typer.Option(help="Where to write the plan JSON.")] = None,
+) -> None:
+    """Solve a problem JSON file (geodesic travel) and write the plan JSON."""
+    settings = get_settings()
+    try:
+        problem = read_problem(problem_path)
+        params = SolveParams(time_limit=time_limit or settings.solve_time_limit)
+        _plan_and_report(problem, settings, params, out or problem_path.with_name("plan.json"))
+    except SchedulerError as error:
+        raise _fail(error) from error
+
+
+def _plan_and_report(
+    problem: Problem, settings: Settings, params: SolveParams, plan_path: Path
+) -> None:
+    """Solve with a progress bar, print the tables, write the plan."""
+    console.print(
+        f"{len(problem.visits)} visits, {len(problem.patients)} patients, "
+        f"{len(problem.clinicians)} clinicians, {problem.horizon.days} day(s)"
+    )
+    outcome = _console.run_with_progress(
+        "solving", params.time_limit, lambda: plan_problem(problem, settings=settings, params=params)
+    )
+    result = outcome.result
+    plan = result.plan
+    console.print(_console.kpi_table(plan.kpis))
+    console.print(_console.itinerary_table(problem, plan))
+    if plan.unassigned:
+        console.print(_console.unassigned_table(plan))
+    write_json(plan_to_json(plan), plan_path)
+    console.print(f"status: {result.status.value} ({result.message}); {result.seconds:.1f} s")
+    console.print(f"plan written to {plan_path}")
+
+
+@bench_app.command("solomon")
+def bench_solomon(
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per instance.")] = 10.0,
+    instances: Annotated[
+        str | None, typer.Option(help="Comma-separated names, e.g. C201,R101 (default: all).")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Solomon folder.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
+) -> None:
+    """Solve Solomon VRPTW instances and print the gap to the best known distance."""
+    directory = directory or get_settings().shared_dir / "benchmarks" / "solomon"
+    try:
+        names = instances.split(",") if instances else list_solomon(directory)
+        with _console.progress_bar() as bar:
+            task = bar.add_task("instances", total=len(names))
+            rows = run_solomon(
+                [name.strip() for name in names],
+                directory=directory,
+                time_limit=time_limit,
+                on_done=lambda _row: bar.advance(task),
+            )
+    except SchedulerError as error:
+        raise _fail(error) from error
+    table_rows = [
+        (r.instance, r.best_known, r.cost, f"{r.gap_pct:.2f}", r.seconds, r.feasible, r.routes)
+        for r in rows
+    ]
+    mean_gap = sum(r.gap_pct for r in rows) / len(rows)
+    columns = ("instance", "best known", "cost", "gap %", "seconds", "feasible", "routes")
+    console.print(_console.rows_table(f"Solomon, {time_limit:g} s each", columns, table_rows))
+    console.print(f"mean gap: {mean_gap:.2f} % over {len(rows)} instance(s)")
+    if csv is not None:
+        write_csv(rows, csv)
+        console.print(f"rows written to {csv}")
