@@ -33,7 +33,12 @@ def run_with_progress(label: str, seconds: float, work: Callable[[], T]) -> T:
 
 def progress_bar() -> Progress:
     """A bar for counted work (instances, matrix blocks)."""
-    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"), TimeElapsedColumn())
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+    )
     return Progress(*columns, console=console)
 
 

@@ -83,7 +83,9 @@ def _plan_and_report(
         f"{len(problem.clinicians)} clinicians, {problem.horizon.days} day(s)"
     )
     outcome = _console.run_with_progress(
-        "solving", params.time_limit, lambda: plan_problem(problem, settings=settings, params=params)
+        "solving",
+        params.time_limit,
+        lambda: plan_problem(problem, settings=settings, params=params),
     )
     result = outcome.result
     plan = result.plan

@@ -1,0 +1,1 @@
+"""FastAPI service (see issue: the service)."""

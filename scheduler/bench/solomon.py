@@ -93,4 +93,6 @@ def read_best_known(directory: Path) -> dict[str, float]:
     if not path.is_file():
         raise BenchmarkError(f"no reference.csv in {directory}")
     with path.open(newline="") as handle:
-        return {row["instance"]: float(row["best_known_distance"]) for row in csv.DictReader(handle)}
+        return {
+            row["instance"]: float(row["best_known_distance"]) for row in csv.DictReader(handle)
+        }

@@ -6,7 +6,9 @@ from scheduler.domain.plan import Kpis, Route, Unassigned
 from scheduler.domain.problem import Problem
 
 
-def compute_kpis(problem: Problem, routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]) -> Kpis:
+def compute_kpis(
+    problem: Problem, routes: tuple[Route, ...], unassigned: tuple[Unassigned, ...]
+) -> Kpis:
     """Summarise routes: travel, idle time, overtime, lateness, utilisation, on-time share.
 
     Utilisation is time with patients over the regular shift time of every scheduled
@@ -23,7 +25,9 @@ def compute_kpis(problem: Problem, routes: tuple[Route, ...], unassigned: tuple[
         shift = problem.clinician_by_id[route.clinician_id].shift_on(route.day)
         if shift is not None:
             overtime += max(0, route.end - shift.window.end)
-    lateness = [max(0, stop.start - due) for stop in stops if (due := visits[stop.visit_id].due) is not None]
+    lateness = [
+        max(0, stop.start - due) for stop in stops if (due := visits[stop.visit_id].due) is not None
+    ]
     shift_seconds = sum(shift.window.length for c in problem.clinicians for shift in c.shifts)
     return Kpis(
         visits_planned=planned,
@@ -37,5 +41,7 @@ def compute_kpis(problem: Problem, routes: tuple[Route, ...], unassigned: tuple[
         overtime_seconds=overtime,
         lateness_seconds=sum(lateness),
         utilisation=service / shift_seconds if shift_seconds else 0.0,
-        on_time_share=(planned - sum(1 for late in lateness if late > 0)) / planned if planned else 1.0,
+        on_time_share=(planned - sum(1 for late in lateness if late > 0)) / planned
+        if planned
+        else 1.0,
     )

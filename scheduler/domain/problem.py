@@ -68,7 +68,9 @@ class Problem:
                     f"visit {visit.id!r} is pinned to unknown clinician {visit.pinned_clinician!r}"
                 )
         for patient in self.patients:
-            unknown = (set(patient.preferred_clinicians) | patient.excluded_clinicians) - clinician_ids
+            unknown = (
+                set(patient.preferred_clinicians) | patient.excluded_clinicians
+            ) - clinician_ids
             if unknown:
                 raise ProblemError(
                     f"patient {patient.id!r} prefers or excludes unknown clinicians: "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from itertools import pairwise
 
 from scheduler.domain.clinician import Credential, Discipline
 from scheduler.domain.time_window import TimeWindow
@@ -73,9 +74,11 @@ class Visit:
         if not 1 <= self.priority <= 5:
             raise ProblemError(f"visit {self.id!r} priority must be 1..5, got {self.priority}")
         ordered = sorted(self.windows)
-        if any(a.end >= b.start for a, b in zip(ordered, ordered[1:], strict=False)):
+        if any(a.end >= b.start for a, b in pairwise(ordered)):
             raise ProblemError(f"visit {self.id!r} has overlapping time windows; merge them")
-        if self.pinned_start is not None and not any(w.contains(self.pinned_start) for w in ordered):
+        if self.pinned_start is not None and not any(
+            w.contains(self.pinned_start) for w in ordered
+        ):
             raise ProblemError(f"visit {self.id!r} is pinned to start outside its windows")
         for credential in self.credentials:
             if credential.discipline != self.discipline:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -48,8 +49,10 @@ def build_model(
 
 
 def add_arc_costs(model: VisitModel) -> None:
-    """Cost each arc by its travel time, plus a penalty on arcs into a visit whose patient
-    prefers other clinicians than the vehicle's (soft preferred clinician)."""
+    """Cost each arc by its travel time, plus the soft preferred-clinician penalty.
+
+    The penalty lies on arcs into a visit whose patient prefers other clinicians.
+    """
     params = model.params
     base = model.seconds.astype(np.int64) * params.travel_weight
     preferred = [model.patient_of(visit).preferred_clinicians for visit in model.visits]
@@ -106,7 +109,7 @@ def add_time_windows(model: VisitModel) -> None:
             cumul.SetValue(visit.pinned_start)
             continue
         cumul.SetRange(visit.earliest_start, visit.latest_start)
-        for before, after in zip(visit.windows, visit.windows[1:], strict=False):
+        for before, after in pairwise(visit.windows):
             cumul.RemoveInterval(before.end + 1, after.start - 1)
 
 
@@ -140,8 +143,10 @@ def add_lunch_breaks(model: VisitModel) -> None:
 
 
 def add_qualifications(model: VisitModel, candidates: Mapping[str, Sequence[int]]) -> None:
-    """Let only qualified clinicians working that day make each visit (discipline,
-    credential, skills, exclusions, pinned clinician)."""
+    """Let only qualified clinicians working that day make each visit.
+
+    Qualified means discipline, credential, skills, exclusions and pinned clinician.
+    """
     for position, visit in enumerate(model.visits):
         allowed = list(candidates[visit.id])
         if not allowed:
@@ -175,8 +180,11 @@ def add_work_limits(model: VisitModel) -> None:
 
 
 def add_drop_penalties(model: VisitModel) -> None:
-    """Allow leaving a visit out at a price: optional visits by priority, required ones at a
-    price so high that it happens only when the visit cannot fit."""
+    """Allow leaving a visit out at a price.
+
+    Optional visits cost by priority; required ones so much that it happens only when the
+    visit cannot fit.
+    """
     params = model.params
     for position, visit in enumerate(model.visits):
         penalty = (

@@ -185,9 +185,7 @@ def _fits_alone(visit: Visit, vehicle: Vehicle, location: str, travel: TravelMat
     there = travel.seconds_between(clinician.start.id, location)
     back = travel.seconds_between(location, clinician.end_location.id)
     earliest = shift.window.start + there
-    starts = [
-        max(earliest, window.start) for window in visit.windows if window.end >= earliest
-    ]
+    starts = [max(earliest, window.start) for window in visit.windows if window.end >= earliest]
     if visit.pinned_start is not None:
         starts = [visit.pinned_start] if visit.pinned_start >= earliest else []
     if not starts or starts[0] + visit.duration + back > shift.latest_end:

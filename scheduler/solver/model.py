@@ -108,9 +108,7 @@ def create_model(
     )
 
 
-def read_sequences(
-    model: VisitModel, value: Callable[[pywrapcp.IntVar], int]
-) -> list[list[int]]:
+def read_sequences(model: VisitModel, value: Callable[[pywrapcp.IntVar], int]) -> list[list[int]]:
     """Visit positions in visiting order, one list per vehicle.
 
     ``value`` reads a variable: ``assignment.Value`` for a solution, or the variable's own
