@@ -52,7 +52,8 @@ def demo(
         started = time.monotonic()
         problem = generate_agency(seed=seed, clinicians=clinicians, patients=patients)
         write_json(problem_to_json(problem), out / "problem.json")
-        _plan_and_report(problem, settings, SolveParams(time_limit=time_limit), out / "plan.json")
+        params = SolveParams(time_limit=time_limit, workers=settings.solve_workers)
+        _plan_and_report(problem, settings, params, out / "plan.json")
     except SchedulerError as error:
         raise _fail(error) from error
     console.print(f"demo done in {time.monotonic() - started:.1f} s; files in {out}")
@@ -68,7 +69,9 @@ def solve(
     settings = get_settings()
     try:
         problem = read_problem(problem_path)
-        params = SolveParams(time_limit=time_limit or settings.solve_time_limit)
+        params = SolveParams(
+            time_limit=time_limit or settings.solve_time_limit, workers=settings.solve_workers
+        )
         _plan_and_report(problem, settings, params, out or problem_path.with_name("plan.json"))
     except SchedulerError as error:
         raise _fail(error) from error

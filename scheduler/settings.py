@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     solve_time_limit: float = Field(
         20.0, gt=0.0, description="Default wall-clock seconds for one solve."
     )
+    solve_workers: int = Field(
+        2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
+    )
 
 
 def get_settings() -> Settings:

@@ -82,9 +82,19 @@ def read_solomon(path: Path) -> tuple[Problem, TravelMatrix]:
     return problem, travel
 
 
-def solomon_params(time_limit: float) -> SolveParams:
-    """Solver parameters for the benchmark objective: total distance only."""
-    return SolveParams(time_limit=time_limit, travel_weight=1, work_weight=0)
+def solomon_params(time_limit: float, *, workers: int = 1) -> SolveParams:
+    """Solver parameters for the benchmark objective: total distance only.
+
+    Savings builds the best first routes on these instances (one shared depot, one class of
+    vehicle).
+    """
+    return SolveParams(
+        time_limit=time_limit,
+        travel_weight=1,
+        work_weight=0,
+        first_solution="SAVINGS",
+        workers=workers,
+    )
 
 
 def read_best_known(directory: Path) -> dict[str, float]:

@@ -27,8 +27,10 @@ def plan_problem(
 ) -> PlanningOutcome:
     """Build travel times for the problem's places and solve it.
 
-    ``params=None`` uses ``SolveParams`` with the settings' time limit.
+    ``params=None`` uses ``SolveParams`` with the settings' time limit and workers.
     """
     travel = travel_matrix(problem.locations(), provider=provider, settings=settings)
-    params = params or SolveParams(time_limit=settings.solve_time_limit)
+    params = params or SolveParams(
+        time_limit=settings.solve_time_limit, workers=settings.solve_workers
+    )
     return PlanningOutcome(solve(problem, travel, params), travel)

@@ -27,7 +27,7 @@ log = logging.getLogger("scheduler")
 
 SEARCH_SHARE = 0.95  # of the remaining time, for the OR-Tools search in the child
 KILL_MARGIN = 0.2  # seconds kept after the kill to rebuild the last plan
-PORTFOLIO = ("SAVINGS", "PARALLEL_CHEAPEST_INSERTION", "LOCAL_CHEAPEST_INSERTION")
+PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,7 @@ class SolveParams:
     optional_penalty: int = 10 * 3600
     required_penalty: int = 10_000_000
     balance_weight: int = 0
-    first_solution: str = "SAVINGS"
+    first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     workers: int = 1
 
