@@ -109,6 +109,7 @@ def bench_solomon(
     ] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Solomon folder.")] = None,
     csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Search processes per instance.")] = 1,
 ) -> None:
     """Solve Solomon VRPTW instances and print the gap to the best known distance."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "solomon"
@@ -120,6 +121,7 @@ def bench_solomon(
                 [name.strip() for name in names],
                 directory=directory,
                 time_limit=time_limit,
+                workers=workers,
                 on_done=lambda _row: bar.advance(task),
             )
     except SchedulerError as error:

@@ -40,9 +40,12 @@ def run_solomon(
     *,
     directory: Path,
     time_limit: float,
+    workers: int = 1,
     on_done: Callable[[BenchRow], None] | None = None,
 ) -> list[BenchRow]:
     """Solve each named instance within ``time_limit`` seconds and compare with the best known.
+
+    ``workers`` search processes run per instance (1 for comparisons at one thread).
 
     ``feasible`` means every customer is served and the validator finds no violation.
     """
@@ -53,7 +56,7 @@ def run_solomon(
     rows = []
     for name in names:
         problem, travel = read_solomon(directory / f"{name}.txt")
-        result = solve(problem, travel, solomon_params(time_limit))
+        result = solve(problem, travel, solomon_params(time_limit, workers=workers))
         plan = result.plan
         feasible = not plan.unassigned and not validate(problem, plan, travel)
         cost = plan.kpis.travel_seconds / SCALE
