@@ -1,16 +1,33 @@
 """An independent checker of plans: every hard rule, recomputed travel and KPIs.
 
-It shares no code with the model builder and uses no OR-Tools: each rule is re-derived from
-the problem data, so a bug in the model cannot hide behind the same bug here.
+It shares no code with the model builder and uses no OR-Tools, nor the domain's helper
+properties: each rule is re-derived here from the problem data, so a bug in the model (or in a
+shared helper) cannot hide behind the same bug in the check.
+
+Rule codes: ``coverage``, ``reason``, ``route``, ``shift``, ``qualification``, ``pin``,
+``travel``, ``order``, ``arrival``, ``time_window``, ``duration``, ``lunch``, ``max_visits``,
+``max_work``, ``max_points``, ``kpi``.
 """
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, fields
 
-from scheduler.domain import Clinician, Kpis, Plan, Problem, Route, Shift, TravelMatrix
+from scheduler.domain import (
+    Clinician,
+    Kpis,
+    Plan,
+    Problem,
+    Route,
+    Shift,
+    TimeWindow,
+    TravelMatrix,
+    Visit,
+)
+
+FLOAT_TOLERANCE = 1e-6
+_NURSING_CREDENTIALS = frozenset({"RN", "LPN"})
 
 
 @dataclass(frozen=True)
@@ -23,263 +40,344 @@ class Violation:
 
 
 def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violation]:
-    """Every hard rule ``plan`` breaks; empty when the plan is valid."""
-    found: list[Violation] = []
-    found += _check_coverage(problem, plan)
-    seen_days: set[tuple[str, int]] = set()
+    """Every hard rule ``plan`` breaks; empty when the plan is valid.
+
+    Parameters
+    ----------
+    problem
+        What was to be planned.
+    plan
+        The answer to check.
+    travel
+        Travel seconds and metres between the problem's locations.
+
+    Returns
+    -------
+    list of Violation
+        In a stable order: coverage, then route by route, then KPIs.
+    """
+    visits = {visit.id: visit for visit in problem.visits_to_plan}
+    clinicians = {clinician.id: clinician for clinician in problem.clinicians}
+    found = _check_coverage(problem, plan, visits)
+    days = Counter((route.clinician_id, route.day) for route in plan.routes)
+    for (clinician_id, day), count in days.items():
+        if count > 1:
+            found.append(
+                _route_violation("route", clinician_id, day, f"has {count} routes on the same day")
+            )
     for route in plan.routes:
-        subject = f"route {route.clinician_id} day {route.day}"
-        if (route.clinician_id, route.day) in seen_days:
-            found.append(Violation("route", subject, "two routes for the same clinician and day"))
-        seen_days.add((route.clinician_id, route.day))
-        clinician = problem.clinician_by_id.get(route.clinician_id)
+        clinician = clinicians.get(route.clinician_id)
         if clinician is None:
-            found.append(Violation("route", subject, "unknown clinician"))
+            found.append(
+                _route_violation(
+                    "route", route.clinician_id, route.day, "names an unknown clinician"
+                )
+            )
             continue
         shift = next((s for s in clinician.shifts if s.day == route.day), None)
         if shift is None:
-            found.append(Violation("shift", subject, "the clinician has no shift that day"))
+            found.append(
+                _route_violation(
+                    "shift", route.clinician_id, route.day, "is on a day off (no shift)"
+                )
+            )
             continue
-        found += _check_route_frame(route, shift, subject)
-        found += _check_stops(problem, route, clinician, subject)
-        found += _check_times(problem, route, clinician, travel, subject)
-        found += _check_lunch(route, shift, subject)
-        found += _check_limits(problem, route, clinician, subject)
-    found += _check_kpis(problem, plan)
+        found += _check_frame(route, shift)
+        if any(stop.visit_id not in visits for stop in route.stops):
+            continue  # reported as coverage; the times of a route of unknown visits mean nothing
+        found += _check_qualification(problem, route, clinician, visits)
+        found += _check_times(problem, route, clinician, visits, travel)
+        found += _check_lunch(route, shift)
+        found += _check_limits(route, clinician, visits)
+    found += _check_kpis(problem, plan, visits, clinicians)
     return found
 
 
-def _check_coverage(problem: Problem, plan: Plan) -> list[Violation]:
-    """Each visit exactly once, planned or unassigned; unassigned ones say why."""
+def _route_violation(rule: str, clinician_id: str, day: int, message: str) -> Violation:
+    """A violation about the route of ``clinician_id`` on ``day``."""
+    return Violation(rule, f"route {clinician_id} day {day}", message)
+
+
+def _check_coverage(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> list[Violation]:
+    """Each visit once, planned or unassigned, at its own patient; each leftover says why."""
     found = []
-    counts = Counter(stop.visit_id for route in plan.routes for stop in route.stops)
+    stops = [stop for route in plan.routes for stop in route.stops]
+    counts = Counter(stop.visit_id for stop in stops)
     counts.update(item.visit_id for item in plan.unassigned)
     for visit_id, count in counts.items():
-        if visit_id not in problem.visit_by_id:
-            found.append(Violation("coverage", f"visit {visit_id}", "not a visit of the problem"))
+        subject = f"visit {visit_id}"
+        if visit_id not in visits:
+            found.append(Violation("coverage", subject, "is not a visit of the problem"))
         elif count > 1:
-            found.append(Violation("coverage", f"visit {visit_id}", f"appears {count} times"))
-    for visit in problem.visits:
+            found.append(Violation("coverage", subject, f"appears {count} times, not once"))
+    for visit in problem.visits_to_plan:
         if visit.id not in counts:
             found.append(
-                Violation("coverage", f"visit {visit.id}", "neither planned nor unassigned")
+                Violation("coverage", f"visit {visit.id}", "is neither planned nor unassigned")
             )
+    for stop in stops:
+        visit = visits.get(stop.visit_id)
+        if visit is not None and stop.patient_id != visit.patient_id:
+            message = f"stop names patient {stop.patient_id}, the visit is for {visit.patient_id}"
+            found.append(Violation("coverage", f"visit {visit.id}", message))
     for item in plan.unassigned:
         if not item.message.strip():
-            found.append(Violation("reason", f"visit {item.visit_id}", "unassigned without why"))
-    return found
-
-
-def _check_route_frame(route: Route, shift: Shift, subject: str) -> list[Violation]:
-    """The day has stops and stays inside the shift (overtime included)."""
-    found = []
-    if not route.stops:
-        found.append(Violation("route", subject, "a route without stops"))
-    if route.start < shift.window.start:
-        found.append(
-            Violation(
-                "shift", subject, f"leaves at {route.start}, shift starts {shift.window.start}"
+            found.append(
+                Violation("reason", f"visit {item.visit_id}", "is unassigned without a message")
             )
-        )
-    if route.end > shift.window.end + shift.max_overtime:
-        limit = shift.window.end + shift.max_overtime
-        found.append(Violation("shift", subject, f"ends at {route.end}, after the limit {limit}"))
     return found
 
 
-def _check_stops(
-    problem: Problem, route: Route, clinician: Clinician, subject: str
+def _check_frame(route: Route, shift: Shift) -> list[Violation]:
+    """The day has stops, leaves no earlier than the shift and ends by its overtime limit."""
+    found = []
+    who, day = route.clinician_id, route.day
+    if not route.stops:
+        found.append(_route_violation("route", who, day, "has no stops"))
+    if route.start < shift.window.start:
+        message = f"leaves at {route.start}, before the shift starts at {shift.window.start}"
+        found.append(_route_violation("shift", who, day, message))
+    limit = shift.window.end + shift.max_overtime
+    if route.end > limit:
+        message = (
+            f"ends at {route.end}, after the shift end {shift.window.end} "
+            f"plus {shift.max_overtime} s overtime ({limit})"
+        )
+        found.append(_route_violation("shift", who, day, message))
+    return found
+
+
+def _delivers(clinician: Clinician) -> str:
+    """The discipline a clinician's credential delivers: RN and LPN nurse, others their own."""
+    credential = clinician.credential.value
+    return "SN" if credential in _NURSING_CREDENTIALS else credential
+
+
+def _check_qualification(
+    problem: Problem, route: Route, clinician: Clinician, visits: dict[str, Visit]
 ) -> list[Violation]:
     """The clinician may make each visit: discipline, credential, skills, exclusions, pins."""
     found = []
+    excluded = {patient.id: patient.excluded_clinicians for patient in problem.patients}
     for stop in route.stops:
-        visit = problem.visit_by_id.get(stop.visit_id)
-        if visit is None:
-            continue
-        where = f"visit {visit.id} in {subject}"
-        patient = problem.patient_by_id[visit.patient_id]
-        nursing = clinician.credential.value in ("RN", "LPN")
-        delivers = "SN" if nursing else clinician.credential.value
-        problems = []
-        if stop.patient_id != visit.patient_id:
-            problems.append(
-                f"stop names patient {stop.patient_id}, visit is for {visit.patient_id}"
+        visit = visits[stop.visit_id]
+        subject = f"visit {visit.id}"
+        who = f"{clinician.id} ({clinician.credential.value})"
+        wrong = []
+        if _delivers(clinician) != visit.discipline.value:
+            wrong.append(
+                f"{who} delivers {_delivers(clinician)}, the visit needs {visit.discipline}"
             )
-        if delivers != visit.discipline.value:
-            problems.append(f"{clinician.credential} cannot deliver {visit.discipline}")
         if visit.credentials and clinician.credential not in visit.credentials:
-            problems.append(f"needs credential {sorted(visit.credentials)}")
-        if not visit.required_skills <= clinician.skills:
-            problems.append(f"lacks skills {sorted(visit.required_skills - clinician.skills)}")
-        if clinician.id in patient.excluded_clinicians:
-            problems.append("clinician excluded by the patient")
-        if visit.pinned_clinician not in (None, clinician.id):
-            problems.append(f"pinned to {visit.pinned_clinician}")
-        found += [Violation("qualification", where, text) for text in problems]
+            allowed = "/".join(sorted(c.value for c in visit.credentials))
+            wrong.append(f"{who} lacks a required credential ({allowed})")
+        missing = visit.required_skills - clinician.skills
+        if missing:
+            wrong.append(f"{clinician.id} lacks skills {', '.join(sorted(missing))}")
+        if clinician.id in excluded[visit.patient_id]:
+            wrong.append(f"patient {visit.patient_id} excludes {clinician.id}")
+        found += [Violation("qualification", subject, message) for message in wrong]
+        if visit.pinned_clinician is not None and visit.pinned_clinician != clinician.id:
+            message = f"is made by {clinician.id}, pinned to {visit.pinned_clinician}"
+            found.append(Violation("pin", subject, message))
         if visit.pinned_start is not None and stop.start != visit.pinned_start:
-            found.append(
-                Violation("pin", where, f"starts {stop.start}, pinned to {visit.pinned_start}")
-            )
+            message = f"starts at {stop.start}, pinned to start at {visit.pinned_start}"
+            found.append(Violation("pin", subject, message))
     return found
+
+
+def _lunch_within(lunch: TimeWindow | None, start: int, end: int) -> int:
+    """Seconds of ``lunch`` when it lies wholly inside ``[start, end]``, else 0."""
+    if lunch is not None and start <= lunch.start and lunch.end <= end:
+        return lunch.end - lunch.start
+    return 0
+
+
+def _leg(
+    travel: TravelMatrix, origin: str, destination: str, recorded: tuple[int, int], subject: str
+) -> tuple[int, list[Violation]]:
+    """Matrix seconds of a leg (recorded ones when unknown), and a violation if they differ."""
+    missing = [place for place in (origin, destination) if place not in travel.index]
+    if missing:
+        message = f"travel matrix lacks location(s) {', '.join(missing)}"
+        return recorded[0], [Violation("travel", subject, message)]
+    expected = (
+        travel.seconds_between(origin, destination),
+        travel.metres_between(origin, destination),
+    )
+    if recorded != expected:
+        message = (
+            f"leg {origin} -> {destination} recorded as {recorded[0]} s / {recorded[1]} m, "
+            f"the matrix says {expected[0]} s / {expected[1]} m"
+        )
+        return expected[0], [Violation("travel", subject, message)]
+    return expected[0], []
 
 
 def _check_times(
-    problem: Problem, route: Route, clinician: Clinician, travel: TravelMatrix, subject: str
+    problem: Problem,
+    route: Route,
+    clinician: Clinician,
+    visits: dict[str, Visit],
+    travel: TravelMatrix,
 ) -> list[Violation]:
-    """Travel legs match the matrix; visits start in a window, last their duration, in order."""
-    found = []
+    """Legs match the matrix; each visit starts in a window, lasts its duration, in order."""
+    found: list[Violation] = []
+    homes = {patient.id: patient.location.id for patient in problem.patients}
+    lunch = route.lunch
     place, free_at = clinician.start.id, route.start
     for stop in route.stops:
-        visit = problem.visit_by_id.get(stop.visit_id)
-        if visit is None:
-            continue
-        where = f"visit {visit.id} in {subject}"
-        here = problem.patient_by_id[visit.patient_id].location.id
-        found += _check_leg(travel, place, here, stop.travel_seconds, stop.travel_metres, where)
-        needed = stop.travel_seconds + _lunch_inside(route, free_at, stop.start)
-        if stop.start - free_at < needed:
-            found.append(
-                Violation(
-                    "travel",
-                    where,
-                    f"starts {stop.start - free_at} s after the previous event, needs {needed} s",
+        visit = visits[stop.visit_id]
+        subject = f"visit {visit.id}"
+        here = homes[visit.patient_id]
+        recorded = (stop.travel_seconds, stop.travel_metres)
+        drive, wrong = _leg(travel, place, here, recorded, subject)
+        found += wrong
+        if stop.start < free_at:
+            message = f"starts at {stop.start}, before the previous event ends at {free_at}"
+            found.append(Violation("order", subject, message))
+        else:
+            needed = drive + _lunch_within(lunch, free_at, stop.start)
+            if stop.start - free_at < needed:
+                message = (
+                    f"starts {stop.start - free_at} s after the previous event ends at {free_at}, "
+                    f"needs {needed} s (drive and lunch)"
                 )
-            )
-        if stop.arrival < free_at + stop.travel_seconds or stop.arrival > stop.start:
-            found.append(Violation("arrival", where, f"arrival {stop.arrival} is inconsistent"))
-        if not any(w.start <= stop.start <= w.end for w in visit.windows):
-            found.append(
-                Violation("time_window", where, f"starts {stop.start} outside its windows")
-            )
+                found.append(Violation("travel", subject, message))
+            # Driving happens outside lunch: the time before arrival, lunch removed, must cover it.
+            overlap = 0
+            if lunch is not None:
+                overlap = max(0, min(lunch.end, stop.arrival) - max(lunch.start, free_at))
+            if stop.arrival - free_at - overlap < drive:
+                message = (
+                    f"arrives at {stop.arrival}, {stop.arrival - free_at - overlap} s of driving "
+                    f"after leaving at {free_at}, the leg takes {drive} s"
+                )
+                found.append(Violation("travel", subject, message))
+        if stop.arrival > stop.start:
+            message = f"starts at {stop.start}, before arriving at {stop.arrival}"
+            found.append(Violation("arrival", subject, message))
+        if not any(window.start <= stop.start <= window.end for window in visit.windows):
+            spans = ", ".join(f"[{w.start}, {w.end}]" for w in visit.windows)
+            message = f"starts at {stop.start}, outside its start windows {spans}"
+            found.append(Violation("time_window", subject, message))
         if stop.end != stop.start + visit.duration:
-            found.append(
-                Violation(
-                    "duration", where, f"lasts {stop.end - stop.start} s, not {visit.duration}"
-                )
-            )
-        place, free_at = here, stop.end
-    end_place = clinician.end_location.id
-    found += _check_leg(
-        travel, place, end_place, route.return_travel_seconds, route.return_travel_metres, subject
-    )
-    needed = route.return_travel_seconds + _lunch_inside(route, free_at, route.end)
+            message = f"lasts {stop.end - stop.start} s, the visit takes {visit.duration} s"
+            found.append(Violation("duration", subject, message))
+        place, free_at = here, max(free_at, stop.end)
+    end_place = (clinician.end or clinician.start).id
+    subject = f"route {route.clinician_id} day {route.day}"
+    recorded = (route.return_travel_seconds, route.return_travel_metres)
+    drive, wrong = _leg(travel, place, end_place, recorded, subject)
+    found += wrong
+    needed = drive + _lunch_within(lunch, free_at, route.end)
     if route.end - free_at < needed:
-        found.append(
-            Violation(
-                "travel",
-                subject,
-                f"back {route.end - free_at} s after the last visit, needs {needed} s",
-            )
+        message = (
+            f"ends at {route.end}, {route.end - free_at} s after the last event ends at "
+            f"{free_at}, needs {needed} s (drive and lunch)"
         )
+        found.append(Violation("travel", subject, message))
     return found
 
 
-def _check_leg(
-    travel: TravelMatrix, origin: str, destination: str, seconds: int, metres: int, where: str
-) -> list[Violation]:
-    """A leg's recorded travel equals the matrix."""
-    row, column = travel.index[origin], travel.index[destination]
-    expected = (int(travel.seconds[row, column]), int(travel.metres[row, column]))
-    if (seconds, metres) != expected:
-        return [
-            Violation(
-                "travel", where, f"leg recorded as {(seconds, metres)}, matrix says {expected}"
-            )
-        ]
-    return []
-
-
-def _lunch_inside(route: Route, start: int, end: int) -> int:
-    """Lunch seconds taken inside ``[start, end]``."""
-    lunch = route.lunch
-    return lunch.end - lunch.start if lunch and start <= lunch.start and lunch.end <= end else 0
-
-
-def _check_lunch(route: Route, shift: Shift, subject: str) -> list[Violation]:
-    """A lunch lies in its window, lasts its length, sits between visits; a full day has one."""
-    found = []
-    rule = shift.lunch
-    lunch = route.lunch
+def _check_lunch(route: Route, shift: Shift) -> list[Violation]:
+    """A lunch fits its shift's rule and sits between visits; a day spanning the window has one."""
+    rule, lunch = shift.lunch, route.lunch
+    who, day = route.clinician_id, route.day
     if lunch is None:
         if (
-            rule
+            rule is not None
             and route.start <= rule.window.start
             and route.end >= rule.window.end + rule.duration
         ):
-            found.append(
-                Violation("lunch", subject, "works through the lunch window without lunch")
+            message = (
+                f"works from {route.start} to {route.end} across the whole lunch window "
+                f"[{rule.window.start}, {rule.window.end}] without a lunch"
             )
-        return found
+            return [_route_violation("lunch", who, day, message)]
+        return []
     if rule is None:
-        return [Violation("lunch", subject, "a lunch on a shift that has none")]
-    if lunch.end - lunch.start != rule.duration:
-        found.append(
-            Violation(
-                "lunch", subject, f"lunch lasts {lunch.end - lunch.start} s, not {rule.duration}"
+        return [
+            _route_violation(
+                "lunch", who, day, f"takes a lunch at {lunch.start}; the shift has none"
             )
+        ]
+    found = []
+    length = lunch.end - lunch.start
+    if length != rule.duration:
+        found.append(
+            _route_violation("lunch", who, day, f"lunch lasts {length} s, not {rule.duration} s")
         )
     if not rule.window.start <= lunch.start <= rule.window.end:
-        found.append(Violation("lunch", subject, f"lunch starts {lunch.start}, outside its window"))
+        message = (
+            f"lunch starts at {lunch.start}, outside its window "
+            f"[{rule.window.start}, {rule.window.end}]"
+        )
+        found.append(_route_violation("lunch", who, day, message))
     if lunch.start < route.start or lunch.end > route.end:
-        found.append(Violation("lunch", subject, "lunch outside the working day"))
+        message = (
+            f"lunch [{lunch.start}, {lunch.end}] is outside the day [{route.start}, {route.end}]"
+        )
+        found.append(_route_violation("lunch", who, day, message))
     for stop in route.stops:
         if lunch.start < stop.end and stop.start < lunch.end:
-            found.append(Violation("lunch", subject, f"lunch overlaps visit {stop.visit_id}"))
+            message = (
+                f"lunch [{lunch.start}, {lunch.end}] overlaps visit {stop.visit_id} "
+                f"[{stop.start}, {stop.end}]"
+            )
+            found.append(_route_violation("lunch", who, day, message))
     return found
 
 
-def _check_limits(
-    problem: Problem, route: Route, clinician: Clinician, subject: str
-) -> list[Violation]:
-    """Daily caps on visits, points and working time."""
+def _work_seconds(route: Route) -> int:
+    """Seconds from leaving to arriving back, lunch excluded."""
+    lunch = route.lunch.end - route.lunch.start if route.lunch is not None else 0
+    return route.end - route.start - lunch
+
+
+def _check_limits(route: Route, clinician: Clinician, visits: dict[str, Visit]) -> list[Violation]:
+    """Daily caps on visits, working seconds and points."""
     found = []
-    count = len(route.stops)
-    if clinician.max_visits_per_day is not None and count > clinician.max_visits_per_day:
-        found.append(
-            Violation("max_visits", subject, f"{count} visits > {clinician.max_visits_per_day}")
-        )
-    points = sum(
-        problem.visit_by_id[s.visit_id].points
-        for s in route.stops
-        if s.visit_id in problem.visit_by_id
-    )
-    if clinician.max_points_per_day is not None and points > clinician.max_points_per_day:
-        found.append(
-            Violation("max_points", subject, f"{points} points > {clinician.max_points_per_day}")
-        )
-    lunch = route.lunch.end - route.lunch.start if route.lunch else 0
-    work = route.end - route.start - lunch
-    if clinician.max_work_per_day is not None and work > clinician.max_work_per_day:
-        found.append(
-            Violation("max_work", subject, f"works {work} s > {clinician.max_work_per_day}")
-        )
+    who, day = route.clinician_id, route.day
+    count, work = len(route.stops), _work_seconds(route)
+    points = sum(visits[stop.visit_id].points for stop in route.stops)
+    for rule, value, cap, unit in (
+        ("max_visits", count, clinician.max_visits_per_day, "visits"),
+        ("max_work", work, clinician.max_work_per_day, "working seconds"),
+        ("max_points", points, clinician.max_points_per_day, "points"),
+    ):
+        if cap is not None and value > cap:
+            found.append(
+                _route_violation(rule, who, day, f"has {value} {unit}, the daily cap is {cap}")
+            )
     return found
 
 
-def _check_kpis(problem: Problem, plan: Plan) -> list[Violation]:
-    """The plan's KPIs equal a recomputation from its routes."""
+def _check_kpis(
+    problem: Problem, plan: Plan, visits: dict[str, Visit], clinicians: dict[str, Clinician]
+) -> list[Violation]:
+    """The plan's KPIs equal a recomputation from its routes (floats within a tolerance)."""
     stops = [stop for route in plan.routes for stop in route.stops]
     planned = len(stops)
     travel = sum(s.travel_seconds for s in stops) + sum(
         r.return_travel_seconds for r in plan.routes
     )
     metres = sum(s.travel_metres for s in stops) + sum(r.return_travel_metres for r in plan.routes)
-    service = sum(s.end - s.start for s in stops)
-    work = sum(
-        r.end - r.start - (r.lunch.end - r.lunch.start if r.lunch else 0) for r in plan.routes
-    )
+    service = sum(stop.end - stop.start for stop in stops)
+    work = sum(_work_seconds(route) for route in plan.routes)
     overtime = 0
     for route in plan.routes:
-        clinician = problem.clinician_by_id.get(route.clinician_id)
-        for shift in clinician.shifts if clinician else ():
+        clinician = clinicians.get(route.clinician_id)
+        for shift in clinician.shifts if clinician is not None else ():
             if shift.day == route.day:
                 overtime += max(0, route.end - shift.window.end)
-    late = []
-    for stop in stops:
-        visit = problem.visit_by_id.get(stop.visit_id)
-        if visit is not None and visit.due is not None:
-            late.append(max(0, stop.start - visit.due))
-    paid = sum(s.window.end - s.window.start for c in problem.clinicians for s in c.shifts)
+    lateness = [
+        max(0, stop.start - due)
+        for stop in stops
+        if stop.visit_id in visits and (due := visits[stop.visit_id].due) is not None
+    ]
+    late = sum(1 for seconds in lateness if seconds > 0)
+    shift_seconds = sum(s.window.end - s.window.start for c in problem.clinicians for s in c.shifts)
     expected = Kpis(
         visits_planned=planned,
         visits_unassigned=len(plan.unassigned),
@@ -290,13 +388,15 @@ def _check_kpis(problem: Problem, plan: Plan) -> list[Violation]:
         work_seconds=work,
         idle_seconds=work - travel - service,
         overtime_seconds=overtime,
-        lateness_seconds=sum(late),
-        utilisation=service / paid if paid else 0.0,
-        on_time_share=(planned - sum(1 for x in late if x > 0)) / planned if planned else 1.0,
+        lateness_seconds=sum(lateness),
+        utilisation=service / shift_seconds if shift_seconds else 0.0,
+        on_time_share=(planned - late) / planned if planned else 1.0,
     )
     found = []
     for field in fields(Kpis):
         got, want = getattr(plan.kpis, field.name), getattr(expected, field.name)
-        if not math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-9):
-            found.append(Violation("kpi", field.name, f"plan says {got}, routes give {want}"))
+        same = abs(got - want) <= FLOAT_TOLERANCE if isinstance(want, float) else got == want
+        if not same:
+            message = f"the plan says {got}, its routes give {want}"
+            found.append(Violation("kpi", f"kpi {field.name}", message))
     return found
