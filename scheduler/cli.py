@@ -82,7 +82,7 @@ def _plan_and_report(
 ) -> None:
     """Solve with a progress bar, print the tables, write the plan."""
     console.print(
-        f"{len(problem.visits)} visits, {len(problem.patients)} patients, "
+        f"{len(problem.visits_to_plan)} visits, {len(problem.patients)} patients, "
         f"{len(problem.clinicians)} clinicians, {problem.horizon.days} day(s)"
     )
     outcome = _console.run_with_progress(

@@ -11,8 +11,9 @@ def compute_kpis(
 ) -> Kpis:
     """Summarise routes: travel, idle time, overtime, lateness, utilisation, on-time share.
 
-    Utilisation is time with patients over the regular shift time of every scheduled
-    clinician-day; a visit is on time when it starts no later than its ``due`` second.
+    Utilisation is time with patients over the regular shift time of every shift in the
+    problem (days without a route included); a visit is on time when it starts no later than
+    its ``due`` second.
     """
     visits = problem.visit_by_id
     stops = [stop for route in routes for stop in route.stops]

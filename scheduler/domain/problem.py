@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
+from scheduler.domain.care_plan import CarePlan, CareRules, expand_care_plan
 from scheduler.domain.clinician import Clinician
 from scheduler.domain.location import Location
 from scheduler.domain.patient import Patient
@@ -39,6 +40,19 @@ class Horizon:
 class Problem:
     """Everything the solver needs besides travel times.
 
+    Parameters
+    ----------
+    horizon
+        The days to plan.
+    clinicians, patients
+        Who visits and who is visited.
+    visits
+        Visits given one by one (SOC after a referral, a lab draw, a visit moved by hand).
+    care_plans
+        Frequency orders; their due visits are added to ``visits`` (see ``visits_to_plan``).
+    rules
+        Agency rules for care plans.
+
     Raises
     ------
     ProblemError
@@ -49,24 +63,36 @@ class Problem:
     clinicians: tuple[Clinician, ...]
     patients: tuple[Patient, ...]
     visits: tuple[Visit, ...]
+    care_plans: tuple[CarePlan, ...] = ()
+    rules: CareRules = field(default_factory=CareRules)
 
     def __post_init__(self) -> None:
+        for plan in self.care_plans:
+            if plan.patient_id not in self.patient_by_id:
+                raise ProblemError(
+                    f"care plan {plan.id!r} names unknown patient {plan.patient_id!r}"
+                )
         for kind, ids in (
             ("clinician", [c.id for c in self.clinicians]),
             ("patient", [p.id for p in self.patients]),
-            ("visit", [v.id for v in self.visits]),
+            ("care plan", [plan.id for plan in self.care_plans]),
+            ("visit", [v.id for v in self.visits_to_plan]),
         ):
             duplicates = [key for key, count in Counter(ids).items() if count > 1]
             if duplicates:
                 raise ProblemError(f"duplicate {kind} ids: {', '.join(sorted(duplicates)[:5])}")
         clinician_ids = {c.id for c in self.clinicians}
-        for visit in self.visits:
+        for visit in self.visits_to_plan:
             if visit.patient_id not in self.patient_by_id:
                 raise ProblemError(f"visit {visit.id!r} names unknown patient {visit.patient_id!r}")
-            if visit.pinned_clinician is not None and visit.pinned_clinician not in clinician_ids:
-                raise ProblemError(
-                    f"visit {visit.id!r} is pinned to unknown clinician {visit.pinned_clinician!r}"
-                )
+            for role, named in (
+                ("pinned", visit.pinned_clinician),
+                ("assigned", visit.preferred_clinician),
+            ):
+                if named is not None and named not in clinician_ids:
+                    raise ProblemError(
+                        f"visit {visit.id!r} is {role} to unknown clinician {named!r}"
+                    )
         for patient in self.patients:
             unknown = (
                 set(patient.preferred_clinicians) | patient.excluded_clinicians
@@ -95,9 +121,30 @@ class Problem:
         return {clinician.id: clinician for clinician in self.clinicians}
 
     @cached_property
+    def visits_to_plan(self) -> tuple[Visit, ...]:
+        """The given visits, then the visits the care plans have due in the horizon."""
+        expanded = tuple(
+            visit
+            for plan in self.care_plans
+            for visit in expand_care_plan(
+                plan,
+                self.patient_by_id[plan.patient_id],
+                horizon_start=self.horizon.start_date,
+                horizon_days=self.horizon.days,
+                rules=self.rules,
+            )
+        )
+        return self.visits + expanded
+
+    @cached_property
     def visit_by_id(self) -> dict[str, Visit]:
-        """Visits keyed by id."""
-        return {visit.id: visit for visit in self.visits}
+        """Visits to plan keyed by id."""
+        return {visit.id: visit for visit in self.visits_to_plan}
+
+    @cached_property
+    def care_plan_by_id(self) -> dict[str, CarePlan]:
+        """Care plans keyed by id."""
+        return {plan.id: plan for plan in self.care_plans}
 
     def locations(self) -> tuple[Location, ...]:
         """Every distinct place of the problem, in a stable order (clinicians, then patients).

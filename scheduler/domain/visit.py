@@ -49,6 +49,11 @@ class Visit:
         Fix the clinician and/or the start second.
     points
         Productivity points the visit counts for (see ``Clinician.max_points_per_day``).
+    care_plan_id
+        The care plan the visit comes from, if any (its visits are spread over the days).
+    preferred_clinician
+        The clinician who should make this visit (continuity); soft, and takes precedence over
+        the patient's preferred clinicians.
     """
 
     id: str
@@ -65,6 +70,8 @@ class Visit:
     pinned_clinician: str | None = None
     pinned_start: int | None = None
     points: int = 1
+    care_plan_id: str | None = None
+    preferred_clinician: str | None = None
 
     def __post_init__(self) -> None:
         if self.duration < 0:

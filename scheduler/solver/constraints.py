@@ -51,11 +51,17 @@ def build_model(
 def add_arc_costs(model: VisitModel) -> None:
     """Cost each arc by its travel time, plus the soft preferred-clinician penalty.
 
-    The penalty lies on arcs into a visit whose patient prefers other clinicians.
+    The penalty lies on arcs into a visit meant for another clinician: the visit's own
+    preferred clinician if set, else the patient's preferred clinicians.
     """
     params = model.params
     base = model.seconds.astype(np.int64) * params.travel_weight
-    preferred = [model.patient_of(visit).preferred_clinicians for visit in model.visits]
+    preferred = [
+        (visit.preferred_clinician,)
+        if visit.preferred_clinician
+        else model.patient_of(visit).preferred_clinicians
+        for visit in model.visits
+    ]
     evaluators: dict[tuple[int, ...], int] = {}
     for number, vehicle in enumerate(model.vehicles):
         penalised = tuple(

@@ -35,7 +35,7 @@ def screen_visits(problem: Problem, vehicles: Sequence[Vehicle]) -> Screening:
     """Find, per visit, the clinician-days that could make it; explain the visits with none."""
     candidates: dict[str, list[int]] = {}
     unassigned = []
-    for visit in problem.visits:
+    for visit in problem.visits_to_plan:
         patient = problem.patient_by_id[visit.patient_id]
         qualified = {
             c.id for c in problem.clinicians if qualification_gap(c, visit, patient) is None

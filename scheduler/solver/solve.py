@@ -38,7 +38,7 @@ def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = N
     travel.require([location.id for location in problem.locations()])
     vehicles = list_vehicles(problem)
     screening = screen_visits(problem, vehicles)
-    visits = [visit for visit in problem.visits if visit.id in screening.candidates]
+    visits = [visit for visit in problem.visits_to_plan if visit.id in screening.candidates]
     log.info(
         "solving %d visits (%d screened out) with %d clinician-days",
         len(visits),
