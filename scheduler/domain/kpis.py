@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from scheduler.domain.continuity import primary_clinician
 from scheduler.domain.plan import Kpis, Route, Unassigned
 from scheduler.domain.problem import Problem
 
@@ -30,6 +31,13 @@ def compute_kpis(
         max(0, stop.start - due) for stop in stops if (due := visits[stop.visit_id].due) is not None
     ]
     shift_seconds = sum(shift.window.length for c in problem.clinicians for shift in c.shifts)
+    made_by = {stop.visit_id: route.clinician_id for route in routes for stop in route.stops}
+    primaries = {v: p for v in made_by if (p := primary_clinician(problem, visits[v])) is not None}
+    seen: dict[tuple[str, str], set[str]] = {}
+    for visit_id, clinician_id in made_by.items():
+        visit = visits[visit_id]
+        seen.setdefault((visit.patient_id, visit.discipline), set()).add(clinician_id)
+    required = [v.id for v in problem.visits_to_plan if v.care_plan_id and not v.optional]
     return Kpis(
         visits_planned=planned,
         visits_unassigned=len(unassigned),
@@ -45,4 +53,15 @@ def compute_kpis(
         on_time_share=(planned - sum(1 for late in lateness if late > 0)) / planned
         if planned
         else 1.0,
+        continuity_share=(
+            sum(made_by[v] == p for v, p in primaries.items()) / len(primaries)
+            if primaries
+            else 1.0
+        ),
+        clinicians_per_patient=(
+            sum(len(clinicians) for clinicians in seen.values()) / len(seen) if seen else 0.0
+        ),
+        frequency_compliance=(
+            sum(v in made_by for v in required) / len(required) if required else 1.0
+        ),
     )

@@ -75,6 +75,7 @@ class ReasonCode(StrEnum):
     UNREACHABLE_IN_WINDOW = "unreachable_in_window"
     CAPACITY = "capacity"
     LOW_PRIORITY = "low_priority"
+    NO_DAY_LEFT = "no_day_left"
     NOT_SOLVED = "not_solved"
 
 
@@ -89,7 +90,12 @@ class Unassigned:
 
 @dataclass(frozen=True)
 class Kpis:
-    """Headline figures of a plan (seconds and metres; shares in 0..1)."""
+    """Headline figures of a plan (seconds and metres; shares in 0..1).
+
+    ``continuity_share``: planned visits made by their primary clinician, over planned visits
+    that have one. ``clinicians_per_patient``: distinct clinicians per patient and discipline,
+    on average. ``frequency_compliance``: required care plan visits planned, over those due.
+    """
 
     visits_planned: int
     visits_unassigned: int
@@ -103,6 +109,9 @@ class Kpis:
     lateness_seconds: int
     utilisation: float
     on_time_share: float
+    continuity_share: float = 1.0
+    clinicians_per_patient: float = 0.0
+    frequency_compliance: float = 1.0
 
 
 @dataclass(frozen=True)

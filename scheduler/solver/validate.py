@@ -378,6 +378,7 @@ def _check_kpis(
     ]
     late = sum(1 for seconds in lateness if seconds > 0)
     shift_seconds = sum(s.window.end - s.window.start for c in problem.clinicians for s in c.shifts)
+    continuity, per_patient, compliance = _care_kpis(problem, plan, visits, clinicians)
     expected = Kpis(
         visits_planned=planned,
         visits_unassigned=len(plan.unassigned),
@@ -391,6 +392,9 @@ def _check_kpis(
         lateness_seconds=sum(lateness),
         utilisation=service / shift_seconds if shift_seconds else 0.0,
         on_time_share=(planned - late) / planned if planned else 1.0,
+        continuity_share=continuity,
+        clinicians_per_patient=per_patient,
+        frequency_compliance=compliance,
     )
     found = []
     for field in fields(Kpis):
@@ -400,3 +404,43 @@ def _check_kpis(
             message = f"the plan says {got}, its routes give {want}"
             found.append(Violation("kpi", f"kpi {field.name}", message))
     return found
+
+
+def _care_kpis(
+    problem: Problem, plan: Plan, visits: dict[str, Visit], clinicians: dict[str, Clinician]
+) -> tuple[float, float, float]:
+    """Continuity share, distinct clinicians per patient-discipline, frequency compliance."""
+    plans = {care_plan.id: care_plan for care_plan in problem.care_plans}
+    patients = {patient.id: patient for patient in problem.patients}
+    by_primary = with_primary = 0
+    seen: dict[tuple[str, str], set[str]] = {}
+    made = set()
+    for route in plan.routes:
+        for stop in route.stops:
+            visit = visits.get(stop.visit_id)
+            if visit is None:
+                continue
+            made.add(visit.id)
+            seen.setdefault((visit.patient_id, visit.discipline.value), set()).add(
+                route.clinician_id
+            )
+            primary = plans[visit.care_plan_id].primary_clinician if visit.care_plan_id else None
+            primary = primary or visit.preferred_clinician
+            if primary is None:
+                primary = next(
+                    (
+                        c
+                        for c in patients[visit.patient_id].preferred_clinicians
+                        if c in clinicians and _delivers(clinicians[c]) == visit.discipline.value
+                    ),
+                    None,
+                )
+            if primary is not None:
+                with_primary += 1
+                by_primary += route.clinician_id == primary
+    due = [v.id for v in visits.values() if v.care_plan_id is not None and not v.optional]
+    return (
+        by_primary / with_primary if with_primary else 1.0,
+        sum(len(who) for who in seen.values()) / len(seen) if seen else 0.0,
+        sum(v in made for v in due) / len(due) if due else 1.0,
+    )
