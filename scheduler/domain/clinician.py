@@ -103,6 +103,8 @@ class Clinician:
         lunch excluded).
     max_points_per_day
         Optional productivity cap in visit points (``Visit.points``).
+    max_visits_per_week, max_work_per_week
+        Optional caps over the horizon's weeks (count; seconds of visits and driving).
     """
 
     id: str
@@ -115,6 +117,8 @@ class Clinician:
     max_visits_per_day: int | None = None
     max_work_per_day: int | None = None
     max_points_per_day: int | None = None
+    max_visits_per_week: int | None = None
+    max_work_per_week: int | None = None
 
     def __post_init__(self) -> None:
         days = [shift.day for shift in self.shifts]

@@ -57,14 +57,14 @@ def explain_dropped(
     travel: TravelMatrix,
     vehicles: Sequence[Vehicle],
     candidates: Mapping[str, Sequence[int]],
-    visit_ids: Sequence[str],
+    visits: Sequence[Visit],
     routes: Sequence[Route],
 ) -> tuple[Unassigned, ...]:
     """Give each visit the solver left out the most specific reason that can be shown."""
     load = {(route.clinician_id, route.day): len(route.stops) for route in routes}
     reasons = []
-    for visit_id in visit_ids:
-        visit = problem.visit_by_id[visit_id]
+    for visit in visits:
+        visit_id = visit.id
         location = problem.patient_by_id[visit.patient_id].location.id
         fits_alone = [
             vehicles[number]

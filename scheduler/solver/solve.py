@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import time
 
-from scheduler.domain import Plan, Problem, ReasonCode, TravelMatrix, Unassigned, compute_kpis
-from scheduler.solver._search import SearchInput, run_search
-from scheduler.solver.explain import explain_dropped, screen_visits
+from scheduler.domain import Plan, Problem, TravelMatrix, compute_kpis
+from scheduler.solver.explain import screen_visits
+from scheduler.solver.horizon import plan_horizon
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.params import SolveParams
 from scheduler.solver.result import Result, SolveStatus
+from scheduler.solver.routing import route_visits
 
 log = logging.getLogger("scheduler")
 
@@ -32,6 +33,12 @@ def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = N
     Result
         Always a plan: visits that cannot be placed are listed with a reason. The status says
         whether every required visit is in it.
+
+    Notes
+    -----
+    One day is one routing model. Several days are decomposed (``horizon.py``): days and
+    clinicians chosen with CP-SAT, each day routed, overflow moved; the objective is then
+    ``None`` (each day has its own).
     """
     params = params or SolveParams()
     started = time.monotonic()
@@ -45,26 +52,18 @@ def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = N
         len(screening.unassigned),
         len(vehicles),
     )
-    if visits:
-        search = SearchInput(problem, travel, params, visits, vehicles, screening.candidates)
-        outcome = run_search(search, deadline=started + params.time_limit)
-        routes, objective, message = outcome.routes, outcome.objective, outcome.message
-    else:
-        routes, objective, message = (), 0, "nothing to route"
-    if routes is None:
-        unassigned = screening.unassigned + tuple(
-            Unassigned(v.id, ReasonCode.NOT_SOLVED, "The search stopped before finding a plan.")
-            for v in visits
-        )
-        plan = Plan((), unassigned, compute_kpis(problem, (), unassigned))
-        status = SolveStatus.FAILED if outcome.failed else SolveStatus.NO_SOLUTION
-        return Result(status, plan, None, time.monotonic() - started, message)
-    routed = {stop.visit_id for route in routes for stop in route.stops}
-    dropped = [visit.id for visit in visits if visit.id not in routed]
-    unassigned = screening.unassigned + explain_dropped(
-        problem, travel, vehicles, screening.candidates, dropped, routes
+    deadline = started + params.time_limit
+    plan_visits = route_visits if problem.horizon.days == 1 else plan_horizon
+    routing = plan_visits(
+        problem, travel, params, visits, vehicles, screening.candidates, deadline=deadline
     )
+    routes = routing.routes or ()
+    unassigned = screening.unassigned + routing.unassigned
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+    seconds = time.monotonic() - started
+    if routing.routes is None:
+        status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
+        return Result(status, plan, None, seconds, routing.message)
     required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in unassigned)
     status = SolveStatus.PARTIAL if required_missing else SolveStatus.SOLVED
-    return Result(status, plan, objective, time.monotonic() - started, message)
+    return Result(status, plan, routing.objective, seconds, routing.message)

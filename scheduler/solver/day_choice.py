@@ -1,0 +1,272 @@
+"""Choose the day and clinician of each visit of a multi-day horizon, with CP-SAT.
+
+One boolean per (visit, clinician-day) candidate. Hard: a visit at most once; at most one
+visit a day per patient and discipline; visits of one care plan at least its spacing apart;
+the discharge visit last; each clinician-day's estimated load (visit time plus a travel
+estimate) within its shift; daily and weekly caps; at most the rules' number of clinicians
+per care plan and week. Soft: leave out as little as possible (required visits above all),
+keep visits with their primary clinician and few distinct clinicians, and give visits to
+clinicians who live near the patient.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import pairwise
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from scheduler.domain import Problem, TravelMatrix, Visit, VisitType
+from scheduler.domain.care_plan import visit_spacing_days
+from scheduler.domain.continuity import primary_clinician
+from scheduler.solver.model import Vehicle
+from scheduler.solver.params import SolveParams
+
+CLINICIANS_PER_VISIT = 8  # nearest qualified clinicians kept as candidates, plus the primary
+COMMUTE_ALLOWANCE = 1800  # seconds of a day kept for the drives from and back home
+REQUIRED_DROP = 1_000_000
+OPTIONAL_DROP_PER_PRIORITY = 3600
+NOT_PRIMARY = 900
+EXTRA_CLINICIAN = 1800
+HOME_DISTANCE_SHARE = 0.5  # of the clinician's one-way drive to the patient, as a cost
+
+
+@dataclass(frozen=True)
+class DayChoice:
+    """The chosen clinician-day (vehicle number) per visit, the visits left out, and loads.
+
+    ``load`` is the estimated seconds of work (visits plus typical drives) per vehicle.
+    """
+
+    vehicle_of: dict[str, int]
+    left_out: tuple[str, ...]
+    load: dict[int, int]
+    status: str
+
+
+@dataclass
+class _DayModel:
+    """The CP-SAT model under construction and what its constraints need."""
+
+    problem: Problem
+    visits: Sequence[Visit]
+    vehicles: Sequence[Vehicle]
+    options: dict[str, list[int]]
+    hop: dict[str, int]
+    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
+    chosen: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
+    placed: dict[str, cp_model.IntVar] = field(default_factory=dict)
+    costs: list[cp_model.LinearExprT] = field(default_factory=list)
+
+    def load_of(self, visit: Visit) -> int:
+        """Estimated seconds a visit adds to a day: its duration and a typical drive."""
+        return visit.duration + self.hop[visit.id]
+
+
+def choose_days(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    *,
+    seconds: float,
+    forbidden: frozenset[tuple[str, int]] = frozenset(),
+) -> DayChoice:
+    """Pick a clinician-day for each visit within ``seconds`` of CP-SAT search.
+
+    ``forbidden`` lists (visit id, vehicle number) pairs not to use again.
+    """
+    day = _DayModel(
+        problem=problem,
+        visits=visits,
+        vehicles=vehicles,
+        options=_candidate_options(problem, travel, visits, vehicles, candidates, forbidden),
+        hop=_typical_hop(problem, travel, visits),
+    )
+    for visit in visits:
+        day.placed[visit.id] = day.model.NewBoolVar(f"placed[{visit.id}]")
+        for number in day.options[visit.id]:
+            day.chosen[visit.id, number] = day.model.NewBoolVar(f"x[{visit.id},{number}]")
+        choices = [day.chosen[visit.id, number] for number in day.options[visit.id]]
+        day.model.Add(sum(choices) == day.placed[visit.id])
+        drop = REQUIRED_DROP if not visit.optional else OPTIONAL_DROP_PER_PRIORITY * visit.priority
+        day.costs.append(drop * (1 - day.placed[visit.id]))
+    _add_one_visit_a_day(day)
+    _add_care_plan_spacing(day)
+    _add_capacity(day)
+    _add_continuity(day)
+    _add_home_distance(day, travel)
+    day.model.Minimize(sum(day.costs))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.num_workers = params.workers
+    status = solver.Solve(day.model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return DayChoice({}, tuple(v.id for v in visits), {}, solver.StatusName(status))
+    vehicle_of = {key[0]: key[1] for key, var in day.chosen.items() if solver.Value(var)}
+    load: dict[int, int] = defaultdict(int)
+    for visit_id, number in vehicle_of.items():
+        load[number] += day.load_of(problem.visit_by_id[visit_id])
+    left_out = tuple(visit.id for visit in visits if visit.id not in vehicle_of)
+    return DayChoice(vehicle_of, left_out, dict(load), solver.StatusName(status))
+
+
+def _candidate_options(
+    problem: Problem,
+    travel: TravelMatrix,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    forbidden: frozenset[tuple[str, int]],
+) -> dict[str, list[int]]:
+    """Candidate vehicles per visit: its nearest qualified clinicians (and primary), any day."""
+    options = {}
+    for visit in visits:
+        location = problem.patient_by_id[visit.patient_id].location.id
+        by_clinician: dict[str, list[int]] = defaultdict(list)
+        for number in candidates[visit.id]:
+            if (visit.id, number) not in forbidden:
+                by_clinician[vehicles[number].clinician.id].append(number)
+
+        def drive(clinician_id: str, location: str = location) -> int:
+            home = problem.clinician_by_id[clinician_id].start.id
+            return travel.seconds_between(home, location)
+
+        kept = sorted(by_clinician, key=drive)[:CLINICIANS_PER_VISIT]
+        primary = primary_clinician(problem, visit)
+        if primary in by_clinician and primary not in kept:
+            kept.append(primary)
+        options[visit.id] = sorted(number for c in kept for number in by_clinician[c])
+    return options
+
+
+def _typical_hop(problem: Problem, travel: TravelMatrix, visits: Sequence[Visit]) -> dict[str, int]:
+    """A visit's likely drive from the previous stop: the mean to its three nearest patients."""
+    ids = sorted({problem.patient_by_id[v.patient_id].location.id for v in visits})
+    if not ids:
+        return {}
+    rows = [travel.index[location_id] for location_id in ids]
+    seconds = travel.seconds[np.ix_(rows, rows)].astype(float)
+    np.fill_diagonal(seconds, np.inf)
+    nearest = np.sort(seconds, axis=1)[:, : min(3, max(1, len(ids) - 1))]
+    means = np.where(np.isfinite(nearest), nearest, 0.0).mean(axis=1)
+    typical = dict(zip(ids, means, strict=True))
+    return {v.id: int(typical[problem.patient_by_id[v.patient_id].location.id]) for v in visits}
+
+
+def _add_one_visit_a_day(day: _DayModel) -> None:
+    """At most one visit a day per patient and discipline."""
+    per_day: dict[tuple[str, str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for visit in day.visits:
+        for number in day.options[visit.id]:
+            key = (visit.patient_id, visit.discipline, day.vehicles[number].shift.day)
+            per_day[key].append(day.chosen[visit.id, number])
+    for variables in per_day.values():
+        if len(variables) > 1:
+            day.model.AddAtMostOne(variables)
+
+
+def _add_care_plan_spacing(day: _DayModel) -> None:
+    """Visits of one care plan at least its spacing apart; the discharge visit last."""
+    by_plan: dict[str, list[Visit]] = defaultdict(list)
+    for visit in day.visits:
+        if visit.care_plan_id is not None:
+            by_plan[visit.care_plan_id].append(visit)
+    for plan_id, plan_visits in by_plan.items():
+        spacing = visit_spacing_days(day.problem.care_plan_by_id[plan_id])
+        on_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
+        day_of = {}
+        for visit in plan_visits:
+            terms = []
+            for number in day.options[visit.id]:
+                weekday = day.vehicles[number].shift.day
+                on_day[weekday].append(day.chosen[visit.id, number])
+                terms.append(weekday * day.chosen[visit.id, number])
+            day_of[visit.id] = sum(terms)
+        for first, variables in on_day.items():
+            for later in range(first + 1, first + spacing):
+                if later in on_day:
+                    day.model.Add(sum(variables) + sum(on_day[later]) <= 1)
+        interchangeable = defaultdict(list)
+        for visit in plan_visits:
+            interchangeable[visit.windows, visit.visit_type].append(visit)
+        for group in interchangeable.values():  # place the first of equal visits first
+            for first, second in pairwise(group):
+                day.model.Add(day.placed[first.id] >= day.placed[second.id])
+        for discharge in (v for v in plan_visits if v.visit_type == VisitType.DC):
+            for other in plan_visits:
+                if other is not discharge:
+                    both = [day.placed[other.id], day.placed[discharge.id]]
+                    day.model.Add(day_of[discharge.id] >= day_of[other.id]).OnlyEnforceIf(both)
+
+
+def _add_capacity(day: _DayModel) -> None:
+    """Estimated load per clinician-day within the shift; daily and weekly caps."""
+    per_vehicle: dict[int, list[Visit]] = defaultdict(list)
+    for visit in day.visits:
+        for number in day.options[visit.id]:
+            per_vehicle[number].append(visit)
+    per_week: dict[tuple[str, int], list[tuple[Visit, cp_model.IntVar]]] = defaultdict(list)
+    for number, visits in per_vehicle.items():
+        clinician, shift = day.vehicles[number].clinician, day.vehicles[number].shift
+        chosen = [day.chosen[visit.id, number] for visit in visits]
+        lunch = shift.lunch.duration if shift.lunch else 0
+        room = shift.window.length + shift.max_overtime // 2 - lunch - COMMUTE_ALLOWANCE
+        if clinician.max_work_per_day is not None:
+            room = min(room, clinician.max_work_per_day - COMMUTE_ALLOWANCE)
+        loads = [day.load_of(visit) for visit in visits]
+        day.model.Add(sum(load * x for load, x in zip(loads, chosen, strict=True)) <= room)
+        if clinician.max_visits_per_day is not None:
+            day.model.Add(sum(chosen) <= clinician.max_visits_per_day)
+        if clinician.max_points_per_day is not None:
+            points = sum(v.points * x for v, x in zip(visits, chosen, strict=True))
+            day.model.Add(points <= clinician.max_points_per_day)
+        per_week[clinician.id, shift.day // 7] += list(zip(visits, chosen, strict=True))
+    for (clinician_id, _week), items in per_week.items():
+        clinician = day.problem.clinician_by_id[clinician_id]
+        if clinician.max_visits_per_week is not None:
+            day.model.Add(sum(x for _, x in items) <= clinician.max_visits_per_week)
+        if clinician.max_work_per_week is not None:
+            work = sum(day.load_of(v) * x for v, x in items)
+            days_worked = len({s.day for s in clinician.shifts if s.day // 7 == _week})
+            day.model.Add(work <= clinician.max_work_per_week - COMMUTE_ALLOWANCE * days_worked)
+
+
+def _add_continuity(day: _DayModel) -> None:
+    """Cost visits away from their primary and each clinician a care plan uses in a week.
+
+    A care plan uses at most the rules' number of clinicians a week.
+    """
+    uses: dict[tuple[str, str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for visit in day.visits:
+        primary = primary_clinician(day.problem, visit)
+        group = visit.care_plan_id or f"{visit.patient_id}/{visit.discipline}"
+        for number in day.options[visit.id]:
+            clinician_id = day.vehicles[number].clinician.id
+            if primary is not None and clinician_id != primary:
+                day.costs.append(NOT_PRIMARY * day.chosen[visit.id, number])
+            week = day.vehicles[number].shift.day // 7
+            uses[group, clinician_id, week].append(day.chosen[visit.id, number])
+    per_group: dict[tuple[str, int], list[cp_model.IntVar]] = defaultdict(list)
+    for (group, clinician_id, week), variables in uses.items():
+        used = day.model.NewBoolVar(f"uses[{group},{clinician_id},{week}]")
+        day.model.AddMaxEquality(used, variables)
+        per_group[group, week].append(used)
+    for used in per_group.values():
+        day.model.Add(sum(used) <= day.problem.rules.max_clinicians_per_week)
+        day.costs.append(EXTRA_CLINICIAN * sum(used))
+
+
+def _add_home_distance(day: _DayModel, travel: TravelMatrix) -> None:
+    """Prefer clinicians who live near the patient (a proxy for compact routes)."""
+    for visit in day.visits:
+        location = day.problem.patient_by_id[visit.patient_id].location.id
+        for number in day.options[visit.id]:
+            home = day.vehicles[number].clinician.start.id
+            cost = int(HOME_DISTANCE_SHARE * travel.seconds_between(home, location))
+            day.costs.append(cost * day.chosen[visit.id, number])

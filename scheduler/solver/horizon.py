@@ -1,0 +1,240 @@
+"""Plan several days: choose days and clinicians, route each day, then move what overflowed.
+
+A week of a large agency is too big for one routing model holding every visit on every
+candidate day, so the horizon is decomposed (DESIGN.md): CP-SAT picks a clinician-day per
+visit (``day_choice``); each day is routed on its own, the chosen clinician preferred, days in
+parallel; visits a day's routes could not hold are then barred from that day and the choice
+and the changed days are redone while time remains.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+
+from scheduler.domain import (
+    DAY,
+    Problem,
+    ReasonCode,
+    Route,
+    TimeWindow,
+    TravelMatrix,
+    Unassigned,
+    Visit,
+)
+from scheduler.solver.day_choice import DayChoice, choose_days
+from scheduler.solver.model import Vehicle
+from scheduler.solver.params import SolveParams
+from scheduler.solver.routing import Routing, route_visits
+
+log = logging.getLogger("scheduler")
+
+DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
+REPAIR_SHARE = 0.25  # of the routing time kept for moving overflowing visits
+MAX_REPAIRS = 2
+
+
+def plan_horizon(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    *,
+    deadline: float,
+) -> Routing:
+    """Plan ``visits`` over the horizon's clinician-days by ``deadline``."""
+    choice = choose_days(
+        problem,
+        travel,
+        params,
+        visits,
+        vehicles,
+        candidates,
+        seconds=DAY_CHOICE_SHARE * (deadline - time.monotonic()),
+    )
+    log.info("day choice %s: %d placed", choice.status, len(choice.vehicle_of))
+    routing_end = deadline - REPAIR_SHARE * (deadline - time.monotonic())
+    by_day = _route_days(
+        problem, travel, params, choice, visits, vehicles, candidates, set(), routing_end
+    )
+    forbidden: set[tuple[str, int]] = set()
+    for _ in range(MAX_REPAIRS):
+        overflow = [u for day in by_day.values() for u in day.unassigned]
+        if not overflow or time.monotonic() > deadline - 1.0:
+            break
+        for item in overflow:
+            day = vehicles[choice.vehicle_of[item.visit_id]].shift.day
+            forbidden.update(
+                (item.visit_id, n)
+                for n in candidates[item.visit_id]
+                if vehicles[n].shift.day == day
+            )
+        budget = deadline - time.monotonic()
+        repaired = choose_days(
+            problem, travel, params, visits, vehicles, candidates,
+            seconds=DAY_CHOICE_SHARE * budget, forbidden=frozenset(forbidden),
+        )  # fmt: skip
+        changed = _changed_days(choice, repaired, vehicles)
+        log.info("repair: %d overflowing visits, %d days to redo", len(overflow), len(changed))
+        if not changed:
+            break
+        redone = _route_days(
+            problem, travel, params, repaired, visits, vehicles, candidates, changed, deadline
+        )
+        choice = repaired
+        by_day.update(redone)
+    return _merge(problem, choice, visits, by_day)
+
+
+def _route_days(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    choice: DayChoice,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    only: set[int],
+    deadline: float,
+) -> dict[int, Routing]:
+    """Route each day (or the days in ``only``, when given), ``params.workers`` at a time."""
+    chosen_visits: dict[int, list[Visit]] = defaultdict(list)
+    for visit in visits:
+        if visit.id in choice.vehicle_of:
+            day = vehicles[choice.vehicle_of[visit.id]].shift.day
+            chosen_visits[day].append(visit)
+    days = sorted(day for day in chosen_visits if not only or day in only)
+    days += sorted(day for day in only if day not in chosen_visits)
+    if not days:
+        return {}
+    waves = math.ceil(len(days) / params.workers)
+    seconds = max(0.5, (deadline - time.monotonic()) / waves)
+
+    def route(day: int) -> Routing:
+        return _route_day(
+            problem, travel, params, choice, chosen_visits[day], vehicles, candidates, day,
+            deadline=min(deadline, time.monotonic() + seconds),
+        )  # fmt: skip
+
+    with ThreadPoolExecutor(max_workers=params.workers) as pool:
+        return dict(zip(days, pool.map(route, days), strict=True))
+
+
+def _route_day(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    choice: DayChoice,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    day: int,
+    *,
+    deadline: float,
+) -> Routing:
+    """Route one day's visits, each preferring the clinician the day choice gave it."""
+    numbers = [n for n, vehicle in enumerate(vehicles) if vehicle.shift.day == day]
+    local = {number: position for position, number in enumerate(numbers)}
+    day_vehicles = [_with_work_budget(n, choice, vehicles) for n in numbers]
+    day_visits = [
+        replace(
+            visit,
+            windows=_windows_on(visit, day),
+            preferred_clinician=vehicles[choice.vehicle_of[visit.id]].clinician.id,
+        )
+        for visit in visits
+    ]
+    day_candidates = {
+        visit.id: [local[n] for n in candidates[visit.id] if n in local] for visit in visits
+    }
+    one_worker = replace(params, workers=1)
+    return route_visits(
+        problem, travel, one_worker, day_visits, day_vehicles, day_candidates, deadline=deadline
+    )
+
+
+def _windows_on(visit: Visit, day: int) -> tuple[TimeWindow, ...]:
+    """The visit's start windows that fall on ``day``."""
+    return tuple(w for w in visit.windows if day * DAY <= w.start < (day + 1) * DAY)
+
+
+def _with_work_budget(number: int, choice: DayChoice, vehicles: Sequence[Vehicle]) -> Vehicle:
+    """Vehicle ``number`` with a daily work cap that keeps its week within the weekly cap.
+
+    The week's spare time (cap minus the chosen days' estimated loads) is shared evenly among
+    the days worked that week.
+    """
+    vehicle = vehicles[number]
+    clinician = vehicle.clinician
+    if clinician.max_work_per_week is None:
+        return vehicle
+    week = vehicle.shift.day // 7
+    same_week = [
+        n for n, other in enumerate(vehicles)
+        if other.clinician.id == clinician.id and other.shift.day // 7 == week
+    ]  # fmt: skip
+    planned = sum(choice.load.get(n, 0) for n in same_week)
+    own = choice.load.get(number, 0)
+    budget = own + max(0, clinician.max_work_per_week - planned) // len(same_week)
+    if clinician.max_work_per_day is not None:
+        budget = min(budget, clinician.max_work_per_day)
+    return replace(vehicle, clinician=replace(clinician, max_work_per_day=budget))
+
+
+def _changed_days(before: DayChoice, after: DayChoice, vehicles: Sequence[Vehicle]) -> set[int]:
+    """Days whose set of visits differs between two choices."""
+
+    def visits_by_day(choice: DayChoice) -> dict[int, set[str]]:
+        days: dict[int, set[str]] = defaultdict(set)
+        for visit_id, number in choice.vehicle_of.items():
+            days[vehicles[number].shift.day].add(visit_id)
+        return days
+
+    old, new = visits_by_day(before), visits_by_day(after)
+    return {day for day in old.keys() | new.keys() if old.get(day) != new.get(day)}
+
+
+def _merge(
+    problem: Problem, choice: DayChoice, visits: Sequence[Visit], by_day: Mapping[int, Routing]
+) -> Routing:
+    """One routing result for the whole horizon."""
+    routes: list[Route] = []
+    unassigned: list[Unassigned] = []
+    messages = set()
+    for routing in by_day.values():
+        routes += routing.routes or ()
+        unassigned += routing.unassigned
+        messages.add(routing.message)
+    placed = {stop.visit_id for route in routes for stop in route.stops}
+    reasoned = {item.visit_id for item in unassigned}
+    for visit in visits:
+        if visit.id not in placed and visit.id not in reasoned:
+            unassigned.append(_left_out_by_day_choice(problem, visit))
+    routes.sort(key=lambda route: (route.day, route.clinician_id))
+    return Routing(
+        tuple(routes), tuple(unassigned), None, "; ".join(sorted(messages)) or choice.status
+    )
+
+
+def _left_out_by_day_choice(problem: Problem, visit: Visit) -> Unassigned:
+    """Why the choice of days left a visit out."""
+    if visit.care_plan_id is not None:
+        return Unassigned(
+            visit.id,
+            ReasonCode.NO_DAY_LEFT,
+            "No day left for this visit: the days the patient is home, the order's spacing, one "
+            "visit a day per discipline and the qualified clinicians' room that week do not "
+            "allow it.",
+        )
+    return Unassigned(
+        visit.id,
+        ReasonCode.CAPACITY,
+        "Every qualified clinician working on the visit's days is full that week.",
+    )
