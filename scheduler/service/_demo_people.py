@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -189,11 +190,21 @@ def availability(rng: random.Random) -> tuple[Availability, ...]:
     )
 
 
-def first_disciplines(rng: random.Random, count: int, staff: list[Clinician]) -> list[Discipline]:
-    """Each patient's main discipline, in proportion to the agency's capacity for it."""
-    capacity = {d: 0 for d in Discipline}
+def first_disciplines(
+    rng: random.Random,
+    count: int,
+    staff: list[Clinician],
+    visits_per_patient: Mapping[Discipline, float] | None = None,
+) -> list[Discipline]:
+    """Each patient's main discipline, in proportion to the patients the agency can take.
+
+    That is the agency's daily capacity for the discipline over the visits a patient of that
+    discipline needs (``visits_per_patient``, one each by default).
+    """
+    capacity = {d: 0.0 for d in Discipline}
     for clinician in staff:
-        capacity[clinician.discipline] += MAX_VISITS[clinician.discipline]
+        need = visits_per_patient[clinician.discipline] if visits_per_patient else 1.0
+        capacity[clinician.discipline] += MAX_VISITS[clinician.discipline] / need
     total = sum(capacity.values())
     bag = [d for d in Discipline for _ in range(round(count * capacity[d] / total))]
     while len(bag) < count:
@@ -208,10 +219,12 @@ def make_patients(
     centres: list[tuple[float, float]],
     area: Region,
     staff: list[Clinician],
+    visits_per_patient: Mapping[Discipline, float] | None = None,
 ) -> list[tuple[Patient, list[Discipline]]]:
     """Patients with homes, availability and a preferred clinician for most; and their needs."""
     people = []
-    for number, first in enumerate(first_disciplines(rng, count, staff), start=1):
+    disciplines = first_disciplines(rng, count, staff, visits_per_patient)
+    for number, first in enumerate(disciplines, start=1):
         patient_id = f"p{number:03d}"
         home = place(rng, centres, area, f"home-{patient_id}")
         needs = [first]

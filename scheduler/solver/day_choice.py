@@ -32,6 +32,7 @@ OPTIONAL_DROP_PER_PRIORITY = 3600
 NOT_PRIMARY = 900
 EXTRA_CLINICIAN = 1800
 HOME_DISTANCE_SHARE = 0.5  # of the clinician's one-way drive to the patient, as a cost
+MOVED = 3600  # a visit moved away from its earlier clinician-day, when repairing
 
 
 @dataclass(frozen=True)
@@ -76,10 +77,12 @@ def choose_days(
     *,
     seconds: float,
     forbidden: frozenset[tuple[str, int]] = frozenset(),
+    previous: Mapping[str, int] | None = None,
 ) -> DayChoice:
     """Pick a clinician-day for each visit within ``seconds`` of CP-SAT search.
 
-    ``forbidden`` lists (visit id, vehicle number) pairs not to use again.
+    ``forbidden`` lists (visit id, vehicle number) pairs not to use again; ``previous`` is an
+    earlier choice to start from and to change as little as possible.
     """
     day = _DayModel(
         problem=problem,
@@ -101,6 +104,8 @@ def choose_days(
     _add_capacity(day)
     _add_continuity(day)
     _add_home_distance(day, travel)
+    if previous:
+        _stay_near(day, previous)
     day.model.Minimize(sum(day.costs))
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, seconds)
@@ -260,6 +265,15 @@ def _add_continuity(day: _DayModel) -> None:
     for used in per_group.values():
         day.model.Add(sum(used) <= day.problem.rules.max_clinicians_per_week)
         day.costs.append(EXTRA_CLINICIAN * sum(used))
+
+
+def _stay_near(day: _DayModel, previous: Mapping[str, int]) -> None:
+    """Start from ``previous`` and charge each visit it moves to another clinician-day."""
+    for (visit_id, number), variable in day.chosen.items():
+        kept = previous.get(visit_id) == number
+        day.model.AddHint(variable, kept)
+        if visit_id in previous and kept:
+            day.costs.append(MOVED * (1 - variable))
 
 
 def _add_home_distance(day: _DayModel, travel: TravelMatrix) -> None:

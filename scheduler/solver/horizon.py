@@ -37,6 +37,7 @@ log = logging.getLogger("scheduler")
 DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
 REPAIR_SHARE = 0.25  # of the routing time kept for moving overflowing visits
 MAX_REPAIRS = 2
+REPAIR_MINIMUM = 5.0  # seconds a repair round needs to be worth starting
 
 
 def plan_horizon(
@@ -66,30 +67,28 @@ def plan_horizon(
     )
     forbidden: set[tuple[str, int]] = set()
     for _ in range(MAX_REPAIRS):
-        overflow = [u for day in by_day.values() for u in day.unassigned]
-        if not overflow or time.monotonic() > deadline - 1.0:
+        overflow = [u.visit_id for day in by_day.values() for u in day.unassigned]
+        if not overflow or deadline - time.monotonic() < REPAIR_MINIMUM:
             break
-        for item in overflow:
-            day = vehicles[choice.vehicle_of[item.visit_id]].shift.day
+        for visit_id in overflow:
+            day = vehicles[choice.vehicle_of[visit_id]].shift.day
             forbidden.update(
-                (item.visit_id, n)
-                for n in candidates[item.visit_id]
-                if vehicles[n].shift.day == day
+                (visit_id, n) for n in candidates[visit_id] if vehicles[n].shift.day == day
             )
-        budget = deadline - time.monotonic()
         repaired = choose_days(
             problem, travel, params, visits, vehicles, candidates,
-            seconds=DAY_CHOICE_SHARE * budget, forbidden=frozenset(forbidden),
+            seconds=DAY_CHOICE_SHARE * (deadline - time.monotonic()),
+            forbidden=frozenset(forbidden), previous=choice.vehicle_of,
         )  # fmt: skip
         changed = _changed_days(choice, repaired, vehicles)
         log.info("repair: %d overflowing visits, %d days to redo", len(overflow), len(changed))
-        if not changed:
-            break
         redone = _route_days(
             problem, travel, params, repaired, visits, vehicles, candidates, changed, deadline
         )
-        choice = repaired
-        by_day.update(redone)
+        candidate = {**by_day, **redone}
+        if not changed or not _better((repaired, candidate), (choice, by_day)):
+            break
+        choice, by_day = repaired, candidate
     return _merge(problem, choice, visits, by_day)
 
 
@@ -186,6 +185,20 @@ def _with_work_budget(number: int, choice: DayChoice, vehicles: Sequence[Vehicle
     if clinician.max_work_per_day is not None:
         budget = min(budget, clinician.max_work_per_day)
     return replace(vehicle, clinician=replace(clinician, max_work_per_day=budget))
+
+
+def _better(
+    after: tuple[DayChoice, Mapping[int, Routing]], before: tuple[DayChoice, Mapping[int, Routing]]
+) -> bool:
+    """Whether every day of ``after`` has a plan and it leaves fewer visits out overall."""
+    if any(routing.routes is None for routing in after[1].values()):
+        return False
+
+    def left_out(state: tuple[DayChoice, Mapping[int, Routing]]) -> int:
+        choice, by_day = state
+        return len(choice.left_out) + sum(len(r.unassigned) for r in by_day.values())
+
+    return left_out(after) < left_out(before)
 
 
 def _changed_days(before: DayChoice, after: DayChoice, vehicles: Sequence[Vehicle]) -> set[int]:

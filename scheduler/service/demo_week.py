@@ -1,0 +1,179 @@
+"""A demo agency planned by the week: patients with care plans (frequency orders).
+
+Orders are a realistic mix per discipline; each patient is somewhere in their episode (a few
+are new referrals whose start of care is due this week), with the visits already made before
+the horizon counted, so some orders need their recertification or discharge visit now.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+from datetime import date, timedelta
+
+from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
+from scheduler.domain.care_plan import CarePlan
+from scheduler.domain.frequency import order_periods, parse_frequency
+from scheduler.errors import ProblemError
+from scheduler.service._demo_people import (
+    DEFAULT_START,
+    MAX_VISITS,
+    REGIONS,
+    make_clinicians,
+    make_patients,
+    point_in,
+)
+
+# Orders as agencies write them, with how often each is seen, per discipline.
+ORDERS: dict[Discipline, tuple[tuple[str, int], ...]] = {
+    Discipline.SN: (
+        ("SN 3W2, 2W3, 1W4", 3),
+        ("SN 2W4, 1W5", 3),
+        ("1W9", 2),
+        ("2-3W4, 1W5", 2),
+        ("BIW x4, 1W5", 2),
+        ("SN QD x7, 2W8", 1),
+    ),
+    Discipline.PT: (("PT 3W3, 2W3", 3), ("2W4", 3), ("2w3, 1w3", 2)),
+    Discipline.OT: (("OT 2W3, 1W2", 2), ("1W4", 1), ("2wk2", 1)),
+    Discipline.ST: (("ST 1W4", 1), ("2W3", 1)),
+    Discipline.MSW: (("MSW 1M2", 1), ("1W2", 1)),
+    Discipline.HHA: (("HHA 3W4", 2), ("2W8", 2), ("5W2", 1)),
+}
+DURATION = {
+    Discipline.SN: 45 * MINUTE,
+    Discipline.PT: 45 * MINUTE,
+    Discipline.OT: 45 * MINUTE,
+    Discipline.ST: 45 * MINUTE,
+    Discipline.MSW: 60 * MINUTE,
+    Discipline.HHA: 60 * MINUTE,
+}
+REFERRAL_SHARE = 0.03  # patients whose start of care is due this week
+WEEKLY_HOURS = 40
+
+
+def generate_agency_week(
+    *,
+    seed: int = 7,
+    clinicians: int = 60,
+    patients: int = 900,
+    start_date: date = DEFAULT_START,
+    weeks: int = 1,
+    region: str = "columbus",
+) -> Problem:
+    """Generate an agency whose visits come from care plans, over ``weeks`` weeks.
+
+    Raises
+    ------
+    ProblemError
+        For an unknown region or non-positive counts.
+    """
+    if region not in REGIONS:
+        raise ProblemError(f"unknown demo region {region!r}; use one of {sorted(REGIONS)}")
+    if clinicians < 1 or patients < 1 or weeks < 1:
+        raise ProblemError("clinicians, patients and weeks must be at least 1")
+    rng = random.Random(seed)
+    area = REGIONS[region]
+    centres = [
+        point_in(rng, area.latitude, area.longitude, area.radius_km * 0.8)
+        for _ in range(area.neighbourhoods)
+    ]
+    horizon = Horizon(start_date, 7 * weeks)
+    staff = [
+        replace(
+            clinician,
+            max_visits_per_week=5 * MAX_VISITS[clinician.discipline] - 2,
+            max_work_per_week=WEEKLY_HOURS * HOUR,
+        )
+        for clinician in make_clinicians(rng, clinicians, centres, area, horizon)
+    ]
+    people = make_patients(rng, patients, centres, area, staff, _visits_per_week())
+    by_id = {clinician.id: clinician for clinician in staff}
+    plans = []
+    for patient, needs in people:
+        new_case = rng.random() < REFERRAL_SHARE
+        for discipline in needs:
+            primary = next(
+                (c for c in patient.preferred_clinicians if by_id[c].discipline == discipline),
+                None,
+            )
+            plans.append(
+                _care_plan(
+                    rng,
+                    f"{patient.id}-{discipline}",
+                    patient.id,
+                    discipline,
+                    primary,
+                    start_date,
+                    new_case,
+                )
+            )
+    return Problem(
+        horizon,
+        tuple(staff),
+        tuple(patient for patient, _ in people),
+        visits=(),
+        care_plans=tuple(plans),
+    )
+
+
+def _visits_per_week() -> dict[Discipline, float]:
+    """Average weekly visits of a care plan, per discipline, over the order mix."""
+    rates = {}
+    for discipline, orders in ORDERS.items():
+        total = weight_sum = 0.0
+        for text, weight in orders:
+            order = parse_frequency(text)
+            visits = sum(s.max_visits * s.periods for s in order.segments)
+            total += weight * visits * 7 / order.days
+            weight_sum += weight
+        rates[discipline] = total / weight_sum
+    return rates
+
+
+def _care_plan(
+    rng: random.Random,
+    plan_id: str,
+    patient_id: str,
+    discipline: Discipline,
+    primary: str | None,
+    start_date: date,
+    new_case: bool,
+) -> CarePlan:
+    """A care plan somewhere in its episode, with the visits made before the horizon."""
+    texts, weights = zip(*ORDERS[discipline], strict=True)
+    text = rng.choices(texts, weights=weights)[0]
+    order = parse_frequency(text)
+    if new_case:
+        start_of_care = start_date + timedelta(days=rng.randrange(0, 4))
+        referral = (start_of_care - start_date).days * DAY + 8 * HOUR
+        return CarePlan(
+            id=plan_id,
+            patient_id=patient_id,
+            discipline=discipline,
+            frequency=text,
+            start_of_care=start_of_care,
+            visit_duration=DURATION[discipline],
+            primary_clinician=primary,
+            referral=referral,
+        )
+    start_of_care = start_date - timedelta(days=rng.randrange(1, order.days))
+    made = []
+    for period in order_periods(order, start_of_care):
+        days_before = min((start_date - period.first).days, (period.last - period.first).days + 1)
+        if days_before <= 0:
+            break
+        length = (period.last - period.first).days + 1
+        count = round(period.min_visits * days_before / length)
+        step = max(1, days_before // max(1, count))
+        made += [period.first + timedelta(days=k * step) for k in range(count)]
+    return CarePlan(
+        id=plan_id,
+        patient_id=patient_id,
+        discipline=discipline,
+        frequency=text,
+        start_of_care=start_of_care,
+        visit_duration=DURATION[discipline],
+        primary_clinician=primary,
+        visits_made=tuple(made),
+    )
