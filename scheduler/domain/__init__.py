@@ -1,5 +1,6 @@
 """The pure domain model: plain frozen dataclasses and functions, no framework."""
 
+from scheduler.domain.care_plan import CarePlan, CareRules
 from scheduler.domain.clinician import Clinician, Credential, Discipline, LunchBreak, Shift
 from scheduler.domain.kpis import compute_kpis
 from scheduler.domain.location import Location
@@ -16,6 +17,8 @@ __all__ = [
     "HOUR",
     "MINUTE",
     "Availability",
+    "CarePlan",
+    "CareRules",
     "Clinician",
     "Credential",
     "Discipline",

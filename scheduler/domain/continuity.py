@@ -6,6 +6,11 @@ from scheduler.domain.problem import Problem
 from scheduler.domain.visit import Visit
 
 
+def care_group(visit: Visit) -> str:
+    """What continuity is counted over: the visit's care plan, else patient and discipline."""
+    return visit.care_plan_id or f"{visit.patient_id}/{visit.discipline}"
+
+
 def primary_clinician(problem: Problem, visit: Visit) -> str | None:
     """The clinician who should make ``visit``, as agencies count continuity.
 

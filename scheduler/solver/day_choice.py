@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 
 from scheduler.domain import Problem, TravelMatrix, Visit, VisitType
 from scheduler.domain.care_plan import visit_spacing_days
-from scheduler.domain.continuity import primary_clinician
+from scheduler.domain.continuity import care_group, primary_clinician
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
 
@@ -250,7 +250,7 @@ def _add_continuity(day: _DayModel) -> None:
     uses: dict[tuple[str, str, int], list[cp_model.IntVar]] = defaultdict(list)
     for visit in day.visits:
         primary = primary_clinician(day.problem, visit)
-        group = visit.care_plan_id or f"{visit.patient_id}/{visit.discipline}"
+        group = care_group(visit)
         for number in day.options[visit.id]:
             clinician_id = day.vehicles[number].clinician.id
             if primary is not None and clinician_id != primary:

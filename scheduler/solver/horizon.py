@@ -27,6 +27,7 @@ from scheduler.domain import (
     Unassigned,
     Visit,
 )
+from scheduler.domain.continuity import care_group
 from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
@@ -115,10 +116,23 @@ def _route_days(
         return {}
     waves = math.ceil(len(days) / params.workers)
     seconds = max(0.5, (deadline - time.monotonic()) / waves)
+    teams: dict[tuple[str, int], set[str]] = defaultdict(set)
+    for visit in visits:
+        if visit.id in choice.vehicle_of:
+            vehicle = vehicles[choice.vehicle_of[visit.id]]
+            teams[care_group(visit), vehicle.shift.day // 7].add(vehicle.clinician.id)
 
     def route(day: int) -> Routing:
+        allowed = {
+            visit.id: [
+                n for n in candidates[visit.id]
+                if vehicles[n].shift.day == day
+                and vehicles[n].clinician.id in teams[care_group(visit), day // 7]
+            ]
+            for visit in chosen_visits[day]
+        }  # fmt: skip
         return _route_day(
-            problem, travel, params, choice, chosen_visits[day], vehicles, candidates, day,
+            problem, travel, params, choice, chosen_visits[day], vehicles, allowed, day,
             deadline=min(deadline, time.monotonic() + seconds),
         )  # fmt: skip
 
@@ -138,7 +152,11 @@ def _route_day(
     *,
     deadline: float,
 ) -> Routing:
-    """Route one day's visits, each preferring the clinician the day choice gave it."""
+    """Route one day's visits, each preferring the clinician the day choice gave it.
+
+    ``candidates`` are the vehicles each visit may use that day: the clinicians its care plan
+    sees that week, so that routing cannot add one beyond the rules' limit.
+    """
     numbers = [n for n, vehicle in enumerate(vehicles) if vehicle.shift.day == day]
     local = {number: position for position, number in enumerate(numbers)}
     day_vehicles = [_with_work_budget(n, choice, vehicles) for n in numbers]

@@ -6,13 +6,15 @@ shared helper) cannot hide behind the same bug in the check.
 
 Rule codes: ``coverage``, ``reason``, ``route``, ``shift``, ``qualification``, ``pin``,
 ``travel``, ``order``, ``arrival``, ``time_window``, ``duration``, ``lunch``, ``max_visits``,
-``max_work``, ``max_points``, ``kpi``.
+``max_work``, ``max_points``, ``kpi``; across days (``_validate_horizon.py``):
+``one_per_day``, ``spacing``, ``discharge``, ``frequency``, ``max_visits_week``,
+``max_work_week``, ``clinicians_per_week``.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, fields
+from dataclasses import fields
 
 from scheduler.domain import (
     Clinician,
@@ -25,18 +27,11 @@ from scheduler.domain import (
     TravelMatrix,
     Visit,
 )
+from scheduler.solver._validate_horizon import check_horizon
+from scheduler.solver._violation import Violation
 
 FLOAT_TOLERANCE = 1e-6
 _NURSING_CREDENTIALS = frozenset({"RN", "LPN"})
-
-
-@dataclass(frozen=True)
-class Violation:
-    """A broken rule: a short code, what it concerns, and a sentence with the numbers."""
-
-    rule: str
-    subject: str
-    message: str
 
 
 def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violation]:
@@ -89,6 +84,7 @@ def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violati
         found += _check_times(problem, route, clinician, visits, travel)
         found += _check_lunch(route, shift)
         found += _check_limits(route, clinician, visits)
+    found += check_horizon(problem, plan, visits)
     found += _check_kpis(problem, plan, visits, clinicians)
     return found
 
