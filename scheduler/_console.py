@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from scheduler.domain import Kpis, Plan, Problem, format_clock
+from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
 
 T = TypeVar("T")
 console = Console()
@@ -59,6 +59,9 @@ def kpi_table(kpis: Kpis, *, title: str = "Plan KPIs") -> Table:
         ("lateness (min)", f"{kpis.lateness_seconds / 60:.0f}"),
         ("utilisation", f"{kpis.utilisation:.1%}"),
         ("on time", f"{kpis.on_time_share:.1%}"),
+        ("frequency compliance", f"{kpis.frequency_compliance:.1%}"),
+        ("visits by primary clinician", f"{kpis.continuity_share:.1%}"),
+        ("clinicians per patient", f"{kpis.clinicians_per_patient:.2f}"),
     ]
     for name, value in rows:
         table.add_row(name, value)
@@ -85,13 +88,38 @@ def itinerary_table(problem: Problem, plan: Plan) -> Table:
     return table
 
 
-def unassigned_table(plan: Plan) -> Table:
-    """Visits left out, with their reason."""
-    table = Table(title=f"Unassigned visits ({len(plan.unassigned)})")
-    for column in ("visit", "reason", "why"):
+def clinician_table(rows: Sequence[ClinicianKpis]) -> Table:
+    """One row per clinician: days, visits, travel, work, overtime, utilisation, continuity."""
+    table = Table(title="Per clinician")
+    columns = ("clinician", "days", "visits", "travel/visit (min)", "work (h)", "overtime (min)")
+    for column in (*columns, "utilisation", "as primary"):
+        table.add_column(column, justify="right")
+    for row in rows:
+        table.add_row(
+            row.clinician_id,
+            str(row.days),
+            str(row.visits),
+            f"{row.travel_seconds_per_visit / 60:.1f}",
+            f"{row.work_seconds / 3600:.1f}",
+            f"{row.overtime_seconds / 60:.0f}",
+            f"{row.utilisation:.0%}",
+            f"{row.primary_share:.0%}",
+        )
+    return table
+
+
+def unassigned_table(problem: Problem, plan: Plan, *, most: int = 15) -> Table:
+    """Visits left out with their reason (the first ``most``; required ones first)."""
+    items = sorted(plan.unassigned, key=lambda u: problem.visit_by_id[u.visit_id].optional)
+    required = sum(not problem.visit_by_id[u.visit_id].optional for u in items)
+    table = Table(title=f"Unassigned visits: {len(items)} ({required} required)")
+    for column in ("visit", "required", "reason", "why"):
         table.add_column(column)
-    for item in plan.unassigned:
-        table.add_row(item.visit_id, item.reason.value, item.message)
+    for item in items[:most]:
+        optional = problem.visit_by_id[item.visit_id].optional
+        table.add_row(item.visit_id, "no" if optional else "yes", item.reason.value, item.message)
+    if len(items) > most:
+        table.add_row("...", "", "", f"{len(items) - most} more in plan.json")
     return table
 
 

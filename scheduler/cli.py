@@ -11,9 +11,10 @@ import typer
 
 from scheduler import _console
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
-from scheduler.domain import Problem
+from scheduler.domain import Problem, clinician_kpis
 from scheduler.errors import SchedulerError
 from scheduler.service.demo_agency import generate_agency
+from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_json
 from scheduler.settings import Settings, get_settings
@@ -39,20 +40,29 @@ def main(verbose: Annotated[bool, typer.Option(help="Log solver progress.")] = F
 
 @app.command()
 def demo(
+    day: Annotated[bool, typer.Option("--day", help="Plan one day of visits, not a week.")] = False,
     seed: Annotated[int, typer.Option(help="Random seed of the generated agency.")] = 7,
     clinicians: Annotated[int, typer.Option(min=1, help="Clinicians to generate.")] = 25,
-    patients: Annotated[int, typer.Option(min=1, help="Patients to generate.")] = 150,
-    time_limit: Annotated[float, typer.Option(min=0.5, help="Solver seconds.")] = 15.0,
+    patients: Annotated[
+        int | None, typer.Option(min=1, help="Patients (default 350 for a week, 150 a day).")
+    ] = None,
+    time_limit: Annotated[float | None, typer.Option(min=0.5, help="Solver seconds.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for problem.json and plan.json.")] = None,
 ) -> None:
-    """Generate a demo agency, plan its day, and print KPIs and itineraries."""
+    """Generate a demo agency, plan its week from care plans (or one day), and report."""
     settings = get_settings()
     out = out or settings.data_dir / "demo"
     try:
         started = time.monotonic()
-        problem = generate_agency(seed=seed, clinicians=clinicians, patients=patients)
+        if day:
+            problem = generate_agency(seed=seed, clinicians=clinicians, patients=patients or 150)
+        else:
+            problem = generate_agency_week(
+                seed=seed, clinicians=clinicians, patients=patients or 350
+            )
         write_json(problem_to_json(problem), out / "problem.json")
-        params = SolveParams(time_limit=time_limit, workers=settings.solve_workers)
+        seconds = time_limit or (15.0 if day else 40.0)
+        params = SolveParams(time_limit=seconds, workers=settings.solve_workers)
         _plan_and_report(problem, settings, params, out / "plan.json")
     except SchedulerError as error:
         raise _fail(error) from error
@@ -93,9 +103,12 @@ def _plan_and_report(
     result = outcome.result
     plan = result.plan
     console.print(_console.kpi_table(plan.kpis))
-    console.print(_console.itinerary_table(problem, plan))
+    if problem.horizon.days == 1:
+        console.print(_console.itinerary_table(problem, plan))
+    else:
+        console.print(_console.clinician_table(clinician_kpis(problem, plan.routes)))
     if plan.unassigned:
-        console.print(_console.unassigned_table(plan))
+        console.print(_console.unassigned_table(problem, plan))
     write_json(plan_to_json(plan), plan_path)
     console.print(f"status: {result.status.value} ({result.message}); {result.seconds:.1f} s")
     console.print(f"plan written to {plan_path}")

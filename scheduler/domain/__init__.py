@@ -2,7 +2,7 @@
 
 from scheduler.domain.care_plan import CarePlan, CareRules
 from scheduler.domain.clinician import Clinician, Credential, Discipline, LunchBreak, Shift
-from scheduler.domain.kpis import compute_kpis
+from scheduler.domain.kpis import ClinicianKpis, clinician_kpis, compute_kpis
 from scheduler.domain.location import Location
 from scheduler.domain.patient import Availability, Patient
 from scheduler.domain.plan import Kpis, Plan, ReasonCode, Route, Stop, Unassigned
@@ -20,6 +20,7 @@ __all__ = [
     "CarePlan",
     "CareRules",
     "Clinician",
+    "ClinicianKpis",
     "Credential",
     "Discipline",
     "Horizon",
@@ -38,6 +39,7 @@ __all__ = [
     "Unassigned",
     "Visit",
     "VisitType",
+    "clinician_kpis",
     "competence_gap",
     "compute_kpis",
     "format_clock",

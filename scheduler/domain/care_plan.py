@@ -154,6 +154,12 @@ def _start_of_care_visit(
     """The SOC visit, due within the rules' hours of the referral, if still to be made."""
     if plan.referral is None:
         return None
+    credential = ASSESSING_CREDENTIAL.get(plan.discipline)
+    if credential is None:
+        raise ProblemError(
+            f"care plan {plan.id!r} has a referral, but a start of care is made by an RN or a "
+            "PT: give the referral to the patient's SN or PT care plan"
+        )
     deadline = plan.referral + rules.soc_within_hours * HOUR
     windows = []
     for day in range(horizon_days):
@@ -167,7 +173,6 @@ def _start_of_care_visit(
                 windows.append(TimeWindow(start, end))
     if not windows:
         windows = [TimeWindow(plan.referral, deadline)]
-    credential = ASSESSING_CREDENTIAL.get(plan.discipline)
     return Visit(
         id=f"{plan.id}-soc",
         patient_id=plan.patient_id,
@@ -175,7 +180,7 @@ def _start_of_care_visit(
         duration=plan.visit_duration + HOUR // 2,  # the OASIS assessment takes longer
         windows=tuple(windows),
         visit_type=VisitType.SOC,
-        credentials=frozenset({credential}) if credential else plan.credentials,
+        credentials=frozenset({credential}),
         required_skills=plan.required_skills,
         priority=5,
         care_plan_id=plan.id,

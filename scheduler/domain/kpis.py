@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from scheduler.domain.continuity import primary_clinician
 from scheduler.domain.plan import Kpis, Route, Unassigned
 from scheduler.domain.problem import Problem
@@ -65,3 +67,54 @@ def compute_kpis(
             sum(v in made_by for v in required) / len(required) if required else 1.0
         ),
     )
+
+
+@dataclass(frozen=True)
+class ClinicianKpis:
+    """One clinician's figures over a plan (seconds; shares in 0..1)."""
+
+    clinician_id: str
+    days: int
+    visits: int
+    travel_seconds: int
+    work_seconds: int
+    overtime_seconds: int
+    utilisation: float
+    primary_share: float
+
+    @property
+    def travel_seconds_per_visit(self) -> float:
+        """Mean drive per visit."""
+        return self.travel_seconds / self.visits if self.visits else 0.0
+
+
+def clinician_kpis(problem: Problem, routes: tuple[Route, ...]) -> list[ClinicianKpis]:
+    """Per clinician: days worked, visits, travel, work, overtime and utilisation.
+
+    ``primary_share`` is the share of their visits made as the patient's primary clinician.
+    """
+    rows = []
+    for clinician in problem.clinicians:
+        own = [route for route in routes if route.clinician_id == clinician.id]
+        stops = [stop for route in own for stop in route.stops]
+        shifts = {shift.day: shift for shift in clinician.shifts}
+        paid = sum(shift.window.length for shift in clinician.shifts)
+        as_primary = sum(
+            primary_clinician(problem, problem.visit_by_id[stop.visit_id]) == clinician.id
+            for stop in stops
+        )
+        rows.append(
+            ClinicianKpis(
+                clinician_id=clinician.id,
+                days=len(own),
+                visits=len(stops),
+                travel_seconds=sum(route.travel_seconds for route in own),
+                work_seconds=sum(route.work_seconds for route in own),
+                overtime_seconds=sum(
+                    max(0, route.end - shifts[route.day].window.end) for route in own
+                ),
+                utilisation=sum(route.service_seconds for route in own) / paid if paid else 0.0,
+                primary_share=as_primary / len(stops) if stops else 0.0,
+            )
+        )
+    return rows

@@ -91,7 +91,7 @@ def generate_agency_week(
     by_id = {clinician.id: clinician for clinician in staff}
     plans = []
     for patient, needs in people:
-        new_case = rng.random() < REFERRAL_SHARE
+        new_case = rng.random() < REFERRAL_SHARE and needs[0] in (Discipline.SN, Discipline.PT)
         for discipline in needs:
             primary = next(
                 (c for c in patient.preferred_clinicians if by_id[c].discipline == discipline),
@@ -105,7 +105,7 @@ def generate_agency_week(
                     discipline,
                     primary,
                     start_date,
-                    new_case,
+                    new_case=new_case and discipline == needs[0],
                 )
             )
     return Problem(
@@ -138,6 +138,7 @@ def _care_plan(
     discipline: Discipline,
     primary: str | None,
     start_date: date,
+    *,
     new_case: bool,
 ) -> CarePlan:
     """A care plan somewhere in its episode, with the visits made before the horizon."""

@@ -256,13 +256,19 @@ def _merge(
 
 def _left_out_by_day_choice(problem: Problem, visit: Visit) -> Unassigned:
     """Why the choice of days left a visit out."""
+    if visit.care_plan_id is not None and visit.optional:
+        return Unassigned(
+            visit.id,
+            ReasonCode.DEFERRED,
+            "Not needed in this horizon: its order period goes on after it and can still hold "
+            "the visit.",
+        )
     if visit.care_plan_id is not None:
         return Unassigned(
             visit.id,
             ReasonCode.NO_DAY_LEFT,
-            "No day left for this visit: the days the patient is home, the order's spacing, one "
-            "visit a day per discipline and the qualified clinicians' room that week do not "
-            "allow it.",
+            "No day fits: the patient's home days, the order's spacing and the qualified "
+            "clinicians' room this week leave none.",
         )
     return Unassigned(
         visit.id,
