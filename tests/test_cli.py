@@ -36,7 +36,8 @@ def test_demo_prints_kpis_itineraries_and_writes_a_valid_plan(tmp_path: Path) ->
     plan = plan_from_json((tmp_path / "plan.json").read_text())
     travel = travel_matrix(problem.locations(), settings=Settings())
     assert validate(problem, plan, travel) == []
-    assert plan.kpis.visits_planned + plan.kpis.visits_unassigned == len(problem.visits)
+    assert plan.kpis.visits_planned + plan.kpis.visits_unassigned == len(problem.visits_to_plan)
+    assert plan.kpis.visits_planned > 0
 
 
 def test_solve_reads_a_problem_file_and_writes_the_plan(tmp_path: Path) -> None:
