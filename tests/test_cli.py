@@ -14,24 +14,13 @@ from scheduler.solver.validate import validate
 runner = CliRunner()
 
 
-def test_demo_prints_kpis_itineraries_and_writes_a_valid_plan(tmp_path: Path) -> None:
-    """`scheduler demo` plans a small agency whose written plan passes the validator."""
-    result = runner.invoke(
-        app,
-        [
-            "demo",
-            "--patients",
-            "30",
-            "--clinicians",
-            "6",
-            "--time-limit",
-            "2",
-            "--out",
-            str(tmp_path),
-        ],
-    )
+@pytest.mark.parametrize(("flags", "table"), [(["--day"], "Itineraries"), ([], "Per clinician")])
+def test_demo_prints_kpis_and_writes_a_valid_plan(tmp_path: Path, flags: list, table: str) -> None:
+    """`scheduler demo` (a week, or --day) plans a small agency; the plan passes the validator."""
+    options = ["--patients", "30", "--clinicians", "6", "--time-limit", "3"]
+    result = runner.invoke(app, ["demo", *flags, *options, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "Plan KPIs" in result.output and "Itineraries" in result.output
+    assert "Plan KPIs" in result.output and table in result.output
     problem = read_problem(tmp_path / "problem.json")
     plan = plan_from_json((tmp_path / "plan.json").read_text())
     travel = travel_matrix(problem.locations(), settings=Settings())
