@@ -215,13 +215,13 @@ def _period_visits(
     room_later = (len(after_days) + spacing - 1) // spacing
     room_here = (len(windows) + spacing - 1) // spacing
     due_min = max(0, period.min_visits - made)
-    due_max = min(max(0, period.max_visits - made), room_here)
-    required = min(max(0, due_min - room_later), due_max)
+    required = max(0, due_min - room_later)  # even beyond the days here: a miss to explain
+    count = max(required, min(max(0, period.max_visits - made), room_here))
     visits = []
     all_windows = tuple(window for day_windows in windows.values() for window in day_windows)
     if not all_windows:
         return []
-    for k in range(due_max):
+    for k in range(count):
         visits.append(
             Visit(
                 id=f"{plan.id}-w{number + 1}-{k + 1}",

@@ -1,0 +1,209 @@
+"""Planning a week from care plans: days chosen by the order's rules, every plan validated."""
+
+from collections import Counter
+from dataclasses import replace
+from datetime import date, timedelta
+from itertools import pairwise
+
+import numpy as np
+import pytest
+
+from scheduler.domain import (
+    DAY,
+    HOUR,
+    Availability,
+    CarePlan,
+    CareRules,
+    Clinician,
+    Credential,
+    Discipline,
+    Horizon,
+    Location,
+    LunchBreak,
+    Patient,
+    Problem,
+    ReasonCode,
+    Shift,
+    TimeWindow,
+    TravelMatrix,
+    Visit,
+    VisitType,
+)
+from scheduler.solver import SolveParams, SolveStatus, solve
+from scheduler.solver.validate import validate
+
+MONDAY = date(2026, 12, 7)
+WEEKDAYS = range(5)
+
+
+def week_shifts(days: range = WEEKDAYS) -> tuple[Shift, ...]:
+    """08:00-17:00 with a 30-minute lunch on the given days."""
+    return tuple(
+        Shift(
+            day,
+            TimeWindow(day * DAY + 8 * HOUR, day * DAY + 17 * HOUR),
+            LunchBreak(TimeWindow(day * DAY + 12 * HOUR, day * DAY + 13 * HOUR), 1800),
+        )
+        for day in days
+    )
+
+
+def home_on(weekdays: range = WEEKDAYS) -> tuple[Availability, ...]:
+    """Home 09:00-16:00 on the given weekdays."""
+    return tuple(Availability(w, TimeWindow(9 * HOUR, 16 * HOUR)) for w in weekdays)
+
+
+def week_problem(
+    plans: list[CarePlan], *, patients: int = 3, visits: tuple[Visit, ...] = (), **rn_a_changes
+) -> tuple[Problem, TravelMatrix]:
+    """Two RNs and a PT on a line of places 10 minutes apart, the patients between them.
+
+    ``rn_a_changes`` set fields of the first RN (e.g. weekly caps).
+    """
+    places = [Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(patients + 3)]
+    clinicians = (
+        Clinician("rn-a", "A", Credential.RN, places[0], week_shifts(), **rn_a_changes),
+        Clinician("rn-b", "B", Credential.RN, places[-1], week_shifts()),
+        Clinician("pt-c", "C", Credential.PT, places[-2], week_shifts()),
+    )
+    people = tuple(
+        Patient(f"p{k}", f"P{k}", places[k + 1], availability=home_on()) for k in range(patients)
+    )
+    problem = Problem(Horizon(MONDAY, 7), clinicians, people, visits, care_plans=tuple(plans))
+    steps = np.abs(np.subtract.outer(np.arange(len(places)), np.arange(len(places))))
+    travel = TravelMatrix(tuple(p.id for p in places), 600 * steps, 5000 * steps)
+    return problem, travel
+
+
+def plan_of(plan_id: str, patient: str, order: str, **changes) -> CarePlan:
+    """An SN care plan whose week one is the horizon's week, primary rn-a."""
+    fields = {
+        "id": plan_id,
+        "patient_id": patient,
+        "discipline": Discipline.SN,
+        "frequency": order,
+        "start_of_care": MONDAY,
+        "visit_duration": 2700,
+        "primary_clinician": "rn-a",
+    }
+    return CarePlan(**(fields | changes))
+
+
+def solve_valid(problem: Problem, travel: TravelMatrix, seconds: float = 4.0):
+    """Solve and assert the validator finds nothing wrong."""
+    result = solve(problem, travel, SolveParams(time_limit=seconds, workers=1))
+    assert validate(problem, result.plan, travel) == []
+    return result
+
+
+def days_of(result, plan_id: str) -> list[int]:
+    """Horizon days of a care plan's planned visits, in order."""
+    return sorted(
+        stop.start // DAY
+        for route in result.plan.routes
+        for stop in route.stops
+        if stop.visit_id.startswith(plan_id)
+    )
+
+
+def test_three_a_week_is_spread_not_consecutive() -> None:
+    """A 3W order gets three visits at least two days apart (not Mon-Tue-Wed)."""
+    problem, travel = week_problem([plan_of("cp1", "p0", "SN 3W2")])
+    result = solve_valid(problem, travel)
+    days = days_of(result, "cp1")
+    assert len(days) == 3 and all(b - a >= 2 for a, b in pairwise(days))
+    assert result.plan.kpis.frequency_compliance == 1.0
+
+
+def test_daily_order_takes_every_weekday() -> None:
+    """A 5W order may use consecutive days: one visit on each weekday."""
+    problem, travel = week_problem([plan_of("cp1", "p0", "5W1")])
+    assert days_of(solve_valid(problem, travel), "cp1") == [0, 1, 2, 3, 4]
+
+
+def test_one_visit_a_day_per_discipline() -> None:
+    """A care plan visit never shares a day with another visit of the same discipline."""
+    monday = Visit("lab", "p0", Discipline.SN, 1800, (TimeWindow(9 * HOUR, 15 * HOUR),))
+    problem, travel = week_problem([plan_of("cp1", "p0", "2W1")], visits=(monday,))
+    result = solve_valid(problem, travel)
+    assert result.status == SolveStatus.SOLVED and 0 not in days_of(result, "cp1")
+
+
+def test_primary_clinician_keeps_the_patient() -> None:
+    """Visits go to the plan's primary clinician even when another lives nearer."""
+    plans = [plan_of("cp1", "p2", "3W1", primary_clinician="rn-a")]
+    result = solve_valid(*week_problem(plans))
+    made_by = {r.clinician_id for r in result.plan.routes for s in r.stops}
+    assert made_by == {"rn-a"} and result.plan.kpis.continuity_share == 1.0
+
+
+def test_at_most_the_rules_clinicians_per_week() -> None:
+    """With a one-clinician rule, a care plan's week is made by a single clinician."""
+    problem, travel = week_problem([plan_of("cp1", "p1", "3W1", primary_clinician=None)])
+    problem = replace(problem, rules=CareRules(max_clinicians_per_week=1))
+    result = solve_valid(problem, travel)
+    assert len({route.clinician_id for route in result.plan.routes}) == 1
+
+
+def test_discharge_visit_is_the_last() -> None:
+    """When the order ends this week, its last visit is the discharge and comes last."""
+    started = MONDAY - timedelta(days=7)
+    plans = [plan_of("cp1", "p0", "3W1, 3W1", start_of_care=started, visits_made=(started,) * 3)]
+    result = solve_valid(*week_problem(plans))
+    problem = week_problem(plans)[0]
+    planned = {
+        stop.visit_id: stop.start // DAY for route in result.plan.routes for stop in route.stops
+    }
+    discharge = [v for v in problem.visits_to_plan if v.visit_type == VisitType.DC]
+    assert len(discharge) == 1 and planned[discharge[0].id] == max(planned.values())
+
+
+def test_start_of_care_within_48_hours_by_an_rn() -> None:
+    """A referral on Tuesday 08:00 gets its SOC by an RN before Thursday 08:00."""
+    referral = DAY + 8 * HOUR
+    plans = [
+        plan_of("cp1", "p0", "2W1", start_of_care=MONDAY + timedelta(days=1), referral=referral)
+    ]
+    result = solve_valid(*week_problem(plans))
+    soc = next(
+        (route, stop)
+        for route in result.plan.routes
+        for stop in route.stops
+        if stop.visit_id == "cp1-soc"
+    )
+    assert soc[0].clinician_id.startswith("rn") and referral <= soc[1].start <= referral + 48 * HOUR
+
+
+def test_weekly_visit_cap_holds() -> None:
+    """A clinician capped at 4 visits a week makes no more, others take the rest."""
+    plans = [plan_of(f"cp{k}", f"p{k}", "3W1", primary_clinician="rn-a") for k in range(3)]
+    result = solve_valid(*week_problem(plans, max_visits_per_week=4))
+    per_clinician = Counter(r.clinician_id for r in result.plan.routes for _ in r.stops)
+    assert per_clinician["rn-a"] <= 4 and sum(per_clinician.values()) == 9
+
+
+def test_too_few_home_days_leaves_required_visits_out_with_a_reason() -> None:
+    """A 3W order, patient home Monday and Tuesday only: the misses are reported.
+
+    Spacing leaves one day, so two required visits get a reason instead of vanishing.
+    """
+    problem, travel = week_problem([plan_of("cp1", "p0", "3W1")])
+    patient = replace(problem.patients[0], availability=home_on(range(2)))
+    problem = replace(problem, patients=(patient, *problem.patients[1:]))
+    result = solve_valid(problem, travel)
+    reasons = {u.visit_id: u.reason for u in result.plan.unassigned}
+    assert result.status == SolveStatus.PARTIAL
+    assert list(reasons.values()).count(ReasonCode.NO_DAY_LEFT) == 2
+    assert result.plan.kpis.frequency_compliance == pytest.approx(1 / 3)
+
+
+def test_visits_the_rest_of_the_period_can_hold_are_deferred() -> None:
+    """Visits the rest of the order's week can still hold are optional in this horizon.
+
+    Order week two runs Tuesday to Monday: next Monday can take one of its two visits.
+    """
+    started = MONDAY - timedelta(days=6)  # a Tuesday: order week two runs Tue 8th to Mon 14th
+    plans = [plan_of("cp1", "p0", "2W2", start_of_care=started, visits_made=(started,) * 2)]
+    problem, _ = week_problem(plans)
+    due = [v for v in problem.visits_to_plan if v.id.startswith("cp1-w2")]
+    assert sorted(v.optional for v in due) == [False, True]
