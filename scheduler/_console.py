@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scheduler.bench.week import WeekRow
 from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
 
 T = TypeVar("T")
@@ -120,6 +121,29 @@ def unassigned_table(problem: Problem, plan: Plan, *, most: int = 15) -> Table:
         table.add_row(item.visit_id, "no" if optional else "yes", item.reason.value, item.message)
     if len(items) > most:
         table.add_row("...", "", "", f"{len(items) - most} more in plan.json")
+    return table
+
+
+def week_table(rows: Sequence[WeekRow]) -> Table:
+    """Methods side by side on the week's KPIs."""
+    table = Table(title="Week: horizon solver against the day-by-day baseline")
+    table.add_column("KPI")
+    for row in rows:
+        table.add_column(row.method, justify="right")
+    lines = [
+        ("visits planned", lambda r: f"{r.kpis.visits_planned}"),
+        ("required visits left out", lambda r: f"{r.required_unassigned}"),
+        ("frequency compliance", lambda r: f"{r.kpis.frequency_compliance:.1%}"),
+        ("travel per visit (min)", lambda r: f"{r.kpis.travel_seconds_per_visit / 60:.2f}"),
+        ("visits by primary clinician", lambda r: f"{r.kpis.continuity_share:.1%}"),
+        ("clinicians per patient", lambda r: f"{r.kpis.clinicians_per_patient:.2f}"),
+        ("utilisation", lambda r: f"{r.kpis.utilisation:.1%}"),
+        ("overtime (min)", lambda r: f"{r.kpis.overtime_seconds / 60:.0f}"),
+        ("solve seconds", lambda r: f"{r.seconds:.0f}"),
+        ("validator violations", lambda r: f"{r.violations}"),
+    ]
+    for name, cell in lines:
+        table.add_row(name, *(cell(row) for row in rows))
     return table
 
 

@@ -11,8 +11,10 @@ import typer
 
 from scheduler import _console
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
+from scheduler.bench.week import plan_week_both_ways
 from scheduler.domain import Problem, clinician_kpis
 from scheduler.errors import SchedulerError
+from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
@@ -150,3 +152,32 @@ def bench_solomon(
     if csv is not None:
         write_csv(rows, csv)
         console.print(f"rows written to {csv}")
+
+
+@bench_app.command("week")
+def bench_week(
+    clinicians: Annotated[int, typer.Option(min=1, help="Clinicians to generate.")] = 60,
+    patients: Annotated[int, typer.Option(min=1, help="Patients to generate.")] = 900,
+    seed: Annotated[int, typer.Option(help="Random seed of the generated agency.")] = 7,
+    time_limit: Annotated[float, typer.Option(min=1.0, help="Seconds for each method.")] = 240.0,
+) -> None:
+    """Plan a generated agency's week from care plans, against a day-by-day greedy baseline."""
+    settings = get_settings()
+    try:
+        problem = generate_agency_week(seed=seed, clinicians=clinicians, patients=patients)
+        travel = travel_matrix(problem.locations(), settings=settings)
+    except SchedulerError as error:
+        raise _fail(error) from error
+    required = sum(not v.optional for v in problem.visits_to_plan)
+    console.print(
+        f"{len(problem.visits_to_plan)} visits due ({required} required) from "
+        f"{len(problem.care_plans)} care plans; {clinicians} clinicians"
+    )
+    rows = _console.run_with_progress(
+        "solver, then baseline",
+        2 * time_limit,
+        lambda: plan_week_both_ways(
+            problem, travel, time_limit=time_limit, workers=settings.solve_workers
+        ),
+    )
+    console.print(_console.week_table(rows))

@@ -5,12 +5,14 @@ visit a day per patient and discipline; visits of one care plan at least its spa
 the discharge visit last; each clinician-day's estimated load (visit time plus a travel
 estimate) within its shift; daily and weekly caps; at most the rules' number of clinicians
 per care plan and week. Soft: leave out as little as possible (required visits above all),
-keep visits with their primary clinician and few distinct clinicians, and give visits to
-clinicians who live near the patient.
+keep visits with their primary clinician and few distinct clinicians, give visits to
+clinicians who live near the patient, and keep each clinician-day in one zone of the
+clinician's patients (k-medoids, one zone per working day) so that day routes are compact.
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,7 +33,8 @@ REQUIRED_DROP = 1_000_000
 OPTIONAL_DROP_PER_PRIORITY = 3600
 NOT_PRIMARY = 900
 EXTRA_CLINICIAN = 1800
-HOME_DISTANCE_SHARE = 0.5  # of the clinician's one-way drive to the patient, as a cost
+HOME_DISTANCE_SHARE = 1.0  # of the clinician's one-way drive to the patient, as a cost
+ZONE_SHARE = 0.5  # of the drive from a clinician-day's zone centre to the patient
 MOVED = 3600  # a visit moved away from its earlier clinician-day, when repairing
 
 
@@ -75,11 +78,11 @@ def choose_days(
     vehicles: Sequence[Vehicle],
     candidates: Mapping[str, Sequence[int]],
     *,
-    seconds: float,
+    deadline: float,
     forbidden: frozenset[tuple[str, int]] = frozenset(),
     previous: Mapping[str, int] | None = None,
 ) -> DayChoice:
-    """Pick a clinician-day for each visit within ``seconds`` of CP-SAT search.
+    """Pick a clinician-day for each visit, searching until ``deadline`` (monotonic clock).
 
     ``forbidden`` lists (visit id, vehicle number) pairs not to use again; ``previous`` is an
     earlier choice to start from and to change as little as possible.
@@ -108,7 +111,7 @@ def choose_days(
         _stay_near(day, previous)
     day.model.Minimize(sum(day.costs))
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.1, seconds)
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.monotonic())
     solver.parameters.num_workers = params.workers
     status = solver.Solve(day.model)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -277,10 +280,60 @@ def _stay_near(day: _DayModel, previous: Mapping[str, int]) -> None:
 
 
 def _add_home_distance(day: _DayModel, travel: TravelMatrix) -> None:
-    """Prefer clinicians who live near the patient (a proxy for compact routes)."""
+    """Prefer compact days: clinicians near the patient, and day zones.
+
+    A clinician-day costs the drive from its zone centre, so each day of a clinician serves
+    one part of their patients.
+    """
+    anchors = _day_anchors(day, travel)
     for visit in day.visits:
         location = day.problem.patient_by_id[visit.patient_id].location.id
+        row = travel.index[location]
         for number in day.options[visit.id]:
-            home = day.vehicles[number].clinician.start.id
-            cost = int(HOME_DISTANCE_SHARE * travel.seconds_between(home, location))
-            day.costs.append(cost * day.chosen[visit.id, number])
+            home = travel.index[day.vehicles[number].clinician.start.id]
+            cost = HOME_DISTANCE_SHARE * travel.seconds[home, row]
+            if number in anchors:
+                cost += ZONE_SHARE * travel.seconds[anchors[number], row]
+            day.costs.append(int(cost) * day.chosen[visit.id, number])
+
+
+def _day_anchors(day: _DayModel, travel: TravelMatrix) -> dict[int, int]:
+    """A zone centre (travel matrix row) per clinician-day.
+
+    The centres are k-medoids of the places of the visits whose primary is the clinician, one
+    zone per working day.
+    """
+    places: dict[str, set[int]] = defaultdict(set)
+    for visit in day.visits:
+        primary = primary_clinician(day.problem, visit)
+        if primary is not None:
+            location = day.problem.patient_by_id[visit.patient_id].location.id
+            places[primary].add(travel.index[location])
+    anchors = {}
+    for clinician_id, rows in places.items():
+        numbers = [n for n, v in enumerate(day.vehicles) if v.clinician.id == clinician_id]
+        if len(numbers) < 2 or len(rows) < len(numbers):
+            continue
+        medoids = _k_medoids(travel.seconds, sorted(rows), len(numbers))
+        anchors.update(zip(numbers, medoids, strict=True))
+    return anchors
+
+
+def _k_medoids(seconds: np.ndarray, rows: list[int], count: int) -> list[int]:
+    """``count`` medoid rows of ``rows`` under symmetrised travel times (farthest-first start)."""
+    distance = seconds[np.ix_(rows, rows)].astype(float)
+    distance = (distance + distance.T) / 2
+    chosen = [0]
+    while len(chosen) < count:
+        chosen.append(int(np.argmax(distance[:, chosen].min(axis=1))))
+    for _ in range(10):
+        nearest = np.argmin(distance[:, chosen], axis=1)
+        updated = []
+        for cluster in range(count):
+            members = np.flatnonzero(nearest == cluster)
+            inner = distance[np.ix_(members, members)].sum(axis=1)
+            updated.append(int(members[np.argmin(inner)]) if len(members) else chosen[cluster])
+        if updated == chosen:
+            break
+        chosen = updated
+    return [rows[k] for k in chosen]

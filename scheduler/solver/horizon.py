@@ -59,7 +59,7 @@ def plan_horizon(
         visits,
         vehicles,
         candidates,
-        seconds=DAY_CHOICE_SHARE * (deadline - time.monotonic()),
+        deadline=_share_of(deadline, DAY_CHOICE_SHARE),
     )
     log.info("day choice %s: %d placed", choice.status, len(choice.vehicle_of))
     routing_end = deadline - REPAIR_SHARE * (deadline - time.monotonic())
@@ -78,7 +78,7 @@ def plan_horizon(
             )
         repaired = choose_days(
             problem, travel, params, visits, vehicles, candidates,
-            seconds=DAY_CHOICE_SHARE * (deadline - time.monotonic()),
+            deadline=_share_of(deadline, DAY_CHOICE_SHARE),
             forbidden=frozenset(forbidden), previous=choice.vehicle_of,
         )  # fmt: skip
         changed = _changed_days(choice, repaired, vehicles)
@@ -91,6 +91,12 @@ def plan_horizon(
             break
         choice, by_day = repaired, candidate
     return _merge(problem, choice, visits, by_day)
+
+
+def _share_of(deadline: float, share: float) -> float:
+    """The instant when ``share`` of the time left until ``deadline`` has passed."""
+    now = time.monotonic()
+    return now + share * max(0.0, deadline - now)
 
 
 def _route_days(
