@@ -33,11 +33,11 @@ KPIS = Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0)
 
 @pytest.fixture
 def week() -> Problem:
-    """Two RNs, one patient with a 3W order from Monday (visits cp-w1-1..3)."""
+    """Two RNs, one patient with a 3W2 order from Monday (visits cp-w1-1..3)."""
     shifts = tuple(Shift(d, TimeWindow(d * DAY + 8 * HOUR, d * DAY + 17 * HOUR)) for d in range(5))
     nurses = tuple(Clinician(c, c, Credential.RN, HOME, shifts) for c in ("a", "b"))
     patient = Patient("p", "P", Location("p-home", 40.01, -83.0))
-    plan = CarePlan("cp", "p", Discipline.SN, "3W1", MONDAY, 3600)
+    plan = CarePlan("cp", "p", Discipline.SN, "3W2", MONDAY, 3600)
     return Problem(Horizon(MONDAY, 7), nurses, (patient,), (), care_plans=(plan,))
 
 
@@ -81,6 +81,13 @@ def test_more_visits_than_ordered(week: Problem) -> None:
     problem = replace(week, care_plans=(made,), visits=(extra,))
     plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-2", "a", 2), ("extra", "a", 4))
     assert rules(problem, plan) == {"frequency"}
+
+
+def test_visit_after_discharge(week: Problem) -> None:
+    """When the order ends this week, a visit after the discharge visit is reported."""
+    ending = replace(week, care_plans=(replace(week.care_plans[0], frequency="3W1"),))
+    plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-3", "a", 2), ("cp-w1-2", "a", 4))
+    assert rules(ending, plan) == {"discharge"}
 
 
 def test_weekly_caps(week: Problem) -> None:
