@@ -107,6 +107,29 @@ def explain_dropped(
     return tuple(reasons)
 
 
+def explain_left_out_of_days(visit: Visit) -> Unassigned:
+    """Why the choice of days (several-day horizons) left a visit out."""
+    if visit.care_plan_id is not None and visit.optional:
+        return Unassigned(
+            visit.id,
+            ReasonCode.DEFERRED,
+            "Not needed in this horizon: its order period goes on after it and can still hold "
+            "the visit.",
+        )
+    if visit.care_plan_id is not None:
+        return Unassigned(
+            visit.id,
+            ReasonCode.NO_DAY_LEFT,
+            "No day fits: the patient's home days, the order's spacing and the qualified "
+            "clinicians' room this week leave none.",
+        )
+    return Unassigned(
+        visit.id,
+        ReasonCode.CAPACITY,
+        "Every qualified clinician working on the visit's days is full that week.",
+    )
+
+
 def _can_start_and_finish(visit: Visit, shift: Shift) -> bool:
     """Whether some allowed start lets the visit run inside the shift."""
     return any(

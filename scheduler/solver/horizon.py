@@ -20,7 +20,6 @@ from dataclasses import replace
 from scheduler.domain import (
     DAY,
     Problem,
-    ReasonCode,
     Route,
     TimeWindow,
     TravelMatrix,
@@ -29,6 +28,7 @@ from scheduler.domain import (
 )
 from scheduler.domain.continuity import care_group
 from scheduler.solver.day_choice import DayChoice, choose_days
+from scheduler.solver.explain import explain_left_out_of_days
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
 from scheduler.solver.routing import Routing, route_visits
@@ -253,31 +253,8 @@ def _merge(
     reasoned = {item.visit_id for item in unassigned}
     for visit in visits:
         if visit.id not in placed and visit.id not in reasoned:
-            unassigned.append(_left_out_by_day_choice(problem, visit))
+            unassigned.append(explain_left_out_of_days(visit))
     routes.sort(key=lambda route: (route.day, route.clinician_id))
     return Routing(
         tuple(routes), tuple(unassigned), None, "; ".join(sorted(messages)) or choice.status
-    )
-
-
-def _left_out_by_day_choice(problem: Problem, visit: Visit) -> Unassigned:
-    """Why the choice of days left a visit out."""
-    if visit.care_plan_id is not None and visit.optional:
-        return Unassigned(
-            visit.id,
-            ReasonCode.DEFERRED,
-            "Not needed in this horizon: its order period goes on after it and can still hold "
-            "the visit.",
-        )
-    if visit.care_plan_id is not None:
-        return Unassigned(
-            visit.id,
-            ReasonCode.NO_DAY_LEFT,
-            "No day fits: the patient's home days, the order's spacing and the qualified "
-            "clinicians' room this week leave none.",
-        )
-    return Unassigned(
-        visit.id,
-        ReasonCode.CAPACITY,
-        "Every qualified clinician working on the visit's days is full that week.",
     )
