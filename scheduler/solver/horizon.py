@@ -90,7 +90,7 @@ def plan_horizon(
         if not changed or not _better((repaired, candidate), (choice, by_day)):
             break
         choice, by_day = repaired, candidate
-    return _merge(problem, choice, visits, by_day)
+    return _merge(choice, visits, by_day)
 
 
 def _share_of(deadline: float, share: float) -> float:
@@ -238,9 +238,7 @@ def _changed_days(before: DayChoice, after: DayChoice, vehicles: Sequence[Vehicl
     return {day for day in old.keys() | new.keys() if old.get(day) != new.get(day)}
 
 
-def _merge(
-    problem: Problem, choice: DayChoice, visits: Sequence[Visit], by_day: Mapping[int, Routing]
-) -> Routing:
+def _merge(choice: DayChoice, visits: Sequence[Visit], by_day: Mapping[int, Routing]) -> Routing:
     """One routing result for the whole horizon."""
     routes: list[Route] = []
     unassigned: list[Unassigned] = []
