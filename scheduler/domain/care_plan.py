@@ -22,6 +22,7 @@ from scheduler.errors import ProblemError
 
 EPISODE_DAYS = 60
 RECERT_DAYS = 5  # the recertification visit falls in the last five days of the episode
+SOC_EXTRA = HOUR // 2  # a start of care visit lasts this much longer than a routine one
 # Who may open (SOC) or recertify a case, by discipline of the plan.
 ASSESSING_CREDENTIAL = {Discipline.SN: Credential.RN, Discipline.PT: Credential.PT}
 
@@ -161,13 +162,14 @@ def _start_of_care_visit(
             "PT: give the referral to the patient's SN or PT care plan"
         )
     deadline = plan.referral + rules.soc_within_hours * HOUR
+    duration = plan.visit_duration + SOC_EXTRA  # the OASIS assessment takes longer
     windows = []
     for day in range(horizon_days):
         weekday = (horizon_start + timedelta(days=day)).weekday()
         for home in patient.windows_on(day, weekday):
             start, end = (
                 max(home.start, plan.referral),
-                min(home.end - plan.visit_duration, deadline),
+                min(home.end - duration, deadline),
             )
             if start <= end:
                 windows.append(TimeWindow(start, end))
@@ -177,7 +179,7 @@ def _start_of_care_visit(
         id=f"{plan.id}-soc",
         patient_id=plan.patient_id,
         discipline=plan.discipline,
-        duration=plan.visit_duration + HOUR // 2,  # the OASIS assessment takes longer
+        duration=duration,
         windows=tuple(windows),
         visit_type=VisitType.SOC,
         credentials=frozenset({credential}),
@@ -285,7 +287,7 @@ def _mark_recert_and_discharge(
                 priority=5,
             )
             visits[visits.index(routine[0])] = recert
-    routine = [v for v in visits if v.visit_type == VisitType.ROUTINE]
+    routine = [v for v in visits if v.visit_type == VisitType.ROUTINE and not v.optional]
     if routine and horizon_start <= plan.order_last_day <= horizon_end:
         last = routine[-1]
         visits[visits.index(last)] = replace(last, visit_type=VisitType.DC, optional=False)

@@ -174,9 +174,12 @@ def _parse_part(part: str, text: str) -> list[FrequencySegment]:
         days = int(count) * (WEEK if unit and unit.startswith("W") else 1)
         if unit is None and period_days >= WEEK:
             days = int(count) * period_days  # "BIW x4" counts periods (weeks)
-        periods = days // period_days
-        if periods == 0:
-            raise ProblemError(f"segment {part!r} in {text!r} is shorter than one period")
+        periods, rest = divmod(days, period_days)
+        if periods == 0 or rest:
+            raise ProblemError(
+                f"segment {part!r} in {text!r} lasts {days} days, not a whole number of "
+                f"{period_days}-day periods; write a multiple of {period_days} days"
+            )
         return [FrequencySegment(visits, visits, period_days, periods)]
     runs = part.split(" ")
     if len(runs) > 1 and all(_RATE.match(run) or _NAMED.match(run) for run in runs):
