@@ -25,8 +25,9 @@ from scheduler.solver.params import SolveParams
 
 log = logging.getLogger("scheduler")
 
-SEARCH_SHARE = 0.95  # of the remaining time, for the OR-Tools search in the child
-KILL_MARGIN = 0.2  # seconds kept after the kill to rebuild the last plan
+SEARCH_SHARE = 0.95  # of the time before the kill, for the OR-Tools search in the child
+REBUILD_SHARE = 0.05  # of the time, kept after the kill to rebuild the last plan's times
+REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept for a rebuild
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -70,7 +71,10 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
         The best plan found, or no routes when the search found none in time.
     """
     context = multiprocessing.get_context("fork")
-    soft_deadline = time.monotonic() + SEARCH_SHARE * max(0.0, deadline - time.monotonic())
+    now = time.monotonic()
+    reserve = min(max(REBUILD_SHARE * (deadline - now), REBUILD_SECONDS[0]), REBUILD_SECONDS[1])
+    kill_at = deadline - reserve
+    soft_deadline = now + SEARCH_SHARE * max(0.0, kill_at - now)
     children, receivers = [], []
     for strategy in first_solution_portfolio(search.params):
         receiver, sender = context.Pipe(duplex=False)
@@ -88,7 +92,7 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     failure: str | None = None
     pending = list(receivers)
     try:
-        while pending and (remaining := deadline - KILL_MARGIN - time.monotonic()) > 0:
+        while pending and (remaining := kill_at - time.monotonic()) > 0:
             for receiver in wait(pending, remaining):
                 try:
                     message = receiver.recv()
@@ -115,7 +119,9 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     stopped = [improved[r] for r in pending if r in improved]
     best_stopped = min(stopped, key=lambda pair: pair[0], default=None)
     if best_stopped is not None and (best_final is None or best_stopped[0] < best_final.objective):
-        return _rebuild(search, *best_stopped)
+        rebuilt = _rebuild(search, *best_stopped, deadline=deadline)
+        if rebuilt.routes is not None or best_final is None:
+            return rebuilt
     if best_final is not None:
         return best_final
     if failure is not None:
@@ -129,19 +135,48 @@ def first_solution_portfolio(params: SolveParams) -> list[str]:
     return [params.first_solution, *others][: params.workers]
 
 
-def _rebuild(search: SearchInput, objective: int, sequences: list[list[int]]) -> SearchOutcome:
-    """The plan of a stopped worker's last reported visit order, with times recomputed."""
+def _rebuild(
+    search: SearchInput, objective: int, sequences: list[list[int]], *, deadline: float
+) -> SearchOutcome:
+    """The plan of a stopped worker's last visit order, times recomputed in a child process.
+
+    Restoring routes can itself take long (breaks, cumul optimisation), so it runs where it
+    can be stopped at ``deadline`` too.
+    """
     log.info("search stopped at the wall-clock limit; rebuilding the last plan's times")
-    model = search.build()
-    routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
-    assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
-    if assignment is None:
-        return SearchOutcome(None, None, "the last plan found could not be rebuilt")
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    child = context.Process(target=_rebuild_in_child, args=(search, sequences, sender), daemon=True)
+    child.start()
+    sender.close()
+    try:
+        routes = receiver.recv() if receiver.poll(max(0.0, deadline - time.monotonic())) else None
+    except EOFError:
+        routes = None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if routes is None:
+        return SearchOutcome(None, None, "the last plan found could not be rebuilt in time")
     return SearchOutcome(
-        read_routes(model, assignment),
-        objective,
-        "stopped at the wall-clock limit; the best plan found so far is returned",
+        routes, objective, "stopped at the wall-clock limit; the best plan found so far is returned"
     )
+
+
+def _rebuild_in_child(search: SearchInput, sequences: list[list[int]], sender: Connection) -> None:
+    """Child process body: restore the routes and send them with their times (or ``None``)."""
+    try:
+        model = search.build()
+        routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
+        assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
+        sender.send(None if assignment is None else read_routes(model, assignment))
+    except Exception:  # a crash must reach the parent as "no plan", not a hang
+        log.exception("rebuilding the last plan failed")
+        sender.send(None)
+    finally:
+        sender.close()
 
 
 def _search_in_child(
