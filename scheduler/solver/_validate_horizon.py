@@ -1,4 +1,4 @@
-"""Rules of a plan across days: one visit a day per discipline, spacing, orders, weekly caps.
+"""Rules of a plan across days: care plan visits alone on their day, spacing, orders, caps.
 
 Part of the independent validator (``validate.py``): re-derived from the problem data, sharing
 no code with the day choice or the routing model.
@@ -33,14 +33,24 @@ def check_horizon(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> lis
 
 
 def _check_one_per_day(made: list[Made]) -> list[Violation]:
-    """At most one visit a day per patient and discipline."""
-    count: dict[tuple[str, str, int], int] = defaultdict(int)
+    """A care plan visit shares its day with no other visit of the patient's discipline."""
+    planned: dict[tuple[str, str, int], int] = defaultdict(int)
+    given: dict[tuple[str, str, int], int] = defaultdict(int)
     for visit, _, day in made:
-        count[visit.patient_id, visit.discipline.value, day] += 1
+        key = (visit.patient_id, visit.discipline.value, day)
+        if visit.care_plan_id is None:
+            given[key] += 1
+        else:
+            planned[key] += 1
     return [
-        Violation("one_per_day", f"patient {patient}", f"{n} {discipline} visits on day {day}")
-        for (patient, discipline, day), n in count.items()
-        if n > 1
+        Violation(
+            "one_per_day",
+            f"patient {patient}",
+            f"{count} care plan and {given[patient, discipline, day]} other {discipline} visits "
+            f"on day {day}",
+        )
+        for (patient, discipline, day), count in planned.items()
+        if count + given[patient, discipline, day] > 1
     ]
 
 

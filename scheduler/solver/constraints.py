@@ -204,7 +204,7 @@ def add_workload_balance(model: VisitModel) -> None:
     weight = model.params.balance_weight
     if weight == 0:
         return
-    if not model.routing.HasDimension(VISITS):
+    if VISITS not in model.count_dimensions:
         _add_count_dimension(model, VISITS, [1] * len(model.visits), [None] * len(model.vehicles))
     share = -(-len(model.visits) // len(model.vehicles))
     dimension = model.routing.GetDimensionOrDie(VISITS)
@@ -221,3 +221,4 @@ def _add_count_dimension(
     evaluator = model.routing.RegisterUnaryTransitVector(values)
     capacities = [total if limit is None else limit for limit in limits]
     model.routing.AddDimensionWithVehicleCapacity(evaluator, 0, capacities, True, name)
+    model.count_dimensions.add(name)

@@ -1,13 +1,14 @@
 """Choose the day and clinician of each visit of a multi-day horizon, with CP-SAT.
 
-One boolean per (visit, clinician-day) candidate. Hard: a visit at most once; at most one
-visit a day per patient and discipline; visits of one care plan at least its spacing apart;
-the discharge visit last; each clinician-day's estimated load (visit time plus a travel
-estimate) within its shift; daily and weekly caps; at most the rules' number of clinicians
-per care plan and week. Soft: leave out as little as possible (required visits above all),
-keep visits with their primary clinician and few distinct clinicians, give visits to
-clinicians who live near the patient, and keep each clinician-day in one zone of the
-clinician's patients (k-medoids, one zone per working day) so that day routes are compact.
+One boolean per (visit, clinician-day) candidate. Hard: a visit at most once; a care plan
+visit alone on its day among the patient's visits of its discipline; visits of one care plan
+at least its spacing apart; the discharge visit last; each clinician-day's estimated load
+(visit time plus a travel estimate) within its shift; daily and weekly caps; at most the
+rules' number of clinicians per care plan and week. Soft: leave out as little as possible
+(required visits above all), keep visits with their primary clinician and few distinct
+clinicians, give visits to clinicians who live near the patient, and keep each clinician-day
+in one zone of the clinician's patients (k-medoids, one zone per working day) so that day
+routes are compact.
 """
 
 from __future__ import annotations
@@ -168,15 +169,21 @@ def _typical_hop(problem: Problem, travel: TravelMatrix, visits: Sequence[Visit]
 
 
 def _add_one_visit_a_day(day: _DayModel) -> None:
-    """At most one visit a day per patient and discipline."""
-    per_day: dict[tuple[str, str, int], list[cp_model.IntVar]] = defaultdict(list)
+    """A care plan visit shares its day with no other visit of the patient's discipline.
+
+    Visits given one by one may share a day (insulin twice a day).
+    """
+    per_day: dict[tuple[str, str, int], tuple[list, list]] = defaultdict(lambda: ([], []))
     for visit in day.visits:
         for number in day.options[visit.id]:
             key = (visit.patient_id, visit.discipline, day.vehicles[number].shift.day)
-            per_day[key].append(day.chosen[visit.id, number])
-    for variables in per_day.values():
-        if len(variables) > 1:
-            day.model.AddAtMostOne(variables)
+            per_day[key][visit.care_plan_id is None].append(day.chosen[visit.id, number])
+    for planned, given in per_day.values():
+        if not planned:
+            continue
+        day.model.AddAtMostOne(planned)
+        for other in given:
+            day.model.Add(sum(planned) + other <= 1)
 
 
 def _add_care_plan_spacing(day: _DayModel) -> None:

@@ -50,6 +50,7 @@ class VisitModel:
     manager: pywrapcp.RoutingIndexManager
     routing: pywrapcp.RoutingModel
     lunches: dict[int, pywrapcp.IntervalVar] = field(default_factory=dict)
+    count_dimensions: set[str] = field(default_factory=set)
 
     @property
     def time(self) -> pywrapcp.RoutingDimension:
