@@ -26,6 +26,7 @@ from scheduler.domain import (
     Shift,
     TimeWindow,
 )
+from scheduler.errors import ProblemError
 
 DEFAULT_START = date(2026, 12, 7)  # a Monday
 
@@ -74,6 +75,30 @@ LAST_NAMES = (
 )  # fmt: skip
 RN_SKILLS = ("wound-care", "iv", "pediatric")
 SPANISH = "lang:es"
+
+
+def lay_out_region(
+    *, seed: int, region: str, counts: dict[str, int]
+) -> tuple[random.Random, Region, list[tuple[float, float]]]:
+    """Check a demo request and lay out its region: the seeded generator, area, neighbourhoods.
+
+    Raises
+    ------
+    ProblemError
+        For an unknown region or a count below one.
+    """
+    if region not in REGIONS:
+        raise ProblemError(f"unknown demo region {region!r}; use one of {sorted(REGIONS)}")
+    low = [name for name, count in counts.items() if count < 1]
+    if low:
+        raise ProblemError(f"{', '.join(low)} must be at least 1")
+    rng = random.Random(seed)
+    area = REGIONS[region]
+    centres = [
+        point_in(rng, area.latitude, area.longitude, area.radius_km * 0.8)
+        for _ in range(area.neighbourhoods)
+    ]
+    return rng, area, centres
 
 
 def point_in(

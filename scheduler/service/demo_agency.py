@@ -23,14 +23,12 @@ from scheduler.domain import (
     Visit,
     VisitType,
 )
-from scheduler.errors import ProblemError
 from scheduler.service._demo_people import (
     DEFAULT_START,
-    REGIONS,
     SPANISH,
+    lay_out_region,
     make_clinicians,
     make_patients,
-    point_in,
 )
 
 
@@ -53,16 +51,8 @@ def generate_agency(
     ProblemError
         For an unknown region or non-positive counts.
     """
-    if region not in REGIONS:
-        raise ProblemError(f"unknown demo region {region!r}; use one of {sorted(REGIONS)}")
-    if clinicians < 1 or patients < 1 or days < 1:
-        raise ProblemError("clinicians, patients and days must be at least 1")
-    rng = random.Random(seed)
-    area = REGIONS[region]
-    centres = [
-        point_in(rng, area.latitude, area.longitude, area.radius_km * 0.8)
-        for _ in range(area.neighbourhoods)
-    ]
+    counts = {"clinicians": clinicians, "patients": patients, "days": days}
+    rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
     horizon = Horizon(start_date, days)
     staff = make_clinicians(rng, clinicians, centres, area, horizon)
     people = make_patients(rng, patients, centres, area, staff)

@@ -14,14 +14,12 @@ from datetime import date, timedelta
 from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
 from scheduler.domain.care_plan import CarePlan
 from scheduler.domain.frequency import order_periods, parse_frequency
-from scheduler.errors import ProblemError
 from scheduler.service._demo_people import (
     DEFAULT_START,
     MAX_VISITS,
-    REGIONS,
+    lay_out_region,
     make_clinicians,
     make_patients,
-    point_in,
 )
 
 # Orders as agencies write them, with how often each is seen, per discipline.
@@ -68,16 +66,8 @@ def generate_agency_week(
     ProblemError
         For an unknown region or non-positive counts.
     """
-    if region not in REGIONS:
-        raise ProblemError(f"unknown demo region {region!r}; use one of {sorted(REGIONS)}")
-    if clinicians < 1 or patients < 1 or weeks < 1:
-        raise ProblemError("clinicians, patients and weeks must be at least 1")
-    rng = random.Random(seed)
-    area = REGIONS[region]
-    centres = [
-        point_in(rng, area.latitude, area.longitude, area.radius_km * 0.8)
-        for _ in range(area.neighbourhoods)
-    ]
+    counts = {"clinicians": clinicians, "patients": patients, "weeks": weeks}
+    rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
     horizon = Horizon(start_date, 7 * weeks)
     staff = [
         replace(
@@ -145,19 +135,19 @@ def _care_plan(
     texts, weights = zip(*ORDERS[discipline], strict=True)
     text = rng.choices(texts, weights=weights)[0]
     order = parse_frequency(text)
+    plan = CarePlan(
+        id=plan_id,
+        patient_id=patient_id,
+        discipline=discipline,
+        frequency=text,
+        start_of_care=start_date,
+        visit_duration=DURATION[discipline],
+        primary_clinician=primary,
+    )
     if new_case:
         start_of_care = start_date + timedelta(days=rng.randrange(0, 4))
         referral = (start_of_care - start_date).days * DAY + 8 * HOUR
-        return CarePlan(
-            id=plan_id,
-            patient_id=patient_id,
-            discipline=discipline,
-            frequency=text,
-            start_of_care=start_of_care,
-            visit_duration=DURATION[discipline],
-            primary_clinician=primary,
-            referral=referral,
-        )
+        return replace(plan, start_of_care=start_of_care, referral=referral)
     start_of_care = start_date - timedelta(days=rng.randrange(1, order.days))
     made = []
     for period in order_periods(order, start_of_care):
@@ -168,13 +158,4 @@ def _care_plan(
         count = round(period.min_visits * days_before / length)
         step = max(1, days_before // max(1, count))
         made += [period.first + timedelta(days=k * step) for k in range(count)]
-    return CarePlan(
-        id=plan_id,
-        patient_id=patient_id,
-        discipline=discipline,
-        frequency=text,
-        start_of_care=start_of_care,
-        visit_duration=DURATION[discipline],
-        primary_clinician=primary,
-        visits_made=tuple(made),
-    )
+    return replace(plan, start_of_care=start_of_care, visits_made=tuple(made))
