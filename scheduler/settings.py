@@ -28,6 +28,18 @@ class Settings(BaseSettings):
     solve_time_limit: float = Field(
         20.0, gt=0.0, description="Default wall-clock seconds for one solve."
     )
+    travel_provider: str = Field(
+        "geodesic", description="Travel times: 'geodesic' or 'road' (needs road_network)."
+    )
+    road_network: Path | None = Field(
+        None, description="OSM (.osm, .osm.gz, .osm.bz2) or .graphml file of the road network."
+    )
+    road_access_speed_kmh: float = Field(
+        5.0, gt=0.0, description="Speed between a place and its nearest road (a walk)."
+    )
+    cache_dir: Path = Field(
+        PROJECT_ROOT / "data" / "cache", description="Prepared networks and travel matrices."
+    )
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )

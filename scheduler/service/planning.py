@@ -22,12 +22,13 @@ def plan_problem(
     problem: Problem,
     *,
     settings: Settings,
-    provider: str = "geodesic",
+    provider: str | None = None,
     params: SolveParams | None = None,
 ) -> PlanningOutcome:
     """Build travel times for the problem's places and solve it.
 
-    ``params=None`` uses ``SolveParams`` with the settings' time limit and workers.
+    ``provider=None`` uses the settings' travel provider; ``params=None`` uses
+    ``SolveParams`` with the settings' time limit and workers.
     """
     travel = travel_matrix(problem.locations(), provider=provider, settings=settings)
     params = params or SolveParams(
