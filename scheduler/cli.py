@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler import _console
+from scheduler.bench.roads import bench_roads
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
 from scheduler.bench.week import plan_week_both_ways
 from scheduler.domain import Problem, clinician_kpis
@@ -181,3 +182,38 @@ def bench_week(
         ),
     )
     console.print(_console.week_table(rows))
+
+
+@bench_app.command("roads")
+def bench_roads_command(
+    locations: Annotated[int, typer.Option(min=2, help="Random places near the roads.")] = 1000,
+    osm: Annotated[Path | None, typer.Option(help="OSM extract (default: shared Andorra).")] = None,
+    baseline_pairs: Annotated[int, typer.Option(min=1, help="Pairs timed for the baseline.")] = 300,
+    seed: Annotated[int, typer.Option(help="Random seed of the places.")] = 11,
+) -> None:
+    """Time road matrices in bulk against one networkx query per pair (OSM data: ODbL)."""
+    source = osm or get_settings().shared_dir / "osm" / "andorra.osm.gz"
+    try:
+        result = bench_roads(source, locations=locations, baseline_pairs=baseline_pairs, seed=seed)
+    except SchedulerError as error:
+        raise _fail(error) from error
+    rows = [
+        ("road nodes", result.road_nodes),
+        ("locations", result.locations),
+        ("first load from OSM (s)", f"{result.first_load:.2f}"),
+        ("load of the saved network (s)", f"{result.saved_load:.3f}"),
+        ("full matrix, bulk (s)", f"{result.matrix:.3f}"),
+        (
+            f"networkx per pair ({result.baseline_pairs} timed, ms)",
+            f"{1000 * result.baseline_per_pair:.2f}",
+        ),
+        ("networkx for every pair, scaled (s)", f"{result.baseline_full:.0f}"),
+        ("speed-up", f"{result.speedup:.0f}x"),
+    ]
+    console.print(
+        _console.rows_table(
+            "Road matrix benchmark (OSM (c) OpenStreetMap contributors, ODbL)",
+            ("step", "value"),
+            rows,
+        )
+    )

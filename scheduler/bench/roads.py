@@ -1,0 +1,88 @@
+"""The road matrix benchmark: bulk Dijkstra against one networkx query per pair.
+
+OSM data (c) OpenStreetMap contributors, ODbL.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+
+from scheduler.domain import Location
+from scheduler.geo.road_matrix import TIME_SCALE, road_matrix, snap_to_roads
+from scheduler.geo.road_network import RoadNetwork, load_road_network
+
+METRES_PER_DEGREE = 111_320.0
+
+
+@dataclass(frozen=True)
+class RoadBench:
+    """Seconds for each step, and the baseline's per-pair cost scaled to the full matrix."""
+
+    road_nodes: int
+    locations: int
+    first_load: float
+    saved_load: float
+    matrix: float
+    baseline_pairs: int
+    baseline_per_pair: float
+
+    @property
+    def baseline_full(self) -> float:
+        """Seconds the per-pair baseline would take for every pair."""
+        return self.baseline_per_pair * self.locations * (self.locations - 1)
+
+    @property
+    def speedup(self) -> float:
+        """How many times faster the bulk matrix is than the per-pair baseline."""
+        return self.baseline_full / self.matrix
+
+
+def bench_roads(source: Path, *, locations: int, baseline_pairs: int, seed: int) -> RoadBench:
+    """Time the network's first and saved loads, the bulk matrix, and the per-pair baseline."""
+    with tempfile.TemporaryDirectory() as folder:
+        started = time.perf_counter()
+        load_road_network(source, cache_dir=Path(folder))
+        first = time.perf_counter() - started
+        started = time.perf_counter()
+        network = load_road_network(source, cache_dir=Path(folder))
+        saved = time.perf_counter() - started
+    places = random_places(network, locations, seed=seed)
+    started = time.perf_counter()
+    road_matrix(places, network, access_speed_kmh=5.0)
+    matrix = time.perf_counter() - started
+    return RoadBench(
+        network.size, locations, first, saved, matrix, baseline_pairs,
+        _per_pair_seconds(network, places, baseline_pairs, seed),
+    )  # fmt: skip
+
+
+def random_places(network: RoadNetwork, count: int, *, seed: int) -> list[Location]:
+    """Places up to ~300 m from random road nodes (homes near the streets)."""
+    rng = np.random.default_rng(seed)
+    nodes = rng.integers(0, network.size, size=count)
+    jitter = rng.uniform(-300, 300, size=(count, 2)) / METRES_PER_DEGREE
+    return [
+        Location(f"x{k}", float(network.latitudes[n] + dy), float(network.longitudes[n] + dx))
+        for k, (n, (dy, dx)) in enumerate(zip(nodes, jitter, strict=True))
+    ]
+
+
+def _per_pair_seconds(network: RoadNetwork, places: list[Location], pairs: int, seed: int) -> float:
+    """Mean seconds of one networkx Dijkstra query between two snapped places."""
+    graph = nx.DiGraph()
+    weights = network.weights(TIME_SCALE).tocoo()
+    graph.add_weighted_edges_from(
+        zip(weights.row.tolist(), weights.col.tolist(), weights.data.tolist(), strict=True)
+    )
+    nodes, _ = snap_to_roads(places, network)
+    chosen = np.random.default_rng(seed).integers(0, len(places), size=(pairs, 2))
+    started = time.perf_counter()
+    for i, j in chosen:
+        nx.shortest_path_length(graph, int(nodes[i]), int(nodes[j]), weight="weight")
+    return (time.perf_counter() - started) / pairs
