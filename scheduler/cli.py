@@ -10,7 +10,7 @@ from typing import Annotated
 import typer
 
 from scheduler import _console
-from scheduler.bench.roads import bench_roads
+from scheduler.bench.roads import bench_roads, plan_week_on_roads
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
 from scheduler.bench.week import plan_week_both_ways
 from scheduler.domain import Problem, clinician_kpis
@@ -217,3 +217,28 @@ def bench_roads_command(
             rows,
         )
     )
+
+
+@bench_app.command("andorra")
+def bench_andorra(
+    time_limit: Annotated[float, typer.Option(min=1.0, help="Solver seconds.")] = 40.0,
+    osm: Annotated[Path | None, typer.Option(help="OSM extract (default: shared Andorra).")] = None,
+) -> None:
+    """Plan a demo week in Andorra on real roads; price the same plan with straight lines."""
+    settings = get_settings()
+    source = osm or settings.shared_dir / "osm" / "andorra.osm.gz"
+    try:
+        week = plan_week_on_roads(source, settings=settings, time_limit=time_limit)
+    except SchedulerError as error:
+        raise _fail(error) from error
+    visits = max(1, week.visits_planned)
+    rows = [
+        ("visits planned", week.visits_planned),
+        ("travel per visit on roads (min)", f"{week.road_seconds / visits / 60:.2f}"),
+        ("same plan, geodesic estimate (min)", f"{week.geodesic_seconds / visits / 60:.2f}"),
+        ("km per visit on roads", f"{week.road_metres / visits / 1000:.2f}"),
+        ("same plan, geodesic km per visit", f"{week.geodesic_metres / visits / 1000:.2f}"),
+        ("roads over geodesic (time)", f"{week.road_seconds / max(1, week.geodesic_seconds):.2f}x"),
+    ]
+    title = "Andorra demo week on roads (OSM (c) OpenStreetMap contributors, ODbL)"
+    console.print(_console.rows_table(title, ("KPI", "value"), rows))

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 
 from scheduler.domain.continuity import primary_clinician
 from scheduler.domain.plan import Kpis, Route, Unassigned
 from scheduler.domain.problem import Problem
+from scheduler.domain.travel import TravelMatrix
 
 
 def compute_kpis(
@@ -118,3 +120,19 @@ def clinician_kpis(problem: Problem, routes: tuple[Route, ...]) -> list[Clinicia
             )
         )
     return rows
+
+
+def reprice_travel(
+    problem: Problem, routes: tuple[Route, ...], travel: TravelMatrix
+) -> tuple[int, int]:
+    """Seconds and metres the routes' legs take under another travel matrix (same order)."""
+    seconds = metres = 0
+    for route in routes:
+        clinician = problem.clinician_by_id[route.clinician_id]
+        places = [clinician.start.id]
+        places += [problem.patient_by_id[stop.patient_id].location.id for stop in route.stops]
+        places.append(clinician.end_location.id)
+        for origin, destination in pairwise(places):
+            seconds += travel.seconds_between(origin, destination)
+            metres += travel.metres_between(origin, destination)
+    return seconds, metres

@@ -128,7 +128,10 @@ def _file_hash(path: Path) -> str:
 
 
 def _prepare(source: Path, fingerprint: str) -> RoadNetwork:
-    """Read, keep drivable ways, simplify, keep the largest strongly connected part, time it."""
+    """Read, keep drivable ways and the largest strongly connected part, time each edge.
+
+    The graph is not simplified: the nodes along each way are where homes snap to the road.
+    """
     import osmnx as ox  # heavy: imported only when a network is built
 
     name = source.name.lower()
@@ -153,7 +156,6 @@ def _prepare(source: Path, fingerprint: str) -> RoadNetwork:
         graph.remove_nodes_from([node for node, degree in graph.degree() if degree == 0])
         if graph.number_of_edges() == 0:
             raise TravelError(f"{source.name} has no drivable roads")
-        graph = ox.simplification.simplify_graph(graph)
         graph = ox.truncate.largest_component(graph, strongly=True)
         graph = ox.routing.add_edge_speeds(
             graph, hwy_speeds=DEFAULT_SPEEDS, fallback=FALLBACK_SPEED
