@@ -20,6 +20,7 @@ from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_json
+from scheduler.service.route_map import route_map_html
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
 
@@ -223,6 +224,9 @@ def bench_roads_command(
 def bench_andorra(
     time_limit: Annotated[float, typer.Option(min=1.0, help="Solver seconds.")] = 40.0,
     osm: Annotated[Path | None, typer.Option(help="OSM extract (default: shared Andorra).")] = None,
+    map_path: Annotated[
+        Path | None, typer.Option("--map", help="Write the busiest day's map (HTML) here.")
+    ] = None,
 ) -> None:
     """Plan a demo week in Andorra on real roads; price the same plan with straight lines."""
     settings = get_settings()
@@ -231,6 +235,10 @@ def bench_andorra(
         week = plan_week_on_roads(source, settings=settings, time_limit=time_limit)
     except SchedulerError as error:
         raise _fail(error) from error
+    if map_path is not None:
+        busiest = max(week.plan.routes, key=lambda route: len(route.stops))
+        write_json(route_map_html(week.problem, busiest, week.network), map_path)
+        console.print(f"map of {busiest.clinician_id} on day {busiest.day} written to {map_path}")
     visits = max(1, week.visits_planned)
     rows = [
         ("visits planned", week.visits_planned),

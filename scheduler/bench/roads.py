@@ -13,7 +13,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
-from scheduler.domain import Location, Problem
+from scheduler.domain import Location, Plan, Problem
 from scheduler.domain.kpis import reprice_travel
 from scheduler.geo import travel_matrix
 from scheduler.geo.road_matrix import TIME_SCALE, road_matrix, snap_to_roads
@@ -98,6 +98,9 @@ def _per_pair_seconds(network: RoadNetwork, places: list[Location], pairs: int, 
 class RoadWeek:
     """A week planned on roads, and the same plan priced with straight lines."""
 
+    problem: Problem
+    plan: Plan
+    network: RoadNetwork
     visits_planned: int
     road_seconds: int
     road_metres: int
@@ -122,6 +125,9 @@ def plan_week_on_roads(source: Path, *, settings: Settings, time_limit: float) -
     geodesic = travel_matrix(problem.locations(), provider="geodesic", settings=settings)
     straight_seconds, straight_metres = reprice_travel(problem, plan.routes, geodesic)
     return RoadWeek(
+        problem,
+        plan,
+        network,
         plan.kpis.visits_planned,
         plan.kpis.travel_seconds,
         plan.kpis.travel_metres,

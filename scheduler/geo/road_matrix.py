@@ -95,3 +95,41 @@ def _cache_path(
     for location in locations:
         digest.update(f"{location.id}:{location.latitude:.7f},{location.longitude:.7f};".encode())
     return cache_dir / f"matrix-{digest.hexdigest()[:24]}.npz"
+
+
+def road_paths(
+    network: RoadNetwork, legs: Sequence[tuple[Location, Location]]
+) -> list[list[tuple[float, float]]]:
+    """The road geometry of each leg: (latitude, longitude) points from origin to destination.
+
+    Each leg follows the fastest path between the places' nearest road nodes, with the places
+    themselves at both ends. One Dijkstra pass per distinct origin.
+    """
+    if not legs:
+        return []
+    origins = [origin for origin, _ in legs]
+    destinations = [destination for _, destination in legs]
+    start_nodes, _ = snap_to_roads(origins, network)
+    end_nodes, _ = snap_to_roads(destinations, network)
+    sources, inverse = np.unique(start_nodes, return_inverse=True)
+    _, predecessors = dijkstra(
+        network.weights(TIME_SCALE), directed=True, indices=sources, return_predecessors=True
+    )
+    paths = []
+    for leg, (origin, destination) in enumerate(legs):
+        row, node = predecessors[inverse[leg]], int(end_nodes[leg])
+        nodes = [node]
+        while node != start_nodes[leg] and row[node] >= 0:
+            node = int(row[node])
+            nodes.append(node)
+        points = [
+            (float(network.latitudes[n]), float(network.longitudes[n])) for n in reversed(nodes)
+        ]
+        paths.append(
+            [
+                (origin.latitude, origin.longitude),
+                *points,
+                (destination.latitude, destination.longitude),
+            ]
+        )
+    return paths

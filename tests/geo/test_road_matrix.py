@@ -13,7 +13,7 @@ import pytest
 from scheduler.domain import Location
 from scheduler.errors import TravelError
 from scheduler.geo import travel_matrix
-from scheduler.geo.road_matrix import TIME_SCALE, road_matrix, snap_to_roads
+from scheduler.geo.road_matrix import TIME_SCALE, road_matrix, road_paths, snap_to_roads
 from scheduler.geo.road_network import load_road_network
 from scheduler.settings import Settings
 
@@ -114,3 +114,19 @@ def test_missing_or_unsupported_network_files_are_clear(tmp_path: Path) -> None:
     pbf.write_bytes(b"\x00")
     with pytest.raises(TravelError, match="convert it first"):
         load_road_network(pbf, cache_dir=tmp_path)
+
+
+@needs_andorra
+def test_road_paths_follow_network_arcs_between_the_places(network) -> None:
+    """A leg's geometry starts and ends at the places and steps only along road arcs."""
+    origin, destination = at_nodes(network, 2, seed=7)
+    (path,) = road_paths(network, [(origin, destination)])
+    assert path[0] == (origin.latitude, origin.longitude)
+    assert path[-1] == (destination.latitude, destination.longitude)
+    position = {
+        (float(lat), float(lon)): k
+        for k, (lat, lon) in enumerate(zip(network.latitudes, network.longitudes, strict=True))
+    }
+    arcs = set(zip(network.edge_sources.tolist(), network.edge_targets.tolist(), strict=True))
+    nodes = [position[point] for point in path[1:-1]]
+    assert all((a, b) in arcs for a, b in pairwise(nodes))
