@@ -40,6 +40,16 @@ class Settings(BaseSettings):
     cache_dir: Path = Field(
         PROJECT_ROOT / "data" / "cache", description="Prepared networks and travel matrices."
     )
+    geocoding_online: bool = Field(
+        False, description="Send addresses to the geocoder (opt-in; offline uses the cache)."
+    )
+    geocoder: str = Field("nominatim", description="geopy geocoder service name.")
+    geocoder_user_agent: str = Field(
+        "home-health-scheduler", description="User agent the geocoder asks for."
+    )
+    geocoding_delay: float = Field(
+        1.0, ge=0.0, description="Seconds between two online lookups (Nominatim's policy)."
+    )
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )
