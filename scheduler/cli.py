@@ -19,7 +19,7 @@ from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
-from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_json
+from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_file
 from scheduler.service.route_map import route_map_html
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
@@ -64,7 +64,7 @@ def demo(
             problem = generate_agency_week(
                 seed=seed, clinicians=clinicians, patients=patients or 350
             )
-        write_json(problem_to_json(problem), out / "problem.json")
+        write_file(problem_to_json(problem), out / "problem.json")
         seconds = time_limit or (15.0 if day else 40.0)
         params = SolveParams(time_limit=seconds, workers=settings.solve_workers)
         _plan_and_report(problem, settings, params, out / "plan.json")
@@ -113,7 +113,7 @@ def _plan_and_report(
         console.print(_console.clinician_table(clinician_kpis(problem, plan.routes)))
     if plan.unassigned:
         console.print(_console.unassigned_table(problem, plan))
-    write_json(plan_to_json(plan), plan_path)
+    write_file(plan_to_json(plan), plan_path)
     console.print(f"status: {result.status.value} ({result.message}); {result.seconds:.1f} s")
     console.print(f"plan written to {plan_path}")
 
@@ -237,7 +237,7 @@ def bench_andorra(
         raise _fail(error) from error
     if map_path is not None:
         busiest = max(week.plan.routes, key=lambda route: len(route.stops))
-        write_json(route_map_html(week.problem, busiest, week.network), map_path)
+        write_file(route_map_html(week.problem, busiest, week.network), map_path)
         console.print(f"map of {busiest.clinician_id} on day {busiest.day} written to {map_path}")
     visits = max(1, week.visits_planned)
     rows = [

@@ -50,8 +50,8 @@ def read_problem(path: Path) -> Problem:
     return problem_from_json(path.read_bytes())
 
 
-def write_json(text: str, path: Path) -> None:
-    """Write JSON text to ``path`` whole: a temporary file renamed into place."""
+def write_file(text: str, path: Path) -> None:
+    """Write text (JSON, HTML) to ``path`` whole: a temporary file renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(path.suffix + ".partial")
     partial.write_text(text)

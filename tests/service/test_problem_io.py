@@ -13,7 +13,7 @@ from scheduler.service.problem_io import (
     problem_from_json,
     problem_to_json,
     read_problem,
-    write_json,
+    write_file,
 )
 
 
@@ -21,7 +21,7 @@ def test_problem_round_trip(tmp_path: Path) -> None:
     """A generated agency written and read back is equal to the original."""
     problem = generate_agency(patients=20, clinicians=5)
     path = tmp_path / "problem.json"
-    write_json(problem_to_json(problem), path)
+    write_file(problem_to_json(problem), path)
     assert read_problem(path) == problem
     assert not list(tmp_path.glob("*.partial"))
 
