@@ -16,14 +16,12 @@ import numpy as np
 from scheduler.domain import Location, Plan, Problem
 from scheduler.domain.kpis import reprice_travel
 from scheduler.geo import travel_matrix
-from scheduler.geo.road_matrix import TIME_SCALE, road_matrix, snap_to_roads
+from scheduler.geo.road_matrix import METRES_PER_DEGREE, TIME_SCALE, road_matrix, snap_to_roads
 from scheduler.geo.road_network import RoadNetwork, load_road_network
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams
-
-METRES_PER_DEGREE = 111_320.0
 
 
 @dataclass(frozen=True)

@@ -207,3 +207,11 @@ def test_visits_the_rest_of_the_period_can_hold_are_deferred() -> None:
     problem, _ = week_problem(plans)
     due = [v for v in problem.visits_to_plan if v.id.startswith("cp1-w2")]
     assert sorted(v.optional for v in due) == [False, True]
+
+
+def test_weekly_working_time_cap_holds() -> None:
+    """A nurse capped at 6 hours of work a week stays within it; the other nurse takes the rest."""
+    plans = [plan_of(f"cp{k}", f"p{k}", "3W1", primary_clinician="rn-a") for k in range(3)]
+    result = solve_valid(*week_problem(plans, max_work_per_week=6 * HOUR))
+    work = sum(route.work_seconds for route in result.plan.routes if route.clinician_id == "rn-a")
+    assert work <= 6 * HOUR and result.plan.kpis.visits_planned == 9
