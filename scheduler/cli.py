@@ -52,17 +52,27 @@ def demo(
     ] = None,
     time_limit: Annotated[float | None, typer.Option(min=0.5, help="Solver seconds.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for problem.json and plan.json.")] = None,
+    region: Annotated[str, typer.Option(help="Demo region: columbus or andorra.")] = "columbus",
 ) -> None:
-    """Generate a demo agency, plan its week from care plans (or one day), and report."""
+    """Generate a demo agency, plan its week from care plans (or one day), and report.
+
+    Travel follows the settings (``SCHEDULER_TRAVEL_PROVIDER``); in Andorra with road travel
+    and no ``SCHEDULER_ROAD_NETWORK``, the shared Andorra extract is used.
+    """
     settings = get_settings()
+    if region == "andorra" and settings.road_network is None:
+        andorra = settings.shared_dir / "osm" / "andorra.osm.gz"
+        settings = settings.model_copy(update={"road_network": andorra})
     out = out or settings.data_dir / "demo"
     try:
         started = time.monotonic()
         if day:
-            problem = generate_agency(seed=seed, clinicians=clinicians, patients=patients or 150)
+            problem = generate_agency(
+                seed=seed, clinicians=clinicians, patients=patients or 150, region=region
+            )
         else:
             problem = generate_agency_week(
-                seed=seed, clinicians=clinicians, patients=patients or 350
+                seed=seed, clinicians=clinicians, patients=patients or 350, region=region
             )
         write_file(problem_to_json(problem), out / "problem.json")
         seconds = time_limit or (15.0 if day else 40.0)

@@ -43,7 +43,7 @@ class Region:
 
 REGIONS = {
     "columbus": Region(39.9612, -82.9988, 18.0, 9),
-    "andorra": Region(42.5078, 1.5211, 6.0, 5),
+    "andorra": Region(42.5078, 1.5211, 3.0, 4),  # the urban valley: homes near streets
 }
 
 # Share of clinicians by credential.
