@@ -1,1 +1,1 @@
-"""FastAPI service (see issue: the service)."""
+"""The FastAPI service: routers per resource over the service layer (to come)."""
