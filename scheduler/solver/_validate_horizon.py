@@ -11,7 +11,7 @@ from datetime import timedelta
 from itertools import pairwise
 
 from scheduler.domain import DAY, CarePlan, Plan, Problem, Visit, VisitType
-from scheduler.solver._violation import Violation
+from scheduler.solver._validation import Violation, work_seconds
 
 Made = tuple[Visit, str, int]  # a planned visit, its clinician, its horizon day
 
@@ -106,8 +106,7 @@ def _check_weekly_caps(problem: Problem, plan: Plan, made: list[Made]) -> list[V
         visits[clinician_id, day // 7] += 1
     work: dict[tuple[str, int], int] = defaultdict(int)
     for route in plan.routes:
-        lunch = route.lunch.end - route.lunch.start if route.lunch else 0
-        work[route.clinician_id, route.day // 7] += route.end - route.start - lunch
+        work[route.clinician_id, route.day // 7] += work_seconds(route)
     found = []
     for rule, totals, cap_of in (
         ("max_visits_week", visits, lambda c: c.max_visits_per_week),
