@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cached_property
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.care_plan import CarePlan, CareRules, expand_care_plan
 from scheduler.domain.clinician import Clinician
 from scheduler.domain.location import Location
 from scheduler.domain.patient import Patient
+from scheduler.domain.time_window import DAY
 from scheduler.domain.visit import Visit
 from scheduler.errors import ProblemError
 
@@ -26,6 +28,12 @@ class Horizon:
     def __post_init__(self) -> None:
         if self.days < 1:
             raise ProblemError(f"a horizon needs at least one day, got {self.days}")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ProblemError(
+                f"unknown time zone {self.timezone!r}; use an IANA name like 'America/New_York'"
+            ) from None
 
     def date_of(self, day: int) -> date:
         """Calendar date of horizon ``day``."""
@@ -34,6 +42,21 @@ class Horizon:
     def weekday_of(self, day: int) -> int:
         """Weekday (0 = Monday) of horizon ``day``."""
         return self.date_of(day).weekday()
+
+    def datetime_of(self, second: int) -> datetime:
+        """The local wall-clock time of horizon ``second`` (day * DAY + seconds of the day)."""
+        day, clock = divmod(second, DAY)
+        midnight = datetime.combine(self.date_of(day), time(), tzinfo=ZoneInfo(self.timezone))
+        return midnight + timedelta(seconds=clock)
+
+    def second_of(self, moment: datetime) -> int:
+        """Horizon second of an aware ``moment`` (inverse of ``datetime_of``)."""
+        if moment.tzinfo is None:
+            raise ProblemError(f"time {moment.isoformat()} needs a UTC offset")
+        local = moment.astimezone(ZoneInfo(self.timezone))
+        day = (local.date() - self.start_date).days
+        clock = local.hour * 3600 + local.minute * 60 + local.second
+        return day * DAY + clock
 
 
 @dataclass(frozen=True)

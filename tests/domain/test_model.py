@@ -134,3 +134,24 @@ def test_patient_windows_follow_weekday_availability() -> None:
         TimeWindow(9 * HOUR, 12 * HOUR).shifted(7 * 86400),
     )
     assert patient.windows_on(day=1, weekday=1) == ()
+
+
+def test_horizon_converts_seconds_to_local_time_and_back():
+    """Horizon seconds are wall-clock offsets from local midnight, across a DST change."""
+    from datetime import UTC, datetime
+
+    from scheduler.domain import DAY, Horizon
+
+    horizon = Horizon(date(2026, 10, 31), 3, "America/New_York")  # DST ends on Nov 1
+    moment = horizon.datetime_of(DAY + 9 * 3600)
+    assert moment.isoformat() == "2026-11-01T09:00:00-05:00"
+    assert horizon.second_of(moment) == DAY + 9 * 3600
+    assert horizon.second_of(datetime(2026, 10, 31, 12, tzinfo=UTC)) == 8 * 3600
+
+
+def test_horizon_refuses_an_unknown_time_zone():
+    """A misspelt time zone is a ProblemError naming it."""
+    from scheduler.domain import Horizon
+
+    with pytest.raises(ProblemError, match="Mars/Olympus"):
+        Horizon(date(2026, 11, 30), 1, "Mars/Olympus")
