@@ -18,9 +18,10 @@ from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_week import generate_agency_week
+from scheduler.service.itinerary import build_itinerary, itinerary_to_html
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_file
-from scheduler.service.route_map import route_map_html
+from scheduler.service.route_map import route_map_svg, route_places
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
 
@@ -247,7 +248,11 @@ def bench_andorra(
         raise _fail(error) from error
     if map_path is not None:
         busiest = max(week.plan.routes, key=lambda route: len(route.stops))
-        write_file(route_map_html(week.problem, busiest, week.network), map_path)
+        itinerary = build_itinerary(
+            week.problem, week.plan, clinician_id=busiest.clinician_id, day=busiest.day
+        )
+        day_map = route_map_svg(route_places(week.problem, busiest), network=week.network)
+        write_file(itinerary_to_html(itinerary, map_svg=day_map), map_path)
         console.print(f"map of {busiest.clinician_id} on day {busiest.day} written to {map_path}")
     visits = max(1, week.visits_planned)
     rows = [

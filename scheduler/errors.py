@@ -15,3 +15,11 @@ class TravelError(SchedulerError, ValueError):
 
 class BenchmarkError(SchedulerError, FileNotFoundError):
     """A benchmark set or instance is missing or unreadable."""
+
+
+class NotFoundError(SchedulerError, LookupError):
+    """A named record does not exist (or is not visible to the caller)."""
+
+
+class ConflictError(SchedulerError, ValueError):
+    """The request contradicts the stored state (a duplicate id, a plan already published)."""

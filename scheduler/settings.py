@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     geocoding_delay: float = Field(
         1.0, ge=0.0, description="Seconds between two online lookups (Nominatim's policy)."
     )
+    database_url: str = Field(
+        f"sqlite:///{PROJECT_ROOT / 'data' / 'scheduler.db'}",
+        description="SQLAlchemy URL (SQLite file by default; postgresql+psycopg://...).",
+    )
+    max_body_bytes: int = Field(
+        5_000_000, gt=0, description="Largest request body the API accepts."
+    )
+    max_visits_per_job: int = Field(
+        5_000, gt=0, description="Most visits one planning job may hold."
+    )
+    max_job_seconds: float = Field(
+        600.0, gt=0.0, description="Hard wall-clock limit of one planning job's solve."
+    )
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )

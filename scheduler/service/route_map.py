@@ -1,39 +1,77 @@
-"""A clinician's day as a self-contained HTML map following the roads (works offline).
+"""A clinician's day as an inline SVG map (works offline: no tiles, no scripts).
 
-The streets of the road network are drawn as the background, the day's legs along their road
-paths on top, stops numbered in visiting order. No tiles or scripts are fetched.
+With a road network, the streets are drawn as the background and each leg follows its road
+path; without one, legs are straight lines (geodesic travel). Stops are numbered in visiting
+order; the start (and a different end) is a green square.
 """
 
 from __future__ import annotations
 
-from html import escape
+from collections.abc import Sequence
 from itertools import pairwise
 
 import numpy as np
 
-from scheduler.domain import Problem, Route, format_clock
+from scheduler.domain import Location, Problem, Route
+from scheduler.errors import ProblemError
 from scheduler.geo.road_matrix import road_paths
 from scheduler.geo.road_network import RoadNetwork
 
 WIDTH, HEIGHT, MARGIN = 900, 700, 30
+PAD_DEGREES = 0.004
 ATTRIBUTION = "Road data (c) OpenStreetMap contributors, ODbL"
+STYLE = """
+.street { stroke: #c8c8c8; stroke-width: 1; fill: none; }
+.leg { stroke: #1f6fd1; stroke-width: 3.5; fill: none; stroke-linejoin: round; opacity: .85; }
+.stop { fill: #fff; stroke: #d1401f; stroke-width: 3; }
+.home { fill: #2a9d3b; }
+.number { font: bold 11px sans-serif; text-anchor: middle; }
+.attribution { font: 10px sans-serif; fill: #555; }
+"""
 
 
-def route_map_html(problem: Problem, route: Route, network: RoadNetwork) -> str:
-    """The day of ``route`` on ``network`` as an HTML page with an inline SVG map."""
+def route_places(problem: Problem, route: Route) -> tuple[Location, ...]:
+    """The places of ``route`` in order: start, each stop's patient home, end."""
     clinician = problem.clinician_by_id[route.clinician_id]
-    places = [clinician.start]
-    places += [problem.patient_by_id[stop.patient_id].location for stop in route.stops]
-    places.append(clinician.end_location)
-    paths = road_paths(network, list(pairwise(places)))
+    homes = tuple(problem.patient_by_id[stop.patient_id].location for stop in route.stops)
+    return (clinician.start, *homes, clinician.end_location)
+
+
+def route_map_svg(places: Sequence[Location], *, network: RoadNetwork | None = None) -> str:
+    """An inline SVG map of a day through ``places`` (start, stop 1, ..., stop N, end).
+
+    Parameters
+    ----------
+    places
+        The start, the stops in visiting order, then the end.
+    network
+        Road network to draw streets from and route legs on; ``None`` draws straight legs
+        and no streets.
+
+    Returns
+    -------
+    str
+        An ``<svg>`` element, ready to place in an HTML page.
+
+    Raises
+    ------
+    ProblemError
+        When fewer than two places are given.
+    """
+    if len(places) < 2:
+        raise ProblemError(f"a day map needs a start and an end, got {len(places)} place(s)")
+    legs = list(pairwise(places))
+    if network is None:
+        paths = [[(a.latitude, a.longitude), (b.latitude, b.longitude)] for a, b in legs]
+    else:
+        paths = road_paths(network, legs)
     points = np.array([point for path in paths for point in path])
-    south, west = points.min(axis=0) - 0.004
-    north, east = points.max(axis=0) + 0.004
+    south, west = points.min(axis=0) - PAD_DEGREES
+    north, east = points.max(axis=0) + PAD_DEGREES
+    shrink = float(np.cos(np.radians((north + south) / 2)))
     scale = min(
-        (WIDTH - 2 * MARGIN) / ((east - west) * np.cos(np.radians((north + south) / 2))),
-        (HEIGHT - 2 * MARGIN) / (north - south),
+        (WIDTH - 2 * MARGIN) / ((east - west) * shrink), (HEIGHT - 2 * MARGIN) / (north - south)
     )
-    shrink = np.cos(np.radians((north + south) / 2))
 
     def project(latitude: float, longitude: float) -> tuple[float, float]:
         return MARGIN + (longitude - west) * shrink * scale, MARGIN + (north - latitude) * scale
@@ -42,47 +80,36 @@ def route_map_html(problem: Problem, route: Route, network: RoadNetwork) -> str:
         x, y = project(latitude, longitude)
         return f"{x:.1f},{y:.1f}"
 
-    inside = (
-        (network.latitudes >= south) & (network.latitudes <= north)
-        & (network.longitudes >= west) & (network.longitudes <= east)
-    )  # fmt: skip
-    streets = "".join(
-        f'<polyline class="street" points="{xy(network.latitudes[a], network.longitudes[a])} '
-        f'{xy(network.latitudes[b], network.longitudes[b])}"/>'
-        for a, b in zip(network.edge_sources, network.edge_targets, strict=True)
-        if inside[a] and inside[b]
-    )
-    legs = "".join(
+    streets = ""
+    if network is not None:
+        inside = (
+            (network.latitudes >= south) & (network.latitudes <= north)
+            & (network.longitudes >= west) & (network.longitudes <= east)
+        )  # fmt: skip
+        streets = "".join(
+            f'<polyline class="street" points="{xy(network.latitudes[a], network.longitudes[a])} '
+            f'{xy(network.latitudes[b], network.longitudes[b])}"/>'
+            for a, b in zip(network.edge_sources, network.edge_targets, strict=True)
+            if inside[a] and inside[b]
+        )
+    lines = "".join(
         f'<polyline class="leg" points="{" ".join(xy(*p) for p in path)}"/>' for path in paths
     )
+    homes = ""
+    ends = [places[0]] if places[-1] == places[0] else [places[0], places[-1]]
+    for place in ends:
+        x, y = project(place.latitude, place.longitude)
+        homes += f'<rect class="home" x="{x - 8:.1f}" y="{y - 8:.1f}" width="16" height="16"/>'
     stops = ""
     for number, place in enumerate(places[1:-1], start=1):
         x, y = project(place.latitude, place.longitude)
-        stops += f'<circle cx="{x:.1f}" cy="{y:.1f}" r="9" class="stop"/>'
-        stops += f'<text x="{x:.1f}" y="{y + 4:.1f}">{number}</text>'
-    home_x, home_y = project(clinician.start.latitude, clinician.start.longitude)
-    rows = "".join(
-        f"<tr><td>{k}</td><td>{format_clock(s.start)}-{format_clock(s.end)}</td>"
-        f"<td>{escape(s.patient_id)}</td><td>{s.travel_seconds // 60} min</td></tr>"
-        for k, s in enumerate(route.stops, start=1)
+        stops += f'<circle class="stop" cx="{x:.1f}" cy="{y:.1f}" r="9"/>'
+        stops += f'<text class="number" x="{x:.1f}" y="{y + 4:.1f}">{number}</text>'
+    credit = ""
+    if network is not None:
+        credit = f'<text class="attribution" x="{MARGIN}" y="{HEIGHT - 8}">{ATTRIBUTION}</text>'
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="route-map" viewBox="0 0 {WIDTH} '
+        f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="map of the day">'
+        f"<style>{STYLE}</style>{streets}{lines}{homes}{stops}{credit}</svg>"
     )
-    day = problem.horizon.date_of(route.day).isoformat()
-    return f"""<!doctype html>
-<html><head><meta charset="utf-8"><title>{escape(clinician.id)} on {day}</title>
-<style>
-body {{ font-family: sans-serif; margin: 16px; }}
-.street {{ stroke: #c8c8c8; stroke-width: 1; fill: none; }}
-.leg {{ stroke: #1f6fd1; stroke-width: 3.5; fill: none; stroke-linejoin: round; opacity: .85; }}
-.stop {{ fill: #fff; stroke: #d1401f; stroke-width: 3; }}
-text {{ font-size: 11px; text-anchor: middle; font-weight: bold; }}
-.home {{ fill: #2a9d3b; }}
-table {{ border-collapse: collapse; }} td {{ padding: 2px 10px; border-bottom: 1px solid #ddd; }}
-</style></head><body>
-<h2>{escape(clinician.id)} ({clinician.credential}) on {day}: {len(route.stops)} visits,
-{route.travel_seconds // 60} min driving</h2>
-<svg width="{WIDTH}" height="{HEIGHT}" style="border:1px solid #999">{streets}{legs}
-<rect class="home" x="{home_x - 8:.1f}" y="{home_y - 8:.1f}" width="16" height="16"/>
-{stops}</svg>
-<table><tr><th>#</th><th>visit</th><th>patient</th><th>drive</th></tr>{rows}</table>
-<p><small>{ATTRIBUTION}</small></p></body></html>
-"""

@@ -1,0 +1,251 @@
+"""What the API reads and writes: ``XCreate`` / ``XUpdate`` / ``XPublic`` per resource.
+
+Writes forbid unknown fields. Field names follow the storage columns, so a validated create is
+a row's keyword arguments; nested values (weekly hours, availability, windows) are validated
+here and stored as JSON.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+
+from scheduler.domain import Credential, Discipline, VisitType
+
+Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Tag = Annotated[str, StringConstraints(min_length=1, max_length=60)]
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
+Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
+Address = Annotated[str, StringConstraints(max_length=500)]
+
+
+class WriteModel(BaseModel):
+    """Base of request bodies: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeeklyHours(WriteModel):
+    """A clinician's hours on one weekday, with an optional lunch break."""
+
+    weekday: Weekday
+    start: time
+    end: time
+    lunch_start: time | None = None
+    lunch_end: time | None = None
+    lunch_minutes: Annotated[int, Field(ge=1, le=180)] | None = None
+    max_overtime_minutes: Annotated[int, Field(ge=0, le=600)] = 0
+
+    @model_validator(mode="after")
+    def _check(self) -> WeeklyHours:
+        if self.start >= self.end:
+            raise ValueError("hours must end after they start")
+        lunch = (self.lunch_start, self.lunch_end, self.lunch_minutes)
+        if any(part is not None for part in lunch) and None in lunch:
+            raise ValueError("a lunch break needs lunch_start, lunch_end and lunch_minutes")
+        if (
+            self.lunch_start is not None
+            and self.lunch_end is not None
+            and not self.start <= self.lunch_start <= self.lunch_end <= self.end
+        ):
+            raise ValueError("the lunch window must lie inside the hours")
+        return self
+
+
+class HomeWindow(WriteModel):
+    """The patient is home from ``start`` to ``end`` on ``weekday``."""
+
+    weekday: Weekday
+    start: time
+    end: time
+
+    @model_validator(mode="after")
+    def _check(self) -> HomeWindow:
+        if self.start >= self.end:
+            raise ValueError("a home window must end after it starts")
+        return self
+
+
+class VisitWindow(WriteModel):
+    """When a visit may start (ISO 8601 with an offset)."""
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _check(self) -> VisitWindow:
+        if self.start > self.end:
+            raise ValueError("a visit window must not end before it starts")
+        return self
+
+
+class ClinicianFields(WriteModel):
+    """Fields a clinician may change."""
+
+    name: Name
+    credential: Credential
+    skills: list[Tag] = Field(default_factory=list, max_length=50)
+    home_latitude: Latitude
+    home_longitude: Longitude
+    home_address: Address | None = None
+    end_latitude: Latitude | None = None
+    end_longitude: Longitude | None = None
+    end_address: Address | None = None
+    weekly_hours: list[WeeklyHours] = Field(default_factory=list, max_length=7)
+    max_visits_per_day: Annotated[int, Field(ge=1, le=50)] | None = None
+    max_work_minutes_per_day: Minutes | None = None
+    max_points_per_day: Annotated[int, Field(ge=1, le=500)] | None = None
+    max_visits_per_week: Annotated[int, Field(ge=1, le=300)] | None = None
+    max_work_minutes_per_week: Annotated[int, Field(ge=1, le=7 * 24 * 60)] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> ClinicianFields:
+        weekdays = [hours.weekday for hours in self.weekly_hours]
+        if len(weekdays) != len(set(weekdays)):
+            raise ValueError("weekly_hours has two entries for the same weekday")
+        if (self.end_latitude is None) != (self.end_longitude is None):
+            raise ValueError("give both end_latitude and end_longitude, or neither")
+        return self
+
+
+class ClinicianCreate(ClinicianFields):
+    """A new clinician."""
+
+    id: Id
+    branch_id: Id
+
+
+class ClinicianUpdate(ClinicianFields):
+    """A clinician's new fields (the whole record; ids do not change)."""
+
+
+class ClinicianPublic(ClinicianCreate):
+    """A clinician as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class PatientFields(WriteModel):
+    """Fields a patient record may change."""
+
+    name: Name
+    latitude: Latitude
+    longitude: Longitude
+    address: Address | None = None
+    availability: list[HomeWindow] = Field(default_factory=list, max_length=50)
+    preferred_clinicians: list[Id] = Field(default_factory=list, max_length=20)
+    excluded_clinicians: list[Id] = Field(default_factory=list, max_length=100)
+
+
+class PatientCreate(PatientFields):
+    """A new patient."""
+
+    id: Id
+    branch_id: Id
+
+
+class PatientUpdate(PatientFields):
+    """A patient's new fields."""
+
+
+class PatientPublic(PatientCreate):
+    """A patient as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class CarePlanFields(WriteModel):
+    """Fields a care plan may change."""
+
+    discipline: Discipline
+    frequency: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
+        examples=["SN 3W2, 2W3"]
+    )
+    start_of_care: date
+    visit_minutes: Minutes
+    primary_clinician_id: Id | None = None
+    credentials: list[Credential] = Field(default_factory=list, max_length=7)
+    required_skills: list[Tag] = Field(default_factory=list, max_length=20)
+    visits_made: list[date] = Field(default_factory=list, max_length=500)
+    referral_at: AwareDatetime | None = None
+    episode_start: date | None = None
+
+
+class CarePlanCreate(CarePlanFields):
+    """A new care plan for a patient."""
+
+    id: Id
+    patient_id: Id
+
+
+class CarePlanUpdate(CarePlanFields):
+    """A care plan's new fields."""
+
+
+class CarePlanPublic(CarePlanCreate):
+    """A care plan as stored."""
+
+    model_config = ConfigDict(from_attributes=True)
+    branch_id: Id
+
+
+class VisitFields(WriteModel):
+    """Fields a visit may change."""
+
+    discipline: Discipline
+    visit_type: VisitType = VisitType.ROUTINE
+    minutes: Minutes
+    windows: list[VisitWindow] = Field(min_length=1, max_length=28)
+    credentials: list[Credential] = Field(default_factory=list, max_length=7)
+    required_skills: list[Tag] = Field(default_factory=list, max_length=20)
+    due_at: AwareDatetime | None = None
+    priority: Annotated[int, Field(ge=1, le=5)] = 3
+    optional: bool = False
+    pinned_clinician_id: Id | None = None
+    pinned_start_at: AwareDatetime | None = None
+    preferred_clinician_id: Id | None = None
+
+
+class VisitCreate(VisitFields):
+    """A visit given one by one (an urgent SOC, a lab draw)."""
+
+    id: Id
+    patient_id: Id
+
+
+class VisitUpdate(VisitFields):
+    """A visit's new fields."""
+
+
+class VisitStatusUpdate(WriteModel):
+    """What a clinician reports about a visit."""
+
+    status: Annotated[str, StringConstraints(pattern="^(completed|missed|cancelled)$")]
+
+
+class VisitPublic(VisitCreate):
+    """A visit as stored, with its status and, once published, who makes it when."""
+
+    model_config = ConfigDict(from_attributes=True)
+    branch_id: Id
+    care_plan_id: Id | None
+    status: str
+    clinician_id: Id | None
+    start_at: AwareDatetime | None
+
+
+Item = TypeVar("Item")
+
+
+class Page(BaseModel, Generic[Item]):
+    """One page of a list, with the total count across pages."""
+
+    items: list[Item]
+    total: int
+    offset: int
+    limit: int

@@ -1,0 +1,216 @@
+"""A branch's stored people, care plans and visits as the problem of some days."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.domain import (
+    DAY,
+    Availability,
+    CarePlan,
+    Clinician,
+    Credential,
+    Discipline,
+    Horizon,
+    Location,
+    LunchBreak,
+    Patient,
+    Problem,
+    Shift,
+    TimeWindow,
+    Visit,
+    VisitType,
+)
+from scheduler.errors import NotFoundError
+from scheduler.store import models
+
+OPEN_STATUSES = (models.VisitStatus.PLANNED, models.VisitStatus.PUBLISHED)
+
+
+def load_branch_problem(
+    session: Session, *, branch_id: str, start_date: date, days: int
+) -> Problem:
+    """The problem of planning ``branch_id`` for ``days`` days from ``start_date``.
+
+    Clinicians work their weekly hours; care plans count the visits already made (recorded
+    dates and completed visits); visits given one by one join when a window meets the days.
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown branch.
+    ProblemError
+        When stored records do not add up (e.g. a pin outside a visit's windows).
+    """
+    branch = session.get(models.Branch, branch_id)
+    if branch is None:
+        raise NotFoundError(f"no branch {branch_id!r}")
+    horizon = Horizon(start_date, days, branch.timezone)
+    clinician_rows = session.scalars(
+        select(models.Clinician).where(models.Clinician.branch_id == branch_id)
+    ).all()
+    patient_rows = session.scalars(
+        select(models.Patient).where(models.Patient.branch_id == branch_id)
+    ).all()
+    plan_rows = session.scalars(
+        select(models.CarePlan).where(models.CarePlan.branch_id == branch_id)
+    ).all()
+    completed: dict[str, list[date]] = {}
+    for plan_id, start in session.execute(
+        select(models.Visit.care_plan_id, models.Visit.start_at).where(
+            models.Visit.branch_id == branch_id,
+            models.Visit.care_plan_id.is_not(None),
+            models.Visit.status == models.VisitStatus.COMPLETED,
+        )
+    ):
+        if start is not None:
+            completed.setdefault(plan_id, []).append(horizon_local_date(horizon, start))
+    visit_rows = session.scalars(
+        select(models.Visit).where(
+            models.Visit.branch_id == branch_id,
+            models.Visit.care_plan_id.is_(None),
+            models.Visit.status.in_(OPEN_STATUSES),
+            models.Visit.first_day <= horizon.date_of(days - 1),
+        )
+    ).all()
+    visits = [visit for row in visit_rows if (visit := _visit(row, horizon)) is not None]
+    return Problem(
+        horizon=horizon,
+        clinicians=tuple(_clinician(row, horizon) for row in clinician_rows),
+        patients=tuple(_patient(row) for row in patient_rows),
+        visits=tuple(visits),
+        care_plans=tuple(_care_plan(row, horizon, completed.get(row.id, [])) for row in plan_rows),
+    )
+
+
+def horizon_local_date(horizon: Horizon, moment: datetime) -> date:
+    """The local calendar date of ``moment`` in the horizon's time zone."""
+    return horizon.date_of(0) + timedelta(days=horizon.second_of(moment) // DAY)
+
+
+def _seconds(clock: str) -> int:
+    parsed = time.fromisoformat(clock)
+    return parsed.hour * 3600 + parsed.minute * 60 + parsed.second
+
+
+def _clinician(row: models.Clinician, horizon: Horizon) -> Clinician:
+    hours_by_weekday = {hours["weekday"]: hours for hours in row.weekly_hours}
+    shifts = []
+    for day in range(horizon.days):
+        hours = hours_by_weekday.get(horizon.weekday_of(day))
+        if hours is None:
+            continue
+        offset = day * DAY
+        lunch = None
+        if hours.get("lunch_minutes"):
+            lunch = LunchBreak(
+                TimeWindow(
+                    offset + _seconds(hours["lunch_start"]), offset + _seconds(hours["lunch_end"])
+                ),
+                hours["lunch_minutes"] * 60,
+            )
+        shifts.append(
+            Shift(
+                day=day,
+                window=TimeWindow(
+                    offset + _seconds(hours["start"]), offset + _seconds(hours["end"])
+                ),
+                lunch=lunch,
+                max_overtime=hours.get("max_overtime_minutes", 0) * 60,
+            )
+        )
+    end = None
+    if row.end_latitude is not None and row.end_longitude is not None:
+        end = Location(f"end-{row.id}", row.end_latitude, row.end_longitude, row.end_address)
+    return Clinician(
+        id=row.id,
+        name=row.name,
+        credential=Credential(row.credential),
+        start=Location(f"home-{row.id}", row.home_latitude, row.home_longitude, row.home_address),
+        end=end,
+        shifts=tuple(shifts),
+        skills=frozenset(row.skills),
+        max_visits_per_day=row.max_visits_per_day,
+        max_work_per_day=_minutes(row.max_work_minutes_per_day),
+        max_points_per_day=row.max_points_per_day,
+        max_visits_per_week=row.max_visits_per_week,
+        max_work_per_week=_minutes(row.max_work_minutes_per_week),
+    )
+
+
+def _minutes(value: int | None) -> int | None:
+    return None if value is None else value * 60
+
+
+def _patient(row: models.Patient) -> Patient:
+    return Patient(
+        id=row.id,
+        name=row.name,
+        location=Location(f"patient-{row.id}", row.latitude, row.longitude, row.address),
+        availability=tuple(
+            Availability(
+                slot["weekday"], TimeWindow(_seconds(slot["start"]), _seconds(slot["end"]))
+            )
+            for slot in row.availability
+        ),
+        preferred_clinicians=tuple(row.preferred_clinicians),
+        excluded_clinicians=frozenset(row.excluded_clinicians),
+    )
+
+
+def _care_plan(row: models.CarePlan, horizon: Horizon, completed: list[date]) -> CarePlan:
+    referral = None
+    if row.referral_at is not None and not completed:
+        referral = horizon.second_of(row.referral_at)
+    return CarePlan(
+        id=row.id,
+        patient_id=row.patient_id,
+        discipline=Discipline(row.discipline),
+        frequency=row.frequency,
+        start_of_care=row.start_of_care,
+        visit_duration=row.visit_minutes * 60,
+        primary_clinician=row.primary_clinician_id,
+        credentials=frozenset(Credential(c) for c in row.credentials),
+        required_skills=frozenset(row.required_skills),
+        visits_made=tuple(sorted({*(date.fromisoformat(d) for d in row.visits_made), *completed})),
+        referral=referral,
+        episode_start=row.episode_start,
+    )
+
+
+def _visit(row: models.Visit, horizon: Horizon) -> Visit | None:
+    """The visit with its windows clipped to the horizon, or ``None`` when none meets it."""
+    end = horizon.days * DAY - 1
+    windows = []
+    for window in row.windows:
+        start = max(0, _second(horizon, window["start"]))
+        stop = min(end, _second(horizon, window["end"]))
+        if start <= stop:
+            windows.append(TimeWindow(start, stop))
+    pinned_start = None if row.pinned_start_at is None else horizon.second_of(row.pinned_start_at)
+    if not windows or (pinned_start is not None and not 0 <= pinned_start <= end):
+        return None
+    return Visit(
+        id=row.id,
+        patient_id=row.patient_id,
+        discipline=Discipline(row.discipline),
+        duration=row.minutes * 60,
+        windows=tuple(windows),
+        visit_type=VisitType(row.visit_type),
+        credentials=frozenset(Credential(c) for c in row.credentials),
+        required_skills=frozenset(row.required_skills),
+        due=None if row.due_at is None else horizon.second_of(row.due_at),
+        priority=row.priority,
+        optional=row.optional,
+        pinned_clinician=row.pinned_clinician_id,
+        pinned_start=pinned_start,
+        preferred_clinician=row.preferred_clinician_id,
+    )
+
+
+def _second(horizon: Horizon, value: Any) -> int:
+    return horizon.second_of(datetime.fromisoformat(value))

@@ -1,0 +1,243 @@
+"""Plan versions in the store: write a solved plan whole, publish it, serve itineraries."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from scheduler.domain import DAY, Plan, Problem
+from scheduler.errors import ConflictError, NotFoundError
+from scheduler.service.itinerary import (
+    Itinerary,
+    build_itinerary,
+    itinerary_from_dict,
+    itinerary_to_dict,
+)
+from scheduler.service.problem_io import problem_from_json, problem_to_json
+from scheduler.store import models
+
+
+def save_plan(
+    session: Session, *, branch_id: str, problem: Problem, plan: Plan, solver_status: str
+) -> models.Plan:
+    """Write ``plan`` as the branch's next draft version: routes, itineraries, stops, left-outs.
+
+    The caller's transaction makes the version appear whole or not at all.
+    """
+    horizon = problem.horizon
+    version = (
+        session.scalar(
+            select(func.max(models.Plan.version)).where(models.Plan.branch_id == branch_id)
+        )
+        or 0
+    ) + 1
+    row = models.Plan(
+        id=uuid.uuid4().hex,
+        branch_id=branch_id,
+        version=version,
+        start_date=horizon.start_date,
+        days=horizon.days,
+        status=models.PlanStatus.DRAFT,
+        solver_status=solver_status,
+        kpis=asdict(plan.kpis),
+        problem=_problem_document(problem),
+    )
+    session.add(row)
+    session.flush()
+    for route in plan.routes:
+        itinerary = build_itinerary(problem, plan, clinician_id=route.clinician_id, day=route.day)
+        session.add(
+            models.PlanRoute(
+                plan_id=row.id,
+                clinician_id=route.clinician_id,
+                day=horizon.date_of(route.day),
+                visits=len(route.stops),
+                travel_seconds=route.travel_seconds,
+                itinerary=itinerary_to_dict(itinerary),
+            )
+        )
+        for position, stop in enumerate(route.stops):
+            session.add(
+                models.PlanStop(
+                    plan_id=row.id,
+                    visit_id=stop.visit_id,
+                    patient_id=stop.patient_id,
+                    clinician_id=route.clinician_id,
+                    day=horizon.date_of(route.day),
+                    position=position,
+                    start_at=horizon.datetime_of(stop.start),
+                    end_at=horizon.datetime_of(stop.end),
+                )
+            )
+    for left_out in plan.unassigned:
+        session.add(
+            models.PlanUnassigned(
+                plan_id=row.id,
+                visit_id=left_out.visit_id,
+                patient_id=problem.visit_by_id[left_out.visit_id].patient_id,
+                reason=left_out.reason.value,
+                message=left_out.message,
+            )
+        )
+    session.flush()
+    return row
+
+
+def publish_plan(session: Session, *, plan_id: str, now: datetime) -> models.Plan:
+    """Publish a draft: it becomes the branch's plan for each of its days.
+
+    Visits it places are marked published with their clinician and start; visits an earlier
+    publication placed on those days but this one does not go back to planned.
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown plan.
+    ConflictError
+        When the plan is already published, or a newer version is published for its days.
+    """
+    plan = session.get(models.Plan, plan_id, with_for_update=True)
+    if plan is None:
+        raise NotFoundError(f"no plan {plan_id!r}")
+    if plan.status == models.PlanStatus.PUBLISHED:
+        raise ConflictError(f"plan {plan_id!r} is already published")
+    days = [plan.start_date + timedelta(days=k) for k in range(plan.days)]
+    newer = session.scalar(
+        select(func.count())
+        .select_from(models.PublishedDay)
+        .join(models.Plan, models.Plan.id == models.PublishedDay.plan_id)
+        .where(
+            models.PublishedDay.branch_id == plan.branch_id,
+            models.PublishedDay.day.in_(days),
+            models.Plan.version > plan.version,
+        )
+    )
+    if newer:
+        raise ConflictError(
+            f"plan {plan_id!r} (version {plan.version}) is older than a published version "
+            "for some of its days; plan again"
+        )
+    session.execute(
+        update(models.Visit)
+        .where(
+            models.Visit.branch_id == plan.branch_id,
+            models.Visit.status == models.VisitStatus.PUBLISHED,
+            models.Visit.start_at >= _day_start(plan, 0),
+            models.Visit.start_at < _day_start(plan, plan.days),
+        )
+        .values(status=models.VisitStatus.PLANNED, clinician_id=None, start_at=None)
+    )
+    session.execute(
+        delete(models.PublishedDay).where(
+            models.PublishedDay.branch_id == plan.branch_id, models.PublishedDay.day.in_(days)
+        )
+    )
+    session.add_all(
+        models.PublishedDay(branch_id=plan.branch_id, day=day, plan_id=plan.id) for day in days
+    )
+    _mark_visits_published(session, plan)
+    plan.status = models.PlanStatus.PUBLISHED
+    plan.published_at = now
+    session.flush()
+    return plan
+
+
+def published_itinerary(session: Session, *, clinician: models.Clinician, day: date) -> Itinerary:
+    """The clinician's itinerary on ``day`` in the branch's published plan (empty if none)."""
+    route = session.scalar(
+        select(models.PlanRoute)
+        .join(models.PublishedDay, models.PublishedDay.plan_id == models.PlanRoute.plan_id)
+        .where(
+            models.PublishedDay.branch_id == clinician.branch_id,
+            models.PublishedDay.day == day,
+            models.PlanRoute.clinician_id == clinician.id,
+            models.PlanRoute.day == day,
+        )
+    )
+    if route is not None:
+        return itinerary_from_dict(route.itinerary)
+    branch = session.get(models.Branch, clinician.branch_id)
+    return Itinerary(
+        clinician_id=clinician.id,
+        clinician_name=clinician.name,
+        credential=clinician.credential,
+        date=day,
+        timezone=branch.timezone if branch else "UTC",
+        leave=None,
+        back=None,
+        lunch_start=None,
+        lunch_end=None,
+        stops=(),
+        travel_minutes=0,
+        travel_km=0.0,
+    )
+
+
+def plan_problem(plan: models.Plan) -> Problem:
+    """The problem a stored plan was solved for."""
+    return problem_from_json(json.dumps(plan.problem))
+
+
+def _problem_document(problem: Problem) -> dict[str, Any]:
+    return json.loads(problem_to_json(problem))
+
+
+def _day_start(plan: models.Plan, day: int) -> datetime:
+    zone = ZoneInfo(plan.problem["horizon"]["timezone"])
+    return datetime.combine(plan.start_date + timedelta(days=day), datetime.min.time(), zone)
+
+
+def _mark_visits_published(session: Session, plan: models.Plan) -> None:
+    """Write the plan's placements onto the visits, adding care plan visits as rows."""
+    stops = session.scalars(select(models.PlanStop).where(models.PlanStop.plan_id == plan.id)).all()
+    existing = set(
+        session.scalars(
+            select(models.Visit.id).where(models.Visit.id.in_([stop.visit_id for stop in stops]))
+        )
+    )
+    problem = plan_problem(plan) if len(existing) < len(stops) else None
+    for stop in stops:
+        placement = {
+            "status": models.VisitStatus.PUBLISHED,
+            "clinician_id": stop.clinician_id,
+            "start_at": stop.start_at,
+        }
+        if stop.visit_id in existing:
+            session.execute(
+                update(models.Visit).where(models.Visit.id == stop.visit_id).values(**placement)
+            )
+            continue
+        assert problem is not None
+        visit = problem.visit_by_id[stop.visit_id]
+        horizon = problem.horizon
+        session.add(
+            models.Visit(
+                id=visit.id,
+                patient_id=visit.patient_id,
+                branch_id=plan.branch_id,
+                care_plan_id=visit.care_plan_id,
+                discipline=visit.discipline.value,
+                visit_type=visit.visit_type.value,
+                minutes=visit.duration // 60,
+                windows=[
+                    {
+                        "start": horizon.datetime_of(w.start).isoformat(),
+                        "end": horizon.datetime_of(w.end).isoformat(),
+                    }
+                    for w in visit.windows
+                ],
+                first_day=horizon.date_of(visit.earliest_start // DAY),
+                credentials=sorted(c.value for c in visit.credentials),
+                required_skills=sorted(visit.required_skills),
+                priority=visit.priority,
+                optional=visit.optional,
+                **placement,
+            )
+        )
