@@ -39,11 +39,13 @@ class Region:
     longitude: float
     radius_km: float
     neighbourhoods: int
+    timezone: str
 
 
 REGIONS = {
-    "columbus": Region(39.9612, -82.9988, 18.0, 9),
-    "andorra": Region(42.5078, 1.5211, 3.0, 4),  # the urban valley: homes near streets
+    "columbus": Region(39.9612, -82.9988, 18.0, 9, "America/New_York"),
+    # the urban valley: homes near streets
+    "andorra": Region(42.5078, 1.5211, 3.0, 4, "Europe/Andorra"),
 }
 
 # Share of clinicians by credential.

@@ -53,7 +53,7 @@ def generate_agency(
     """
     counts = {"clinicians": clinicians, "patients": patients, "days": days}
     rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
-    horizon = Horizon(start_date, days)
+    horizon = Horizon(start_date, days, area.timezone)
     staff = make_clinicians(rng, clinicians, centres, area, horizon)
     people = make_patients(rng, patients, centres, area, staff)
     visits = _make_visits(rng, people, staff, horizon)

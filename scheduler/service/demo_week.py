@@ -68,7 +68,7 @@ def generate_agency_week(
     """
     counts = {"clinicians": clinicians, "patients": patients, "weeks": weeks}
     rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
-    horizon = Horizon(start_date, 7 * weeks)
+    horizon = Horizon(start_date, 7 * weeks, area.timezone)
     staff = [
         replace(
             clinician,

@@ -6,7 +6,6 @@ import json
 import uuid
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
@@ -20,7 +19,12 @@ from scheduler.service.itinerary import (
     itinerary_from_dict,
     itinerary_to_dict,
 )
-from scheduler.service.problem_io import problem_from_json, problem_to_json
+from scheduler.service.problem_io import (
+    plan_from_json,
+    plan_to_json,
+    problem_from_json,
+    problem_to_json,
+)
 from scheduler.store import models
 
 
@@ -47,7 +51,8 @@ def save_plan(
         status=models.PlanStatus.DRAFT,
         solver_status=solver_status,
         kpis=asdict(plan.kpis),
-        problem=_problem_document(problem),
+        problem=json.loads(problem_to_json(problem)),
+        solution=json.loads(plan_to_json(plan)),
     )
     session.add(row)
     session.flush()
@@ -180,13 +185,14 @@ def published_itinerary(session: Session, *, clinician: models.Clinician, day: d
     )
 
 
-def plan_problem(plan: models.Plan) -> Problem:
+def stored_problem(plan: models.Plan) -> Problem:
     """The problem a stored plan was solved for."""
     return problem_from_json(json.dumps(plan.problem))
 
 
-def _problem_document(problem: Problem) -> dict[str, Any]:
-    return json.loads(problem_to_json(problem))
+def stored_solution(plan: models.Plan) -> Plan:
+    """The stored plan as the domain plan the solver returned."""
+    return plan_from_json(json.dumps(plan.solution))
 
 
 def _day_start(plan: models.Plan, day: int) -> datetime:
@@ -202,7 +208,7 @@ def _mark_visits_published(session: Session, plan: models.Plan) -> None:
             select(models.Visit.id).where(models.Visit.id.in_([stop.visit_id for stop in stops]))
         )
     )
-    problem = plan_problem(plan) if len(existing) < len(stops) else None
+    problem = stored_problem(plan) if len(existing) < len(stops) else None
     for stop in stops:
         placement = {
             "status": models.VisitStatus.PUBLISHED,

@@ -254,6 +254,7 @@ class Plan(Base):
     solver_status: Mapped[str] = mapped_column(String(20))
     kpis: Mapped[dict[str, Any]] = mapped_column()
     problem: Mapped[dict[str, Any]] = mapped_column()
+    solution: Mapped[dict[str, Any]] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     published_at: Mapped[datetime | None] = mapped_column()
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, TypeDecorator, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.types import TypeEngine
 
 from scheduler.store.models import Base
 
@@ -35,11 +37,32 @@ def list_records(
     return list(rows), total
 
 
+def column_values(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:
+    """JSON-ready ``values`` as the columns of ``model`` want them (ISO strings to dates)."""
+    columns = model.__table__.columns
+    typed = {}
+    for key, value in values.items():
+        python_type = _python_type(columns[key].type) if key in columns else None
+        if isinstance(value, str) and python_type in (date, datetime):
+            value = python_type.fromisoformat(value)
+        typed[key] = value
+    return typed
+
+
+def _python_type(kind: TypeEngine[Any]) -> type | None:
+    if isinstance(kind, TypeDecorator):
+        kind = kind.impl_instance
+    try:
+        return kind.python_type
+    except NotImplementedError:
+        return None
+
+
 def upsert_records(session: Session, model: type[Row], values: Iterable[dict[str, Any]]) -> int:
-    """Insert rows, or update those whose primary key exists; returns how many were written."""
+    """Insert rows from JSON-ready values, or update those whose key exists; returns how many."""
     count = 0
     for row in values:
-        session.merge(model(**row))
+        session.merge(model(**column_values(model, row)))
         count += 1
     session.flush()
     return count

@@ -105,6 +105,7 @@ def upgrade() -> None:
         sa.Column("solver_status", sa.String(length=20), nullable=False),
         sa.Column("kpis", sa.JSON(), nullable=False),
         sa.Column("problem", sa.JSON(), nullable=False),
+        sa.Column("solution", sa.JSON(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("published_at", sa.DateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(

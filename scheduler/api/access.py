@@ -1,0 +1,94 @@
+"""Who is calling and what they may touch: deny by default, check every id.
+
+Roles: an admin may do everything; a scheduler everything in their branch; a clinician only
+their own itineraries and visits; an agency system imports data and reads plans of its agency.
+Records outside the caller's reach answer 404, as if they did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.orm import Session
+
+from scheduler.api.deps import SessionDep
+from scheduler.store import models
+from scheduler.store.models import Role
+from scheduler.store.users import user_by_token
+
+_bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer hhs_...`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The authenticated caller."""
+
+    user_id: str
+    role: Role
+    agency_id: str | None
+    branch_id: str | None
+    clinician_id: str | None
+
+
+def authenticate(
+    request: Request,
+    session: SessionDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """The caller named by the bearer token (401 without a valid one)."""
+    user = user_by_token(session, credentials.credentials) if credentials else None
+    if user is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "a valid API token is required: Authorization: Bearer <token>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    principal = Principal(
+        user.id, Role(user.role), user.agency_id, user.branch_id, user.clinician_id
+    )
+    request.state.principal = principal
+    return principal
+
+
+def allow(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency letting only ``roles`` through (403 for any other role)."""
+
+    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        if principal.role not in roles:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {principal.role} may not do this")
+        return principal
+
+    return check
+
+
+def branch_in_reach(session: Session, principal: Principal, branch_id: str) -> models.Branch:
+    """The branch, if the caller may work with it (404 otherwise)."""
+    branch = session.get(models.Branch, branch_id)
+    if branch is not None and (
+        principal.role == Role.ADMIN
+        or (principal.role == Role.SCHEDULER and principal.branch_id == branch.id)
+        or (principal.role == Role.AGENCY_SYSTEM and principal.agency_id == branch.agency_id)
+    ):
+        return branch
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no branch {branch_id!r}")
+
+
+def branches_in_reach(session: Session, principal: Principal) -> list[str] | None:
+    """Ids of the branches the caller may list (``None``: all, for an admin)."""
+    if principal.role == Role.ADMIN:
+        return None
+    if principal.role == Role.SCHEDULER:
+        return [principal.branch_id] if principal.branch_id else []
+    if principal.role == Role.AGENCY_SYSTEM:
+        rows = session.query(models.Branch.id).filter_by(agency_id=principal.agency_id).all()
+        return [row.id for row in rows]
+    return []
+
+
+Staff = (Role.ADMIN, Role.SCHEDULER)
+DataWriters = (Role.ADMIN, Role.SCHEDULER, Role.AGENCY_SYSTEM)
+EveryRole = tuple(Role)

@@ -1,0 +1,173 @@
+"""What the API says about agencies, users, planning jobs, plans and itineraries."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+
+from scheduler.api.schemas import (
+    CarePlanCreate,
+    ClinicianCreate,
+    Id,
+    Name,
+    PatientCreate,
+    VisitCreate,
+    WriteModel,
+)
+from scheduler.store.models import Role
+
+MAX_IMPORT = 5_000
+
+
+class AgencyCreate(WriteModel):
+    """A new agency."""
+
+    id: Id
+    name: Name
+
+
+class AgencyPublic(AgencyCreate):
+    """An agency."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class BranchCreate(WriteModel):
+    """A new branch of an agency."""
+
+    id: Id
+    agency_id: Id
+    name: Name
+    timezone: Annotated[str, Field(min_length=1, max_length=64, examples=["America/New_York"])]
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
+        return value
+
+
+class BranchPublic(BranchCreate):
+    """A branch."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class UserCreate(WriteModel):
+    """A new user; the role decides which of the scope fields it needs."""
+
+    name: Name
+    role: Role
+    agency_id: Id | None = None
+    branch_id: Id | None = None
+    clinician_id: Id | None = None
+
+
+class UserPublic(BaseModel):
+    """A user (never its token)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    name: str
+    role: Role
+    agency_id: str | None
+    branch_id: str | None
+    clinician_id: str | None
+
+
+class UserWithToken(UserPublic):
+    """A new user and its token: shown this once, stored only hashed."""
+
+    token: str
+
+
+class ImportBatch(WriteModel):
+    """Records to add or replace in one transaction (all or nothing)."""
+
+    clinicians: list[ClinicianCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
+    patients: list[PatientCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
+    care_plans: list[CarePlanCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
+    visits: list[VisitCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
+
+
+class ImportSummary(BaseModel):
+    """How many records an import added and replaced, per kind."""
+
+    created: dict[str, int]
+    replaced: dict[str, int]
+
+
+class PlanningJobCreate(WriteModel):
+    """Plan a branch for some days."""
+
+    branch_id: Id
+    start_date: date
+    days: Annotated[int, Field(ge=1, le=28)] = 7
+    time_limit_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
+
+
+class PlanningJobPublic(BaseModel):
+    """A planning job: where it is, and the plan it wrote."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    branch_id: str
+    start_date: date
+    days: int
+    time_limit: float
+    status: str
+    phase: str
+    progress: float
+    error: str | None
+    plan_id: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+
+class RouteSummary(BaseModel):
+    """A clinician's day in a plan."""
+
+    model_config = ConfigDict(from_attributes=True)
+    clinician_id: str
+    day: date
+    visits: int
+    travel_seconds: int
+
+
+class PlanPublic(BaseModel):
+    """A plan version with its KPIs."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    branch_id: str
+    version: int
+    start_date: date
+    days: int
+    status: str
+    solver_status: str
+    kpis: dict[str, Any]
+    created_at: AwareDatetime
+    published_at: AwareDatetime | None
+
+
+class PlanDetail(PlanPublic):
+    """A plan version with its routes."""
+
+    routes: list[RouteSummary]
+
+
+class UnassignedPublic(BaseModel):
+    """A visit a plan leaves out, and why."""
+
+    model_config = ConfigDict(from_attributes=True)
+    visit_id: str
+    patient_id: str
+    reason: str
+    message: str

@@ -1,0 +1,147 @@
+"""Bulk import of clinicians, patients, care plans and visits, as JSON or CSV, all or nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from pydantic import BaseModel, ValidationError
+
+from scheduler.api.access import DataWriters, Principal, allow
+from scheduler.api.crud import (
+    Resource,
+    check_clinicians_exist,
+    create_record,
+    fetch_in_reach,
+    replace_fields,
+)
+from scheduler.api.deps import SessionDep
+from scheduler.api.plan_schemas import MAX_IMPORT, ImportBatch, ImportSummary
+from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
+from scheduler.api.routers.visits import VISITS, visit_first_day
+from scheduler.store import models
+
+router = APIRouter(prefix="/v1/imports", tags=["imports"])
+Writer = Annotated[Principal, Depends(allow(*DataWriters))]
+KINDS: dict[str, Resource] = {
+    "clinicians": CLINICIANS,
+    "patients": PATIENTS,
+    "care-plans": CARE_PLANS,
+    "visits": VISITS,
+}
+CSV_EXAMPLE = (
+    "id,branch_id,name,latitude,longitude,address,availability,excluded_clinicians\n"
+    'p1,b1,Ann Lee,39.96,-83.0,"12 Oak St",'
+    '"[{""weekday"":0,""start"":""09:00"",""end"":""17:00""}]",\n'
+)
+
+
+@router.post("", response_model=ImportSummary, summary="Import records as JSON")
+def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> dict[str, Any]:
+    """Add or replace records in dependency order; any error leaves nothing written."""
+    summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
+    for kind, items in (
+        ("clinicians", batch.clinicians),
+        ("patients", batch.patients),
+        ("care-plans", batch.care_plans),
+        ("visits", batch.visits),
+    ):
+        for item in items:
+            outcome = _upsert(session, principal, KINDS[kind], item)
+            summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
+    return summary
+
+
+@router.post(
+    "/{kind}.csv",
+    response_model=ImportSummary,
+    summary="Import one kind of record as CSV",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+        }
+    },
+)
+async def import_csv(
+    request: Request,
+    session: SessionDep,
+    principal: Writer,
+    kind: Annotated[Literal["clinicians", "patients", "care-plans", "visits"], Path()],
+) -> dict[str, Any]:
+    """One CSV row per record, columns named as the JSON fields.
+
+    A list of names may be written ``a;b``; a list of objects (weekly hours, availability,
+    windows) as JSON in the cell. Empty cells take the default.
+    """
+    resource = KINDS[kind]
+    try:
+        text = (await request.body()).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "CSV must be UTF-8") from None
+    rows = list(csv.DictReader(io.StringIO(text)))
+    if len(rows) > MAX_IMPORT:
+        raise HTTPException(
+            status.HTTP_413_CONTENT_TOO_LARGE, f"at most {MAX_IMPORT} rows per import"
+        )
+    summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
+    for number, row in enumerate(rows, start=2):
+        item = _csv_item(resource.create, row, number)
+        outcome = _upsert(session, principal, resource, item)
+        summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
+    return summary
+
+
+def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseModel:
+    """A create payload from a CSV row (422 naming the line and field when it is wrong)."""
+    values: dict[str, Any] = {}
+    for key, cell in row.items():
+        if key is None or cell is None:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"line {line}: more cells than columns"
+            )
+        cell = cell.strip()
+        if not cell:
+            continue
+        field = schema.model_fields.get(key)
+        is_list = field is not None and "list" in str(field.annotation)
+        if is_list and cell.startswith("["):
+            try:
+                values[key] = json.loads(cell)
+            except json.JSONDecodeError:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT, f"line {line}: {key} is not valid JSON"
+                ) from None
+        elif is_list:
+            values[key] = [part.strip() for part in cell.split(";") if part.strip()]
+        else:
+            values[key] = cell
+    try:
+        return schema.model_validate(values)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"line {line}: {where}: {first['msg']}"
+        ) from None
+
+
+def _upsert(session: Any, principal: Principal, resource: Resource, item: Any) -> str:
+    """Create the record, or replace it when it exists in the caller's reach."""
+    extra = {}
+    if resource is VISITS:
+        patient = fetch_in_reach(
+            session, principal, models.Patient, item.patient_id, label="patient"
+        )
+        extra["first_day"] = visit_first_day(session, patient.branch_id, item)
+    existing = session.get(resource.model, item.id)
+    if existing is None:
+        create_record(session, principal, resource, item, **extra)
+        return "created"
+    row = fetch_in_reach(session, principal, resource.model, item.id, label=resource.label)
+    check_clinicians_exist(session, row.branch_id, resource.clinicians_named(item))
+    replace_fields(row, item, **extra)
+    return "replaced"

@@ -1,0 +1,86 @@
+"""A clinician's day in the published plan: JSON, an ICS calendar, or a printable page."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from sqlalchemy.orm import Session
+
+from scheduler.api.access import EveryRole, Principal, allow
+from scheduler.api.crud import fetch_in_reach
+from scheduler.api.deps import SessionDep
+from scheduler.domain import Location
+from scheduler.service.itinerary import (
+    Itinerary,
+    itinerary_to_dict,
+    itinerary_to_html,
+    itinerary_to_ics,
+)
+from scheduler.service.plan_versions import published_itinerary
+from scheduler.service.route_map import route_map_svg
+from scheduler.store import models
+from scheduler.store.models import Role
+
+router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"])
+Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
+ClinicianId = Annotated[str, Path(max_length=64)]
+Day = Annotated[date, Path(description="The branch-local date, e.g. 2026-11-30.")]
+
+
+def _itinerary(
+    session: Session, principal: Principal, clinician_id: str, day: date
+) -> tuple[models.Clinician, Itinerary]:
+    """The clinician's published day, if the caller may see it (404 otherwise)."""
+    if principal.role == Role.CLINICIAN:
+        clinician = session.get(models.Clinician, clinician_id)
+        if clinician is None or clinician.id != principal.clinician_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no clinician {clinician_id!r}")
+    else:
+        clinician = fetch_in_reach(
+            session, principal, models.Clinician, clinician_id, label="clinician"
+        )
+    return clinician, published_itinerary(session, clinician=clinician, day=day)
+
+
+@router.get("/{clinician_id}/{day}", summary="A clinician's itinerary as JSON")
+def read_itinerary(
+    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+) -> dict[str, Any]:
+    """Visits in order with windows, planned times, addresses and driving (empty if none)."""
+    return itinerary_to_dict(_itinerary(session, principal, clinician_id, day)[1])
+
+
+@router.get(
+    "/{clinician_id}/{day}/ics",
+    summary="A clinician's itinerary as an ICS calendar",
+    response_class=Response,
+    responses={200: {"content": {"text/calendar": {}}}},
+)
+def read_itinerary_ics(
+    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+) -> Response:
+    """One event per visit (RFC 5545), to subscribe to in any calendar app."""
+    itinerary = _itinerary(session, principal, clinician_id, day)[1]
+    return Response(itinerary_to_ics(itinerary), media_type="text/calendar; charset=utf-8")
+
+
+@router.get(
+    "/{clinician_id}/{day}/html",
+    summary="A clinician's itinerary as a printable page with a map",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+def read_itinerary_html(
+    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+) -> Response:
+    """The day's table and a map of the stops (straight legs; no tiles fetched)."""
+    clinician, itinerary = _itinerary(session, principal, clinician_id, day)
+    home = Location("home", clinician.home_latitude, clinician.home_longitude)
+    end = home
+    if clinician.end_latitude is not None and clinician.end_longitude is not None:
+        end = Location("end", clinician.end_latitude, clinician.end_longitude)
+    places = [home, *(Location(s.visit_id, s.latitude, s.longitude) for s in itinerary.stops), end]
+    page = itinerary_to_html(itinerary, map_svg=route_map_svg(places))
+    return Response(page, media_type="text/html; charset=utf-8")

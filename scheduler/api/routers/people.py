@@ -1,0 +1,50 @@
+"""Clinicians, patients and care plans: the records a branch keeps."""
+
+from __future__ import annotations
+
+from scheduler.api.crud import Resource, resource_router
+from scheduler.api.schemas import (
+    CarePlanCreate,
+    CarePlanPublic,
+    CarePlanUpdate,
+    ClinicianCreate,
+    ClinicianPublic,
+    ClinicianUpdate,
+    PatientCreate,
+    PatientPublic,
+    PatientUpdate,
+)
+from scheduler.store import models
+
+CLINICIANS = Resource(
+    name="clinicians",
+    label="clinician",
+    model=models.Clinician,
+    create=ClinicianCreate,
+    update=ClinicianUpdate,
+    public=ClinicianPublic,
+    clinicians_named=lambda payload: set(),
+)
+PATIENTS = Resource(
+    name="patients",
+    label="patient",
+    model=models.Patient,
+    create=PatientCreate,
+    update=PatientUpdate,
+    public=PatientPublic,
+    clinicians_named=lambda payload: {*payload.preferred_clinicians, *payload.excluded_clinicians},
+)
+CARE_PLANS = Resource(
+    name="care-plans",
+    label="care plan",
+    model=models.CarePlan,
+    create=CarePlanCreate,
+    update=CarePlanUpdate,
+    public=CarePlanPublic,
+    clinicians_named=lambda payload: {payload.primary_clinician_id} - {None},
+    parent=models.Patient,
+)
+
+clinicians = resource_router(CLINICIANS)
+patients = resource_router(PATIENTS)
+care_plans = resource_router(CARE_PLANS)

@@ -1,0 +1,146 @@
+"""Planning jobs, plan versions, their left-out visits, and publishing."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
+from sqlalchemy import select
+
+from scheduler.api.access import (
+    DataWriters,
+    Principal,
+    Staff,
+    allow,
+    branch_in_reach,
+    branches_in_reach,
+)
+from scheduler.api.crud import Limit, Offset, fetch_in_reach
+from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.plan_schemas import (
+    PlanDetail,
+    PlanningJobCreate,
+    PlanningJobPublic,
+    PlanPublic,
+    UnassignedPublic,
+)
+from scheduler.api.schemas import Id, Page
+from scheduler.service.plan_versions import publish_plan
+from scheduler.service.planning_jobs import create_planning_job
+from scheduler.store import models
+from scheduler.store.models import utc_now
+from scheduler.store.records import list_records
+
+router = APIRouter(prefix="/v1", tags=["plans"])
+StaffOnly = Annotated[Principal, Depends(allow(*Staff))]
+Reader = Annotated[Principal, Depends(allow(*DataWriters))]
+RecordId = Annotated[str, Path(max_length=64)]
+
+
+@router.post(
+    "/planning-jobs",
+    response_model=PlanningJobPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start planning a branch",
+)
+def start_planning_job(
+    request: Request,
+    background: BackgroundTasks,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: StaffOnly,
+    payload: PlanningJobCreate,
+) -> Any:
+    """Queue a planning job and answer at once; poll the job for its status and plan."""
+    branch_in_reach(session, principal, payload.branch_id)
+    job = create_planning_job(
+        session,
+        branch_id=payload.branch_id,
+        start_date=payload.start_date,
+        days=payload.days,
+        time_limit=payload.time_limit_seconds,
+        requested_by=principal.user_id,
+        settings=settings,
+    )
+    background.add_task(request.app.state.jobs.submit, job.id)  # once the job row is committed
+    return job
+
+
+@router.get(
+    "/planning-jobs/{job_id}", response_model=PlanningJobPublic, summary="A planning job's status"
+)
+def read_planning_job(session: SessionDep, principal: StaffOnly, job_id: RecordId) -> Any:
+    """Status, phase, progress and, once done, the plan id (or the error)."""
+    return fetch_in_reach(session, principal, models.PlanningJob, job_id, label="planning job")
+
+
+@router.get("/plans", response_model=Page[PlanPublic], summary="List plan versions")
+def list_plans(
+    session: SessionDep,
+    principal: Reader,
+    branch_id: Annotated[Id | None, Query()] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Plan versions in reach, newest first."""
+    where = []
+    if branch_id is not None:
+        branch_in_reach(session, principal, branch_id)
+        where.append(models.Plan.branch_id == branch_id)
+    reach = branches_in_reach(session, principal)
+    if reach is not None:
+        where.append(models.Plan.branch_id.in_(reach))
+    rows, total = list_records(
+        session,
+        models.Plan,
+        where=where,
+        order_by=[models.Plan.created_at.desc()],
+        offset=offset,
+        limit=limit,
+    )
+    return {"items": rows, "total": total, "offset": offset, "limit": limit}
+
+
+@router.get("/plans/{plan_id}", response_model=PlanDetail, summary="A plan version")
+def read_plan(session: SessionDep, principal: Reader, plan_id: RecordId) -> Any:
+    """The plan's KPIs and each clinician's day in it."""
+    plan = fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
+    routes = session.scalars(
+        select(models.PlanRoute)
+        .where(models.PlanRoute.plan_id == plan.id)
+        .order_by(models.PlanRoute.day, models.PlanRoute.clinician_id)
+    ).all()
+    return PlanDetail.model_validate(
+        {**PlanPublic.model_validate(plan).model_dump(), "routes": routes}
+    )
+
+
+@router.get(
+    "/plans/{plan_id}/unassigned",
+    response_model=Page[UnassignedPublic],
+    summary="Visits a plan leaves out, with reasons",
+)
+def list_unassigned(
+    session: SessionDep,
+    principal: Reader,
+    plan_id: RecordId,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Each left-out visit with a reason code and a sentence a scheduler can act on."""
+    plan = fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
+    rows, total = list_records(
+        session,
+        models.PlanUnassigned,
+        where=[models.PlanUnassigned.plan_id == plan.id],
+        offset=offset,
+        limit=limit,
+    )
+    return {"items": rows, "total": total, "offset": offset, "limit": limit}
+
+
+@router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a plan")
+def publish(session: SessionDep, principal: StaffOnly, plan_id: RecordId) -> Any:
+    """Make the plan the branch's plan for its days; clinicians then see their itineraries."""
+    fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
+    return publish_plan(session, plan_id=plan_id, now=utc_now())
