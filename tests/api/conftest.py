@@ -1,43 +1,16 @@
-"""API fixtures: the app on SQLite and on PostgreSQL (a fresh schema per test), with tokens."""
+"""API fixtures: the app on the test database, with tokens."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
 from scheduler.api.app import create_app
 from scheduler.settings import Settings
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-
-POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
-    """A database URL: a SQLite file, or an empty PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'scheduler.db'}"
-        return
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f"CREATE SCHEMA {schema}"))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(
-            f"PostgreSQL is not running at 127.0.0.1:5432 ({error.orig}); .ci/run starts it"
-        )
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
 
 
 def make_settings(database_url: str, tmp_path, **overrides) -> Settings:
