@@ -12,7 +12,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import (
+    HTTPAuthorizationCredentials,
+    HTTPBasic,
+    HTTPBasicCredentials,
+    HTTPBearer,
+)
 from sqlalchemy.orm import Session
 
 from scheduler.api.deps import SessionDep
@@ -21,6 +26,11 @@ from scheduler.store.models import Role
 from scheduler.store.users import user_by_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer hhs_...`")
+_basic = HTTPBasic(
+    auto_error=False,
+    realm="scheduler",
+    description="The token as the password (any user name): for browsers and calendar apps.",
+)
 
 
 @dataclass(frozen=True)
@@ -37,15 +47,17 @@ class Principal:
 def authenticate(
     request: Request,
     session: SessionDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
-    """The caller named by the bearer token (401 without a valid one)."""
-    user = user_by_token(session, credentials.credentials) if credentials else None
+    """The caller named by the token, as a bearer token or a Basic password (else 401)."""
+    token = bearer.credentials if bearer else basic.password if basic else None
+    user = user_by_token(session, token) if token else None
     if user is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
             "a valid API token is required: Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": "Bearer"},
+            headers={"WWW-Authenticate": 'Bearer, Basic realm="scheduler"'},
         )
     principal = Principal(
         user.id, Role(user.role), user.agency_id, user.branch_id, user.clinician_id

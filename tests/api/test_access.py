@@ -239,3 +239,14 @@ def test_token_is_stored_hashed(client):
     assert stored.token_hash != token and token not in stored.token_hash
     assert client.get("/v1/me", headers=bearer(token)).json()["id"] == user.id
     assert client.get("/v1/me", headers=bearer(token + "x")).status_code == 401
+
+
+def test_a_browser_or_calendar_app_signs_in_with_the_token_as_basic_password(client, demo):
+    """Basic auth with the token as password opens a clinician's printable day and calendar."""
+    me = sorted(demo.clinicians)[0]
+    prompt = client.get(f"/v1/itineraries/{me}/2026-12-07/html")
+    assert prompt.status_code == 401 and "Basic" in prompt.headers["WWW-Authenticate"]
+    page = client.get(f"/v1/itineraries/{me}/2026-12-07/html", auth=("nurse", demo.clinicians[me]))
+    assert page.status_code == 200 and "<svg" in page.text
+    wrong = client.get(f"/v1/itineraries/{me}/2026-12-07/ics", auth=("nurse", "hhs_wrong"))
+    assert wrong.status_code == 401
