@@ -1,15 +1,19 @@
-"""The ``scheduler`` command: demo, solve, bench."""
+"""The ``scheduler`` command: demo, solve, serve, bench."""
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
 import typer
+import uvicorn
 
 from scheduler import _console
+from scheduler.api.app import create_app
 from scheduler.bench.roads import bench_roads, plan_week_on_roads
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
 from scheduler.bench.week import plan_week_both_ways
@@ -17,6 +21,7 @@ from scheduler.domain import Problem, clinician_kpis
 from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
+from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.itinerary import build_itinerary, itinerary_to_html
 from scheduler.service.planning import plan_problem
@@ -24,6 +29,8 @@ from scheduler.service.problem_io import plan_to_json, problem_to_json, read_pro
 from scheduler.service.route_map import route_map_svg, route_places
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
+from scheduler.store.database import make_engine, session_factory, upgrade_schema
+from scheduler.store.models import Branch
 
 app = typer.Typer(no_args_is_help=True, help="Home health visit scheduling and routing.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks on public instances.")
@@ -100,6 +107,69 @@ def solve(
         _plan_and_report(problem, settings, params, out or problem_path.with_name("plan.json"))
     except SchedulerError as error:
         raise _fail(error) from error
+
+
+@app.command()
+def serve(
+    demo: Annotated[
+        bool, typer.Option("--demo", help="Store a demo branch with a published week first.")
+    ] = False,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    clinicians: Annotated[int, typer.Option(min=1, help="Demo clinicians.")] = 25,
+    patients: Annotated[int, typer.Option(min=1, help="Demo patients.")] = 350,
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Demo solver seconds.")] = 30.0,
+) -> None:
+    """Start the API (docs at /docs) on ``SCHEDULER_DATABASE_URL`` (SQLite under data/).
+
+    With ``--demo``, a demo branch is stored, planned and published the first time, and its
+    tokens are written to data/demo/tokens.json (open an itinerary in a browser with any user
+    name and a token as the password).
+    """
+    settings = get_settings()
+    try:
+        if demo:
+            _seed_demo(settings, clinicians, patients, time_limit, host, port)
+        api = create_app(settings)
+    except SchedulerError as error:
+        raise _fail(error) from error
+    console.print(f"API docs: http://{host}:{port}/docs (Ctrl+C stops)")
+    uvicorn.run(api, host=host, port=port, log_level="warning")
+
+
+def _seed_demo(
+    settings: Settings, clinicians: int, patients: int, time_limit: float, host: str, port: int
+) -> None:
+    """Store the demo branch unless the database has it; print where to look."""
+    engine = make_engine(settings.database_url)
+    upgrade_schema(engine)
+    sessions = session_factory(engine)
+    tokens_path = settings.data_dir / "demo" / "tokens.json"
+    with sessions() as session:
+        seeded = session.get(Branch, DEMO_BRANCH) is not None
+    if not seeded:
+        problem = generate_agency_week(clinicians=clinicians, patients=patients)
+        access = _console.run_with_progress(
+            "planning the demo week",
+            time_limit,
+            lambda: seed_demo_branch(
+                sessions, problem, settings=settings, branch_id=DEMO_BRANCH, time_limit=time_limit
+            ),
+        )
+        write_file(json.dumps(asdict(access), indent=1), tokens_path)
+        tokens_path.chmod(0o600)
+    engine.dispose()
+    if not tokens_path.is_file():
+        raise SchedulerError(
+            f"the demo branch exists but {tokens_path} is gone; delete the database"
+        )
+    access = json.loads(tokens_path.read_text())
+    first = sorted(access["clinicians"])[0]
+    console.print(f"demo tokens in {tokens_path} (admin: {access['admin']})")
+    console.print(
+        f"{first}'s Monday: http://{host}:{port}/v1/itineraries/{first}/2026-12-07/html "
+        f"(any user name, password {access['clinicians'][first]})"
+    )
 
 
 def _plan_and_report(
@@ -231,6 +301,52 @@ def bench_roads_command(
     )
 
 
+@bench_app.command("api-load")
+def bench_api_load_command(
+    rate: Annotated[float, typer.Option(min=1.0, help="Requests a second, on schedule.")] = 200.0,
+    seconds: Annotated[float, typer.Option(min=1.0, help="Seconds of load.")] = 60.0,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database (default: a fresh PostgreSQL schema, dropped).")
+    ] = None,
+    clinicians: Annotated[int, typer.Option(min=1, help="Clinicians of the demo branch.")] = 25,
+    patients: Annotated[int, typer.Option(min=1, help="Patients of the demo branch.")] = 350,
+    workers: Annotated[int, typer.Option(min=1, help="uvicorn worker processes.")] = 1,
+    time_limit: Annotated[float, typer.Option(min=1.0, help="Solver seconds for the week.")] = 15.0,
+) -> None:
+    """Read itineraries at a constant rate from a real API server on loopback: latency, errors."""
+    from scheduler.bench.api_load import bench_api_load  # needs httpx (a dev dependency)
+
+    try:
+        run = bench_api_load(
+            settings=get_settings(),
+            rate=rate,
+            seconds=seconds,
+            database_url=database_url,
+            clinicians=clinicians,
+            patients=patients,
+            workers=workers,
+            time_limit=time_limit,
+            on_step=console.print,
+        )
+    except SchedulerError as error:
+        raise _fail(error) from error
+    load = run.load
+    rows = [
+        ("rate asked (req/s)", f"{load.rate:g}"),
+        ("rate achieved (req/s)", f"{load.achieved_rate:.1f}"),
+        ("requests", load.requests),
+        ("errors", f"{load.errors} {load.error_kinds or ''}".strip()),
+        *((f"{name} (ms)", f"{1000 * value:.1f}") for name, value in load.percentiles.items()),
+        ("latest send (ms behind schedule)", f"{1000 * load.max_lag:.1f}"),
+    ]
+    title = f"API load: itinerary reads, {run.workers} worker(s), {run.database}"
+    console.print(_console.rows_table(title, ("measure", "value"), rows))
+    met = load.p95 <= 0.020 and load.errors == 0
+    console.print(f"goal p95 <= 20 ms and 0 errors: {'met' if met else 'NOT met'}")
+    if load.errors:
+        console.print(f"server log (tail):\n{run.server_log}", markup=False)
+
+
 @bench_app.command("andorra")
 def bench_andorra(
     time_limit: Annotated[float, typer.Option(min=1.0, help="Solver seconds.")] = 40.0,
@@ -265,3 +381,7 @@ def bench_andorra(
     ]
     title = "Andorra demo week on roads (OSM (c) OpenStreetMap contributors, ODbL)"
     console.print(_console.rows_table(title, ("KPI", "value"), rows))
+
+
+if __name__ == "__main__":
+    app()

@@ -1,7 +1,14 @@
 """The command line end to end: demo to itineraries, solve, bench, and clear errors."""
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -72,3 +79,37 @@ def test_bench_solomon_unknown_instance_exits_2() -> None:
     """Naming an instance that does not exist is refused with a message."""
     result = runner.invoke(app, ["bench", "solomon", "--instances", "ZZ999", "--time-limit", "1"])
     assert result.exit_code == 2 and "unknown Solomon instance" in result.output
+
+
+def test_serve_demo_starts_the_api_with_a_published_week(tmp_path: Path) -> None:
+    """`scheduler serve --demo` stores a demo week and serves the docs and an itinerary page."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = os.environ | {
+        "SCHEDULER_DATABASE_URL": f"sqlite:///{tmp_path / 'demo.db'}",
+        "SCHEDULER_DATA_DIR": str(tmp_path),
+        "SCHEDULER_SOLVE_WORKERS": "1",
+    }
+    command = [sys.executable, "-m", "scheduler.cli", "serve", "--demo", "--port", str(port)]
+    command += ["--clinicians", "4", "--patients", "20", "--time-limit", "3"]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/docs", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.3)
+        else:
+            raise AssertionError("the API did not start")
+        tokens = json.loads((tmp_path / "demo" / "tokens.json").read_text())
+        assert (tmp_path / "demo" / "tokens.json").stat().st_mode & 0o077 == 0
+        clinician, token = sorted(tokens["clinicians"].items())[0]
+        page = httpx.get(f"{base}/v1/itineraries/{clinician}/2026-12-07/html", auth=("x", token))
+        assert page.status_code == 200 and "<svg" in page.text
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -24,6 +24,8 @@ from scheduler.store.models import Role, utc_now
 from scheduler.store.records import upsert_records
 from scheduler.store.users import create_user
 
+DEMO_BRANCH = "demo-columbus"
+
 
 @dataclass(frozen=True)
 class DemoAccess:
@@ -42,7 +44,7 @@ def seed_demo_branch(
     *,
     settings: Settings,
     agency_id: str = "demo",
-    branch_id: str = "demo-columbus",
+    branch_id: str = DEMO_BRANCH,
     time_limit: float = 20.0,
 ) -> DemoAccess:
     """Store ``problem`` as a branch, give everyone a token, plan its horizon and publish."""
