@@ -23,3 +23,7 @@ class NotFoundError(SchedulerError, LookupError):
 
 class ConflictError(SchedulerError, ValueError):
     """The request contradicts the stored state (a duplicate id, a plan already published)."""
+
+
+class StaleError(ConflictError):
+    """The caller's view is out of date: someone changed the record since they read it."""

@@ -54,7 +54,7 @@ def test_solve_reads_a_problem_file_and_writes_the_plan(tmp_path: Path) -> None:
     )
     out = tmp_path / "again.json"
     result = runner.invoke(
-        app, ["solve", str(tmp_path / "problem.json"), "--time-limit", "1", "--out", str(out)]
+        app, ["solve", str(tmp_path / "problem.json"), "--time-limit", "4", "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
     assert plan_from_json(out.read_text()).kpis.visits_planned > 0

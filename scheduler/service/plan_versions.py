@@ -12,13 +12,14 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.domain import DAY, Plan, Problem
-from scheduler.errors import ConflictError, NotFoundError
+from scheduler.errors import ConflictError, NotFoundError, StaleError
 from scheduler.service.itinerary import (
     Itinerary,
     build_itinerary,
     itinerary_from_dict,
     itinerary_to_dict,
 )
+from scheduler.service.notifications import queue_plan_event
 from scheduler.service.problem_io import (
     plan_from_json,
     plan_to_json,
@@ -95,16 +96,21 @@ def save_plan(
     return row
 
 
-def publish_plan(session: Session, *, plan_id: str, now: datetime) -> models.Plan:
+def publish_plan(
+    session: Session, *, plan_id: str, now: datetime, expected_revision: int | None = None
+) -> models.Plan:
     """Publish a draft: it becomes the branch's plan for each of its days.
 
     Visits it places are marked published with their clinician and start; visits an earlier
-    publication placed on those days but this one does not go back to planned.
+    publication placed on those days but this one does not go back to planned. Each
+    publication moves the branch's schedule revision on by one.
 
     Raises
     ------
     NotFoundError
         For an unknown plan.
+    StaleError
+        When ``expected_revision`` is given and the branch's schedule has moved on since.
     ConflictError
         When the plan is already published, or a newer version is published for its days.
     """
@@ -113,6 +119,17 @@ def publish_plan(session: Session, *, plan_id: str, now: datetime) -> models.Pla
         raise NotFoundError(f"no plan {plan_id!r}")
     if plan.status == models.PlanStatus.PUBLISHED:
         raise ConflictError(f"plan {plan_id!r} is already published")
+    bump = update(models.Branch).where(models.Branch.id == plan.branch_id)
+    if expected_revision is not None:
+        bump = bump.where(models.Branch.schedule_revision == expected_revision)
+    moved = session.execute(
+        bump.values(schedule_revision=models.Branch.schedule_revision + 1)
+    ).rowcount
+    if not moved:
+        raise StaleError(
+            f"the schedule of branch {plan.branch_id!r} changed since revision "
+            f"{expected_revision}; read it again and retry"
+        )
     days = [plan.start_date + timedelta(days=k) for k in range(plan.days)]
     newer = session.scalar(
         select(func.count())
@@ -150,6 +167,16 @@ def publish_plan(session: Session, *, plan_id: str, now: datetime) -> models.Pla
     _mark_visits_published(session, plan)
     plan.status = models.PlanStatus.PUBLISHED
     plan.published_at = now
+    queue_plan_event(
+        session,
+        branch_id=plan.branch_id,
+        event="plan.published",
+        payload={
+            "plan_id": plan.id,
+            "version": plan.version,
+            "days": [day.isoformat() for day in days],
+        },
+    )
     session.flush()
     return plan
 

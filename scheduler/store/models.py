@@ -115,6 +115,9 @@ class Branch(Base):
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
     timezone: Mapped[str] = mapped_column(String(64))
+    batch_time: Mapped[str] = mapped_column(String(5), default="20:00", server_default="20:00")
+    batch_days: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    schedule_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class User(Base):
@@ -310,6 +313,77 @@ class PublishedDay(Base):
     branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id"))
+
+
+class BatchRunStatus(StrEnum):
+    """Life of a nightly run: claimed and running, then succeeded or failed."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class BatchRun(Base):
+    """The nightly run of a branch for a day: one row per branch and day, claimed with a lease.
+
+    A run whose lease ran out (its process died) may be claimed again; a succeeded one never.
+    """
+
+    __tablename__ = "batch_runs"
+    __table_args__ = (UniqueConstraint("branch_id", "day"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(12))
+    owner: Mapped[str] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    lease_until: Mapped[datetime] = mapped_column()
+    started_at: Mapped[datetime] = mapped_column(default=utc_now)
+    finished_at: Mapped[datetime | None] = mapped_column()
+    plan_id: Mapped[str | None] = mapped_column(ForeignKey("plans.id"))
+    kpis: Mapped[dict[str, Any] | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class IdempotentRequest(Base):
+    """A POST made with an ``Idempotency-Key``: its payload's hash and the stored answer."""
+
+    __tablename__ = "idempotent_requests"
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[dict[str, Any] | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class Webhook(Base):
+    """Where an agency system wants plan events, and the secret their signature uses."""
+
+    __tablename__ = "webhooks"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    secret: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class WebhookDelivery(Base):
+    """One event to one webhook, retried with backoff until delivered or given up."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    webhook_id: Mapped[str] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"))
+    event: Mapped[str] = mapped_column(String(40))
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    delivered_at: Mapped[datetime | None] = mapped_column()
 
 
 class AuditEntry(Base):
