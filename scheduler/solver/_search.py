@@ -51,6 +51,7 @@ class SearchInput:
     visits: list[Visit]
     vehicles: list[Vehicle]
     candidates: Mapping[str, Sequence[int]]
+    initial: list[list[int]] | None = None  # visit positions per vehicle to start from
 
     def build(self) -> VisitModel:
         """Build the routing model."""
@@ -210,7 +211,14 @@ def _search_and_report(
     routing.AddAtSolutionCallback(on_solution)
     seconds = max(0.05, soft_deadline - time.monotonic())
     parameters = search_parameters(search.params, strategy, seconds)
-    assignment = routing.SolveWithParameters(parameters)
+    start = None
+    if search.initial is not None and strategy == search.params.first_solution:
+        routes = [[model.visit_index(node) for node in sequence] for sequence in search.initial]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+    if start is None:
+        assignment = routing.SolveWithParameters(parameters)
+    else:
+        assignment = routing.SolveFromAssignmentWithParameters(start, parameters)
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
     if assignment is None:
         sender.send(("final", None, None, f"no plan found ({status})"))

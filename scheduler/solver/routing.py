@@ -12,6 +12,20 @@ from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
 
 
+def initial_sequences(
+    visits: Sequence[Visit], vehicles: Sequence[Vehicle], routes: Sequence[Route]
+) -> list[list[int]]:
+    """Visit positions per vehicle in the order ``routes`` make them (unknown visits skipped)."""
+    position = {visit.id: number for number, visit in enumerate(visits)}
+    by_vehicle = {(route.clinician_id, route.day): route for route in routes}
+    sequences = []
+    for vehicle in vehicles:
+        route = by_vehicle.get((vehicle.clinician.id, vehicle.shift.day))
+        stops = route.stops if route else ()
+        sequences.append([position[s.visit_id] for s in stops if s.visit_id in position])
+    return sequences
+
+
 @dataclass(frozen=True)
 class Routing:
     """Routes found, visits left out with reasons, and how the search ended.
@@ -35,11 +49,24 @@ def route_visits(
     candidates: Mapping[str, Sequence[int]],
     *,
     deadline: float,
+    start_from: Sequence[Route] = (),
 ) -> Routing:
-    """Route ``visits`` on ``vehicles`` (each visit only on its ``candidates``) by ``deadline``."""
+    """Route ``visits`` on ``vehicles`` (each visit only on its ``candidates``) by ``deadline``.
+
+    ``start_from`` routes (matched to vehicles by clinician and day) seed the first worker's
+    search, so a plan that changes little stays close to them.
+    """
     if not visits:
         return Routing((), (), 0, "nothing to route")
-    search = SearchInput(problem, travel, params, list(visits), list(vehicles), candidates)
+    search = SearchInput(
+        problem,
+        travel,
+        params,
+        list(visits),
+        list(vehicles),
+        candidates,
+        initial_sequences(visits, vehicles, start_from) if start_from else None,
+    )
     outcome = run_search(search, deadline=deadline)
     if outcome.routes is None:
         unassigned = tuple(

@@ -16,7 +16,13 @@ from scheduler.solver.routing import route_visits
 log = logging.getLogger("scheduler")
 
 
-def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = None) -> Result:
+def solve(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams | None = None,
+    *,
+    start_from: Plan | None = None,
+) -> Result:
     """Assign and order the visits of ``problem``.
 
     Parameters
@@ -27,6 +33,9 @@ def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = N
         Travel between at least ``problem.locations()``.
     params
         Search time and objective weights; defaults to ``SolveParams()``.
+    start_from
+        A plan to start the search from (a warm start; one-day problems): its routes seed
+        the search, visits it does not hold are inserted by it.
 
     Returns
     -------
@@ -53,10 +62,21 @@ def solve(problem: Problem, travel: TravelMatrix, params: SolveParams | None = N
         len(vehicles),
     )
     deadline = started + params.time_limit
-    plan_visits = route_visits if problem.horizon.days == 1 else plan_horizon
-    routing = plan_visits(
-        problem, travel, params, visits, vehicles, screening.candidates, deadline=deadline
-    )
+    if problem.horizon.days == 1:
+        routing = route_visits(
+            problem,
+            travel,
+            params,
+            visits,
+            vehicles,
+            screening.candidates,
+            deadline=deadline,
+            start_from=start_from.routes if start_from else (),
+        )
+    else:
+        routing = plan_horizon(
+            problem, travel, params, visits, vehicles, screening.candidates, deadline=deadline
+        )
     routes = routing.routes or ()
     unassigned = screening.unassigned + routing.unassigned
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))

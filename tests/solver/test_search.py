@@ -79,3 +79,20 @@ def test_crash_in_the_search_is_a_failed_status(monkeypatch: pytest.MonkeyPatch)
     result = solve(problem, travel, SolveParams(time_limit=2.0, workers=1))
     assert result.status == SolveStatus.FAILED and "model exploded" in result.message
     assert len(result.plan.unassigned) == 10
+
+
+def test_warm_start_keeps_a_good_plan_and_inserts_a_new_visit() -> None:
+    """Started from a plan, a short search keeps its routes and fits the one visit added."""
+    problem, travel = random_day(40, 4)
+    first = solve(problem, travel, SolveParams(time_limit=3.0, workers=1))
+    assert first.status == SolveStatus.SOLVED
+    extra = Visit("v-new", "p1", Discipline.SN, 600, (TimeWindow(8 * HOUR, 16 * HOUR),))
+    grown = Problem(problem.horizon, problem.clinicians, problem.patients, (*problem.visits, extra))
+    again = solve(grown, travel, SolveParams(time_limit=1.0, workers=1), start_from=first.plan)
+    assert validate(grown, again.plan, travel) == []
+    assert again.status == SolveStatus.SOLVED
+    before = {s.visit_id: r.clinician_id for r in first.plan.routes for s in r.stops}
+    after = {s.visit_id: r.clinician_id for r in again.plan.routes for s in r.stops}
+    kept = sum(after[visit] == clinician for visit, clinician in before.items())
+    assert kept >= 0.9 * len(before)
+    assert again.plan.kpis.travel_seconds <= first.plan.kpis.travel_seconds * 1.1
