@@ -8,12 +8,24 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
+from starlette.routing import BaseRoute, Match
 
 from scheduler.api.guards import AuditTrail, BodyLimit
-from scheduler.api.routers import admin, imports, itineraries, people, plans, visits
-from scheduler.errors import ConflictError, NotFoundError, ProblemError
+from scheduler.api.routers import (
+    admin,
+    imports,
+    itineraries,
+    people,
+    plans,
+    reschedules,
+    visits,
+    webhooks,
+)
+from scheduler.errors import ConflictError, NotFoundError, ProblemError, StaleError
 from scheduler.service.planning_jobs import PlanningJobRunner, fail_interrupted_jobs
+from scheduler.service.webhook_sender import WebhookSender
 from scheduler.settings import Settings, get_settings
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
 
@@ -25,6 +37,38 @@ Visit scheduling and route optimization for home health agencies.
 Every call needs an API token: `Authorization: Bearer hhs_...`. Times are ISO 8601 with a UTC
 offset; dates are the branch's local dates. Lists are paged with `offset` and `limit`.
 """
+
+
+class ErrorMessage(BaseModel):
+    """An error answer: what went wrong, in a sentence."""
+
+    detail: str
+
+
+class InputProblem(BaseModel):
+    """One problem found in a request: where, what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidRequest(BaseModel):
+    """A 422 answer: a sentence, or each problem found in the request."""
+
+    detail: str | list[InputProblem]
+
+
+# Answers every route may give besides its own: auth, reach, conflicts, size, bad input.
+ERROR_ANSWERS: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
+    401: {"model": ErrorMessage, "description": "No valid API token"},
+    403: {"model": ErrorMessage, "description": "The caller's role may not do this"},
+    404: {"model": ErrorMessage, "description": "No such record within the caller's reach"},
+    409: {"model": ErrorMessage, "description": "Conflicts with stored records"},
+    413: {"model": ErrorMessage, "description": "The request body is too large"},
+    422: {"model": InvalidRequest, "description": "The request is not valid"},
+}
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -40,9 +84,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("%d planning jobs were interrupted by a restart", interrupted)
         app.state.jobs = PlanningJobRunner(sessions, settings)
+        app.state.webhooks = WebhookSender(sessions)
+        app.state.webhooks.start()
         try:
             yield
         finally:
+            app.state.webhooks.stop()
             app.state.jobs.shutdown()
             engine.dispose()
 
@@ -54,7 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
-    for router in (
+    routers = (
         admin.router,
         people.clinicians,
         people.patients,
@@ -63,11 +110,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         imports.router,
         plans.router,
         itineraries.router,
-    ):
-        app.include_router(router)
+        webhooks.router,
+        reschedules.router,
+    )
+    for router in routers:
+        app.include_router(router, responses=ERROR_ANSWERS)
     app.add_middleware(AuditTrail, sessions=sessions)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _answer_domain_errors(app)
+    _allow_every_method(app, [route for router in routers for route in router.routes])
     return app
 
 
@@ -77,6 +128,7 @@ def _answer_domain_errors(app: FastAPI) -> None:
         (ProblemError, status.HTTP_422_UNPROCESSABLE_CONTENT),
         (NotFoundError, status.HTTP_404_NOT_FOUND),
         (ConflictError, status.HTTP_409_CONFLICT),
+        (StaleError, status.HTTP_412_PRECONDITION_FAILED),
     )
     for error_type, code in answers:
 
@@ -92,3 +144,20 @@ def _answer_domain_errors(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(IntegrityError, conflict)
+
+
+def _allow_every_method(app: FastAPI, routes: list[BaseRoute]) -> None:
+    """Answer 405 naming in ``Allow`` every method the path takes, not one route's only."""
+
+    async def method_not_allowed(request: Request, error: Exception) -> JSONResponse:
+        methods: set[str] = set()
+        for route in routes:
+            if route.matches(request.scope)[0] != Match.NONE:
+                methods |= getattr(route, "methods", None) or set()
+        return JSONResponse(
+            {"detail": "Method Not Allowed"},
+            status_code=status.HTTP_405_METHOD_NOT_ALLOWED,
+            headers={"Allow": ", ".join(sorted(methods))},
+        )
+
+    app.add_exception_handler(status.HTTP_405_METHOD_NOT_ALLOWED, method_not_allowed)

@@ -1,9 +1,10 @@
-"""What the API says about agencies, users, planning jobs, plans and itineraries."""
+"""What the API says about agencies, users, planning jobs, plans, itineraries and webhooks."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
@@ -171,3 +172,58 @@ class UnassignedPublic(BaseModel):
     patient_id: str
     reason: str
     message: str
+
+
+class WebhookCreate(WriteModel):
+    """Where to send the agency's plan events (an agency system leaves ``agency_id`` out)."""
+
+    agency_id: Id | None = None
+    url: Annotated[
+        str,
+        Field(
+            max_length=500,
+            pattern=r"^[Hh][Tt][Tt][Pp][Ss]?://[^\s/?#@]+([/?#]\S*)?$",
+            examples=["https://ehr.example.com/hooks/scheduler"],
+        ),
+    ]
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+            raise ValueError("give an http:// or https:// URL with a host name")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("leave credentials out of the URL; the signature authenticates")
+        return value
+
+
+class WebhookPublic(BaseModel):
+    """A webhook (never its secret)."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    agency_id: str
+    url: str
+    created_at: AwareDatetime
+
+
+class WebhookWithSecret(WebhookPublic):
+    """A new webhook and the secret its deliveries are signed with: shown this once."""
+
+    secret: str
+
+
+class WebhookDeliveryPublic(BaseModel):
+    """One event sent to a webhook: where it stands and how its attempts went."""
+
+    model_config = ConfigDict(from_attributes=True)
+    id: str
+    event: str
+    status: Literal["pending", "delivered", "failed"]
+    attempts: int
+    next_attempt_at: AwareDatetime
+    last_status_code: int | None
+    last_error: str | None
+    created_at: AwareDatetime
+    delivered_at: AwareDatetime | None

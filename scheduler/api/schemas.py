@@ -10,18 +10,64 @@ from __future__ import annotations
 from datetime import date, time
 from typing import Annotated, Generic, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    WithJsonSchema,
+    model_validator,
+)
 
 from scheduler.domain import Credential, Discipline, VisitType
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+
+
+def _not_blank(value: str) -> str:
+    """Strip the spaces around a name, and refuse one made of spaces only."""
+    if not value.strip():
+        raise ValueError("a name needs a character other than spaces")
+    return value.strip()
+
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
 Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 Address = Annotated[str, StringConstraints(max_length=500)]
+
+
+def _without_offset(value: time) -> time:
+    """Refuse a UTC offset: weekly hours and home windows are the branch's wall-clock times."""
+    if value.tzinfo is not None:
+        raise ValueError("give the branch's local time, without a UTC offset")
+    return value
+
+
+def _iso_date(value: object) -> object:
+    """Read text as an ISO 8601 date only (pydantic would read ``"0"`` as Unix time 0)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+LocalTime = Annotated[
+    time,
+    AfterValidator(_without_offset),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "description": "A local time of day, HH:MM[:SS], without a UTC offset.",
+            "examples": ["08:30"],
+        }
+    ),
+]
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
 class WriteModel(BaseModel):
@@ -34,10 +80,10 @@ class WeeklyHours(WriteModel):
     """A clinician's hours on one weekday, with an optional lunch break."""
 
     weekday: Weekday
-    start: time
-    end: time
-    lunch_start: time | None = None
-    lunch_end: time | None = None
+    start: LocalTime
+    end: LocalTime
+    lunch_start: LocalTime | None = None
+    lunch_end: LocalTime | None = None
     lunch_minutes: Annotated[int, Field(ge=1, le=180)] | None = None
     max_overtime_minutes: Annotated[int, Field(ge=0, le=600)] = 0
 
@@ -61,8 +107,8 @@ class HomeWindow(WriteModel):
     """The patient is home from ``start`` to ``end`` on ``weekday``."""
 
     weekday: Weekday
-    start: time
-    end: time
+    start: LocalTime
+    end: LocalTime
 
     @model_validator(mode="after")
     def _check(self) -> HomeWindow:

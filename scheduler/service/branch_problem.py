@@ -77,7 +77,7 @@ def load_branch_problem(
             models.Visit.first_day <= horizon.date_of(days - 1),
         )
     ).all()
-    visits = [visit for row in visit_rows if (visit := _visit(row, horizon)) is not None]
+    visits = [visit for row in visit_rows if (visit := visit_from_row(row, horizon)) is not None]
     return Problem(
         horizon=horizon,
         clinicians=tuple(_clinician(row, horizon) for row in clinician_rows),
@@ -182,7 +182,7 @@ def _care_plan(row: models.CarePlan, horizon: Horizon, completed: list[date]) ->
     )
 
 
-def _visit(row: models.Visit, horizon: Horizon) -> Visit | None:
+def visit_from_row(row: models.Visit, horizon: Horizon) -> Visit | None:
     """The visit with its windows clipped to the horizon, or ``None`` when none meets it."""
     end = horizon.days * DAY - 1
     windows = []

@@ -19,6 +19,7 @@ from tests.api.conftest import bearer
 WRITERS = {Role.ADMIN, Role.SCHEDULER, Role.AGENCY_SYSTEM}
 STAFF = {Role.ADMIN, Role.SCHEDULER}
 EVERYONE = set(Role)
+HOOK_OWNERS = {Role.ADMIN, Role.AGENCY_SYSTEM}
 # The grants the product promises; any route missing here fails the matrix test.
 EXPECTED_GRANTS: dict[tuple[str, str], set[Role]] = {
     ("GET", "/v1/me"): EVERYONE,
@@ -50,12 +51,24 @@ EXPECTED_GRANTS: dict[tuple[str, str], set[Role]] = {
     ("GET", "/v1/plans/{plan_id}"): WRITERS,
     ("GET", "/v1/plans/{plan_id}/unassigned"): WRITERS,
     ("POST", "/v1/plans/{plan_id}/publish"): STAFF,
+    ("GET", "/v1/branches/{branch_id}/schedule"): WRITERS,
+    ("POST", "/v1/branches/{branch_id}/reschedules"): WRITERS,
     ("GET", "/v1/itineraries/{clinician_id}/{day}"): EVERYONE,
     ("GET", "/v1/itineraries/{clinician_id}/{day}/ics"): EVERYONE,
     ("GET", "/v1/itineraries/{clinician_id}/{day}/html"): EVERYONE,
+    ("POST", "/v1/webhooks"): HOOK_OWNERS,
+    ("GET", "/v1/webhooks"): HOOK_OWNERS,
+    ("DELETE", "/v1/webhooks/{webhook_id}"): HOOK_OWNERS,
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries"): HOOK_OWNERS,
 }
 FILL = {"record_id": "nope", "visit_id": "nope", "job_id": "nope", "plan_id": "nope"}
-FILL |= {"clinician_id": "nope", "day": "2026-12-07", "kind": "patients"}
+FILL |= {
+    "branch_id": "nope",
+    "clinician_id": "nope",
+    "day": "2026-12-07",
+    "kind": "patients",
+    "webhook_id": "nope",
+}
 
 
 @pytest.fixture
@@ -182,24 +195,16 @@ def test_branch_and_agency_reach_hides_other_agencies(client, demo):
 
 def test_a_clinician_token_cannot_cancel_and_an_agency_system_cannot_complete(client, demo):
     """Visit reports: clinicians complete or miss their own; agency systems only cancel."""
-    me = sorted(demo.clinicians)[0]
-    mine = client.get("/v1/visits", headers=bearer(demo.clinicians[me])).json()["items"]
-    visit = mine[0]["id"]
-    path = f"/v1/visits/{visit}/status"
-    headers = role_headers(demo)
-    assert (
-        client.patch(
-            path, json={"status": "cancelled"}, headers=headers[Role.CLINICIAN]
-        ).status_code
-        == 403
+    me, mine = next(
+        (me, items)
+        for me in sorted(demo.clinicians)
+        if (items := client.get("/v1/visits", headers=bearer(demo.clinicians[me])).json()["items"])
     )
-    assert (
-        client.patch(
-            path, json={"status": "completed"}, headers=headers[Role.AGENCY_SYSTEM]
-        ).status_code
-        == 403
-    )
-    done = client.patch(path, json={"status": "completed"}, headers=headers[Role.CLINICIAN])
+    path = f"/v1/visits/{mine[0]['id']}/status"
+    nurse, system = bearer(demo.clinicians[me]), bearer(demo.agency_system)
+    assert client.patch(path, json={"status": "cancelled"}, headers=nurse).status_code == 403
+    assert client.patch(path, json={"status": "completed"}, headers=system).status_code == 403
+    done = client.patch(path, json={"status": "completed"}, headers=nurse)
     assert done.status_code == 200 and done.json()["status"] == "completed"
 
 

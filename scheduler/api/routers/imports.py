@@ -62,7 +62,9 @@ def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> d
     openapi_extra={
         "requestBody": {
             "required": True,
-            "content": {"text/csv": {"schema": {"type": "string"}, "example": CSV_EXAMPLE}},
+            "content": {
+                "text/csv": {"schema": {"type": "string", "minLength": 1}, "example": CSV_EXAMPLE}
+            },
         }
     },
 )
@@ -82,7 +84,22 @@ async def import_csv(
         text = (await request.body()).decode("utf-8-sig")
     except UnicodeDecodeError:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "CSV must be UTF-8") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
+    if not text.strip():
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "the CSV is empty: send a header row, then records",
+        )
+    reader = csv.DictReader(io.StringIO(text))
+    try:
+        columns, rows = set(reader.fieldnames or ()), list(reader)
+    except csv.Error as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"not CSV: {error}") from None
+    unknown = sorted(columns - set(resource.create.model_fields))
+    if unknown:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"the header names columns {kind} do not have: {', '.join(unknown[:5])}",
+        )
     if len(rows) > MAX_IMPORT:
         raise HTTPException(
             status.HTTP_413_CONTENT_TOO_LARGE, f"at most {MAX_IMPORT} rows per import"

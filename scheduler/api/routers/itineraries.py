@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.api.access import EveryRole, Principal, allow
 from scheduler.api.crud import fetch_in_reach
 from scheduler.api.deps import SessionDep
+from scheduler.api.schemas import IsoDate
 from scheduler.domain import Location
 from scheduler.service.itinerary import (
     Itinerary,
@@ -26,7 +27,7 @@ from scheduler.store.models import Role
 router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"])
 Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
 ClinicianId = Annotated[str, Path(max_length=64)]
-Day = Annotated[date, Path(description="The branch-local date, e.g. 2026-11-30.")]
+Day = Annotated[IsoDate, Path(description="The branch-local date, e.g. 2026-11-30.")]
 
 
 def _itinerary(

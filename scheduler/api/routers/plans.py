@@ -15,6 +15,7 @@ from scheduler.api.access import (
     branch_in_reach,
     branches_in_reach,
 )
+from scheduler.api.concurrency import IfMatch, expected_revision
 from scheduler.api.crud import Limit, Offset, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.plan_schemas import (
@@ -140,7 +141,14 @@ def list_unassigned(
 
 
 @router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a plan")
-def publish(session: SessionDep, principal: StaffOnly, plan_id: RecordId) -> Any:
-    """Make the plan the branch's plan for its days; clinicians then see their itineraries."""
+def publish(
+    session: SessionDep, principal: StaffOnly, plan_id: RecordId, if_match: IfMatch = None
+) -> Any:
+    """Make the plan the branch's plan for its days; clinicians then see their itineraries.
+
+    With ``If-Match`` (the schedule's ETag), a schedule changed since it was read is a 412.
+    """
     fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
-    return publish_plan(session, plan_id=plan_id, now=utc_now())
+    return publish_plan(
+        session, plan_id=plan_id, now=utc_now(), expected_revision=expected_revision(if_match)
+    )

@@ -22,6 +22,7 @@ from scheduler.api.crud import (
 from scheduler.api.deps import SessionDep
 from scheduler.api.schemas import (
     Id,
+    IsoDate,
     Page,
     VisitCreate,
     VisitFields,
@@ -77,9 +78,9 @@ def list_visits(
     clinician_id: Annotated[Id | None, Query()] = None,
     visit_status: Annotated[VisitStatus | None, Query(alias="status")] = None,
     day_from: Annotated[
-        date | None, Query(alias="from", description="First day, inclusive.")
+        IsoDate | None, Query(alias="from", description="First day, inclusive.")
     ] = None,
-    day_to: Annotated[date | None, Query(alias="to", description="Last day, inclusive.")] = None,
+    day_to: Annotated[IsoDate | None, Query(alias="to", description="Last day, inclusive.")] = None,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:

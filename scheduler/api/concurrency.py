@@ -1,0 +1,29 @@
+"""Optimistic concurrency on a branch's schedule: its revision is the ETag, If-Match checks it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Header
+
+from scheduler.errors import StaleError
+
+IfMatch = Annotated[
+    str | None,
+    Header(alias="If-Match", description="The schedule's ETag; a stale one answers 412."),
+]
+
+
+def schedule_etag(revision: int) -> str:
+    """The ETag of a branch's schedule at ``revision``."""
+    return f'"r{revision}"'
+
+
+def expected_revision(if_match: str | None) -> int | None:
+    """The revision an ``If-Match`` header names (``None`` without one or for ``*``)."""
+    if if_match is None or if_match.strip() == "*":
+        return None
+    tag = if_match.strip().removeprefix("W/").strip('"')
+    if not (tag.startswith("r") and tag[1:].isdigit()):
+        raise StaleError(f"If-Match {if_match!r} is not a schedule ETag; read the schedule again")
+    return int(tag[1:])

@@ -1,0 +1,128 @@
+"""What reschedule requests carry and answer: events, and the diff of the replan."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from scheduler.api.schemas import Id, VisitCreate, VisitWindow, WriteModel
+
+
+class ClinicianUnavailable(WriteModel):
+    """A clinician calls out: for the whole day, or from a time on."""
+
+    type: Literal["clinician_unavailable"]
+    clinician_id: Id
+    from_time: AwareDatetime | None = Field(None, alias="from")
+
+
+class VisitCancelled(WriteModel):
+    """A patient cancels a visit."""
+
+    type: Literal["visit_cancelled"]
+    visit_id: Id
+
+
+class VisitAdded(WriteModel):
+    """A new visit to fit in, e.g. an urgent start of care today."""
+
+    type: Literal["visit_added"]
+    visit: VisitCreate
+
+
+class VisitRunningLate(WriteModel):
+    """A visit under way ends later than planned."""
+
+    type: Literal["visit_running_late"]
+    visit_id: Id
+    ends_at: AwareDatetime
+
+
+class PatientUnavailable(WriteModel):
+    """A patient is home only in these windows today."""
+
+    type: Literal["patient_unavailable"]
+    patient_id: Id
+    windows: list[VisitWindow] = Field(min_length=1, max_length=10)
+
+
+EventIn = Annotated[
+    ClinicianUnavailable | VisitCancelled | VisitAdded | VisitRunningLate | PatientUnavailable,
+    Field(discriminator="type"),
+]
+
+
+class RescheduleRequest(WriteModel):
+    """Events on a published day; ``now`` (default: the current time) freezes what started."""
+
+    day: date
+    events: list[EventIn] = Field(min_length=1, max_length=50)
+    now: AwareDatetime | None = None
+    dry_run: bool = Field(False, description="A what-if: answer the diff, change nothing.")
+    time_limit_seconds: Annotated[float, Field(gt=0, le=30)] = 3.0
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "day": "2026-12-07",
+                    "now": "2026-12-07T10:00:00-05:00",
+                    "events": [
+                        {
+                            "type": "clinician_unavailable",
+                            "clinician_id": "c02",
+                            "from": "2026-12-07T10:00:00-05:00",
+                        }
+                    ],
+                }
+            ]
+        },
+    )
+
+
+class ChangePublic(BaseModel):
+    """One visit's change: added, cancelled, reassigned, retimed or dropped."""
+
+    visit_id: str
+    patient_id: str
+    kind: str
+    clinician_before: str | None
+    clinician_after: str | None
+    start_before: AwareDatetime | None
+    start_after: AwareDatetime | None
+    reason: str | None
+
+
+class RescheduleAnswer(BaseModel):
+    """The replan's diff, who must be told, and the day's KPIs before and after."""
+
+    day: date
+    dry_run: bool
+    plan_id: str | None
+    seconds: float
+    visits_moved: int
+    visits_reassigned: int
+    changes: list[ChangePublic]
+    clinicians_to_tell: list[str]
+    patients_to_tell: list[str]
+    kpis_before: dict[str, Any]
+    kpis_after: dict[str, Any]
+
+
+class ScheduleDay(BaseModel):
+    """The plan version published for a day."""
+
+    day: date
+    plan_id: str
+    version: int
+
+
+class SchedulePublic(BaseModel):
+    """A branch's published schedule and its revision (also the ETag)."""
+
+    branch_id: str
+    revision: int
+    days: list[ScheduleDay]

@@ -1,0 +1,156 @@
+"""A branch's published schedule (with its ETag), and reschedules after events."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response, status
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
+from scheduler.api.concurrency import IfMatch, expected_revision, schedule_etag
+from scheduler.api.crud import check_clinicians_exist, fetch_in_reach
+from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.idempotency import payload_hash, run_once
+from scheduler.api.reschedule_schemas import (
+    RescheduleAnswer,
+    RescheduleRequest,
+    SchedulePublic,
+    VisitAdded,
+)
+from scheduler.api.routers.visits import VISITS, visit_first_day
+from scheduler.service.reschedule import Event, reschedule_day
+from scheduler.store import models
+from scheduler.store.models import utc_now
+from scheduler.store.records import column_values
+
+router = APIRouter(prefix="/v1/branches", tags=["reschedules"])
+Writer = Annotated[Principal, Depends(allow(*DataWriters))]
+BranchId = Annotated[str, Path(max_length=64)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Required unless dry_run: the same key and payload give the same answer.",
+    ),
+]
+
+
+@router.get(
+    "/{branch_id}/schedule", response_model=SchedulePublic, summary="A branch's published days"
+)
+def read_schedule(
+    response: Response, session: SessionDep, principal: Writer, branch_id: BranchId
+) -> dict[str, Any]:
+    """Which plan version is published for each day; the ETag guards edits (If-Match)."""
+    branch = branch_in_reach(session, principal, branch_id)
+    rows = session.execute(
+        select(models.PublishedDay.day, models.Plan.id, models.Plan.version)
+        .join(models.Plan, models.Plan.id == models.PublishedDay.plan_id)
+        .where(models.PublishedDay.branch_id == branch.id)
+        .order_by(models.PublishedDay.day)
+    ).all()
+    response.headers["ETag"] = schedule_etag(branch.schedule_revision)
+    return {
+        "branch_id": branch.id,
+        "revision": branch.schedule_revision,
+        "days": [{"day": day, "plan_id": plan, "version": version} for day, plan, version in rows],
+    }
+
+
+@router.post(
+    "/{branch_id}/reschedules",
+    response_model=RescheduleAnswer,
+    summary="Replan a published day after events (or a what-if)",
+)
+def reschedule(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Writer,
+    branch_id: BranchId,
+    payload: RescheduleRequest,
+    idempotency_key: IdempotencyKey = None,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    """Freeze what started before ``now``, replan the rest changing as little as possible.
+
+    The answer lists each changed visit (reassigned, retimed, dropped, added, cancelled),
+    the clinicians and patients to tell, and the day's KPIs before and after. With
+    ``dry_run`` nothing changes; otherwise the new version is published and announced.
+    """
+    branch_in_reach(session, principal, branch_id)
+    revision = expected_revision(if_match)
+    if not payload.dry_run and not idempotency_key:
+        raise HTTPException(
+            status.HTTP_428_PRECONDITION_REQUIRED,
+            "an Idempotency-Key header is required to change the schedule",
+        )
+    for event in payload.events:
+        if isinstance(event, VisitAdded):
+            patient = fetch_in_reach(
+                session, principal, models.Patient, event.visit.patient_id, label="patient"
+            )
+            if patient.branch_id != branch_id:
+                raise HTTPException(
+                    status.HTTP_404_NOT_FOUND, f"no patient {patient.id!r} in {branch_id!r}"
+                )
+            check_clinicians_exist(session, branch_id, VISITS.clinicians_named(event.visit))
+
+    def work(work_session: Session) -> dict[str, Any]:
+        events = tuple(
+            _event(work_session, branch_id, event, payload.dry_run) for event in payload.events
+        )
+        outcome = reschedule_day(
+            work_session,
+            branch_id=branch_id,
+            day=payload.day,
+            events=events,
+            now=payload.now or utc_now(),
+            settings=settings,
+            time_limit=payload.time_limit_seconds,
+            dry_run=payload.dry_run,
+            expected_revision=revision,
+        )
+        answer = asdict(outcome) | {"dry_run": payload.dry_run}
+        return RescheduleAnswer.model_validate(answer).model_dump(mode="json")
+
+    sessions = request.app.state.sessions
+    if payload.dry_run:
+        with sessions() as dry_session:
+            return work(dry_session)
+    return run_once(
+        sessions,
+        user_id=principal.user_id,
+        key=idempotency_key,
+        request_hash=payload_hash(payload.model_dump(mode="json", by_alias=True)),
+        work=work,
+    )
+
+
+def _event(session: Session, branch_id: str, event: Any, dry_run: bool) -> Event:
+    """The service's event for a request event (an added visit becomes a row)."""
+    if isinstance(event, VisitAdded):
+        if session.get(models.Visit, event.visit.id) is not None:
+            raise HTTPException(status.HTTP_409_CONFLICT, f"visit {event.visit.id!r} exists")
+        values = event.visit.model_dump(mode="json") | {
+            "branch_id": branch_id,
+            "first_day": visit_first_day(session, branch_id, event.visit),
+        }
+        row = models.Visit(**column_values(models.Visit, values))
+        if not dry_run:
+            session.add(row)
+            session.flush()
+        return Event("visit_added", visit=row)
+    kind = event.type
+    if kind == "clinician_unavailable":
+        return Event(kind, clinician_id=event.clinician_id, at=event.from_time)
+    if kind == "visit_running_late":
+        return Event(kind, visit_id=event.visit_id, at=event.ends_at)
+    if kind == "patient_unavailable":
+        windows = tuple((window.start, window.end) for window in event.windows)
+        return Event(kind, patient_id=event.patient_id, windows=windows)
+    return Event(kind, visit_id=event.visit_id)

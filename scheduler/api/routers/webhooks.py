@@ -1,0 +1,144 @@
+"""Webhooks of agency systems: register (the secret is shown once), list, remove, deliveries."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from scheduler.api.access import Principal, allow
+from scheduler.api.crud import Limit, Offset
+from scheduler.api.deps import SessionDep
+from scheduler.api.plan_schemas import (
+    WebhookCreate,
+    WebhookDeliveryPublic,
+    WebhookPublic,
+    WebhookWithSecret,
+)
+from scheduler.api.schemas import Page
+from scheduler.service.webhook_sender import create_webhook
+from scheduler.store import models
+from scheduler.store.models import Role
+from scheduler.store.records import list_records
+
+MAX_WEBHOOKS_PER_AGENCY = 10
+
+router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
+Owner = Annotated[Principal, Depends(allow(Role.ADMIN, Role.AGENCY_SYSTEM))]
+WebhookId = Annotated[str, Path(max_length=64)]
+
+
+def webhook_in_reach(session: Session, principal: Principal, webhook_id: str) -> models.Webhook:
+    """The webhook, if the caller is an admin or its agency's system (404 otherwise)."""
+    hook = session.get(models.Webhook, webhook_id)
+    if hook is not None and (
+        principal.role == Role.ADMIN
+        or (principal.role == Role.AGENCY_SYSTEM and principal.agency_id == hook.agency_id)
+    ):
+        return hook
+    raise HTTPException(status.HTTP_404_NOT_FOUND, f"no webhook {webhook_id!r}")
+
+
+def _agency_of_new_webhook(session: Session, principal: Principal, payload: WebhookCreate) -> str:
+    """The agency a new webhook belongs to: an admin names it, an agency system's is its own."""
+    if principal.role != Role.ADMIN:
+        if payload.agency_id not in (None, principal.agency_id):
+            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agency {payload.agency_id!r}")
+        return str(principal.agency_id)
+    if payload.agency_id is None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "an admin names the webhook's agency_id"
+        )
+    if session.get(models.Agency, payload.agency_id) is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agency {payload.agency_id!r}")
+    return payload.agency_id
+
+
+@router.post(
+    "",
+    response_model=WebhookWithSecret,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register a webhook",
+)
+def register_webhook(session: SessionDep, principal: Owner, payload: WebhookCreate) -> Any:
+    """Send the agency's plan events to ``url``; the answer holds the signing secret, once.
+
+    Each delivery is a JSON POST with ``X-Scheduler-Event``, ``X-Scheduler-Delivery``,
+    ``X-Scheduler-Timestamp`` and ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256
+    with the secret of ``"{timestamp}.{body}"``. Failed deliveries are retried with backoff.
+    """
+    agency_id = _agency_of_new_webhook(session, principal, payload)
+    count = session.scalar(
+        select(func.count())
+        .select_from(models.Webhook)
+        .where(models.Webhook.agency_id == agency_id)
+    )
+    if (count or 0) >= MAX_WEBHOOKS_PER_AGENCY:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"agency {agency_id!r} has {MAX_WEBHOOKS_PER_AGENCY} webhooks; remove one first",
+        )
+    return create_webhook(session, agency_id=agency_id, url=payload.url)
+
+
+@router.get("", response_model=Page[WebhookPublic], summary="List webhooks")
+def list_webhooks(
+    session: SessionDep, principal: Owner, offset: Offset = 0, limit: Limit = 100
+) -> dict[str, Any]:
+    """The webhooks in reach (an agency system's own agency's), oldest first; no secrets."""
+    where = []
+    if principal.role != Role.ADMIN:
+        where.append(models.Webhook.agency_id == principal.agency_id)
+    rows, total = list_records(
+        session,
+        models.Webhook,
+        where=where,
+        order_by=[models.Webhook.created_at],
+        offset=offset,
+        limit=limit,
+    )
+    return {"items": rows, "total": total, "offset": offset, "limit": limit}
+
+
+@router.delete("/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Remove a webhook")
+def remove_webhook(session: SessionDep, principal: Owner, webhook_id: WebhookId) -> Response:
+    """Stop sending to the webhook; its deliveries, sent or not, go with it."""
+    hook = webhook_in_reach(session, principal, webhook_id)
+    session.execute(
+        delete(models.WebhookDelivery).where(models.WebhookDelivery.webhook_id == hook.id)
+    )
+    session.delete(hook)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get(
+    "/{webhook_id}/deliveries",
+    response_model=Page[WebhookDeliveryPublic],
+    summary="A webhook's deliveries",
+)
+def list_deliveries(
+    session: SessionDep,
+    principal: Owner,
+    webhook_id: WebhookId,
+    delivery_status: Annotated[
+        Literal["pending", "delivered", "failed"] | None, Query(alias="status")
+    ] = None,
+    offset: Offset = 0,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Events sent or to send, newest first: status, attempts, last answer, next try."""
+    hook = webhook_in_reach(session, principal, webhook_id)
+    where = [models.WebhookDelivery.webhook_id == hook.id]
+    if delivery_status is not None:
+        where.append(models.WebhookDelivery.status == delivery_status)
+    rows, total = list_records(
+        session,
+        models.WebhookDelivery,
+        where=where,
+        order_by=[models.WebhookDelivery.created_at.desc()],
+        offset=offset,
+        limit=limit,
+    )
+    return {"items": rows, "total": total, "offset": offset, "limit": limit}

@@ -1,0 +1,277 @@
+"""Webhook deliveries: signed with the webhook's secret, sent, retried with backoff, recorded.
+
+``notifications.queue_plan_event`` writes pending ``WebhookDelivery`` rows in the transaction
+of the change they report (an outbox); ``deliver_due`` sends the ones that are due. Each row is
+claimed first with a conditional UPDATE (a lease on ``next_attempt_at``), so two senders never
+send one delivery at the same time, on SQLite as on PostgreSQL. A sender that dies mid-send
+leaves the row due again once the lease ends: delivery is at least once, and receivers drop
+repeats by the ``X-Scheduler-Delivery`` id.
+
+A receiver checks ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256 with the webhook's
+secret of ``"{X-Scheduler-Timestamp}.{body}"``, and rejects old timestamps. Logs name ids only,
+never a payload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import secrets
+import threading
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler.store import models
+from scheduler.store.models import utc_now
+
+log = logging.getLogger("scheduler")
+
+MAX_ATTEMPTS = 8
+FIRST_DELAY = timedelta(seconds=10)
+MAX_DELAY = timedelta(hours=1)
+JITTER = 0.1
+LEASE = timedelta(seconds=60)
+TIMEOUT_SECONDS = 5.0
+POLL_SECONDS = 5.0
+SECRET_PREFIX = "whsec_"
+_ERROR_CHARS = 500
+
+
+def sign_payload(secret: str, timestamp: int | str, body: str | bytes) -> str:
+    """The hex HMAC-SHA256 of ``"{timestamp}.{body}"`` with ``secret``."""
+    text = body.decode() if isinstance(body, bytes) else body
+    message = f"{timestamp}.{text}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def new_webhook_secret() -> str:
+    """A fresh random signing secret (``whsec_`` and 43 URL-safe characters)."""
+    return SECRET_PREFIX + secrets.token_urlsafe(32)
+
+
+def create_webhook(session: Session, *, agency_id: str, url: str) -> models.Webhook:
+    """Register ``url`` for the agency's plan events, with a new secret."""
+    hook = models.Webhook(
+        id=uuid.uuid4().hex, agency_id=agency_id, url=url, secret=new_webhook_secret()
+    )
+    session.add(hook)
+    session.flush()
+    return hook
+
+
+def retry_delay(attempts: int, *, jitter: float = JITTER) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt.
+
+    10 s doubled per attempt, capped at one hour, plus up to ``jitter`` of it at random so
+    many deliveries failing together do not come back together.
+    """
+    base = min(FIRST_DELAY * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)
+    return base * (1 + random.uniform(0, jitter))  # spread, not security: no secrets module
+
+
+@dataclass(frozen=True)
+class _Claimed:
+    """A delivery this sender holds until ``lease_until``, with what sending it needs."""
+
+    id: str
+    webhook_id: str
+    event: str
+    url: str
+    secret: str
+    body: str
+    attempts: int
+    lease_until: datetime
+
+
+def deliver_due(
+    sessions: sessionmaker[Session],
+    *,
+    now: datetime | None = None,
+    client: httpx.Client,
+    limit: int = 50,
+    max_attempts: int = MAX_ATTEMPTS,
+    lease: timedelta = LEASE,
+) -> int:
+    """Send up to ``limit`` pending deliveries due at ``now``; returns how many were sent.
+
+    ``now`` (``None``: the clock, read afresh for each delivery) dates the claim, the
+    signature's timestamp and the next try; tests pass it to drive time.
+
+    A 2xx answer marks a delivery delivered. Any other answer, a connection error or a
+    timeout counts an attempt, records the status code or error, and schedules the next try
+    after ``retry_delay``; after ``max_attempts`` the delivery is failed. Deliveries another
+    sender has claimed are skipped.
+    """
+    with sessions() as session:
+        due = session.scalars(
+            select(models.WebhookDelivery.id)
+            .where(
+                models.WebhookDelivery.status == "pending",
+                models.WebhookDelivery.next_attempt_at <= (now or utc_now()),
+            )
+            .order_by(models.WebhookDelivery.next_attempt_at, models.WebhookDelivery.id)
+            .limit(limit)
+        ).all()
+    sent = 0
+    for delivery_id in due:
+        moment = now or utc_now()
+        claimed = _claim(sessions, delivery_id, now=moment, lease=lease)
+        if claimed is None:
+            continue
+        code, error = _send(client, claimed, now=moment)
+        _record(sessions, claimed, code=code, error=error, now=moment, max_attempts=max_attempts)
+        sent += 1
+    return sent
+
+
+def _claim(
+    sessions: sessionmaker[Session], delivery_id: str, *, now: datetime, lease: timedelta
+) -> _Claimed | None:
+    """Take the delivery for ``lease`` if it is still pending and due (``None``: taken)."""
+    lease_until = now + lease
+    table = models.WebhookDelivery
+    with sessions() as session, session.begin():
+        taken = session.execute(
+            update(table)
+            .where(table.id == delivery_id, table.status == "pending", table.next_attempt_at <= now)
+            .values(next_attempt_at=lease_until)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken != 1:
+            return None
+        delivery = session.get(table, delivery_id)
+        hook = session.get(models.Webhook, delivery.webhook_id) if delivery else None
+        if delivery is None or hook is None:
+            return None
+        return _Claimed(
+            id=delivery.id,
+            webhook_id=hook.id,
+            event=delivery.event,
+            url=hook.url,
+            secret=hook.secret,
+            body=json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True),
+            attempts=delivery.attempts,
+            lease_until=lease_until,
+        )
+
+
+def _send(client: httpx.Client, claimed: _Claimed, *, now: datetime) -> tuple[int | None, str]:
+    """POST the signed body; the status code (``None`` without an answer) and an error text."""
+    timestamp = str(int(now.timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Scheduler-Event": claimed.event,
+        "X-Scheduler-Delivery": claimed.id,
+        "X-Scheduler-Timestamp": timestamp,
+        "X-Scheduler-Signature": "sha256=" + sign_payload(claimed.secret, timestamp, claimed.body),
+    }
+    try:
+        response = client.post(claimed.url, content=claimed.body.encode(), headers=headers)
+    except httpx.HTTPError as error:
+        return None, f"{type(error).__name__}: {error}"[:_ERROR_CHARS]
+    if 200 <= response.status_code < 300:
+        return response.status_code, ""
+    return response.status_code, f"HTTP {response.status_code}"
+
+
+def _record(
+    sessions: sessionmaker[Session],
+    claimed: _Claimed,
+    *,
+    code: int | None,
+    error: str,
+    now: datetime,
+    max_attempts: int,
+) -> None:
+    """Write the attempt's outcome, if the claim is still this sender's."""
+    attempts = claimed.attempts + 1
+    values: dict[str, object] = {"attempts": attempts, "last_status_code": code}
+    if not error:
+        values |= {"status": "delivered", "delivered_at": now, "last_error": None}
+        outcome = f"delivered ({code})"
+    elif attempts >= max_attempts:
+        values |= {"status": "failed", "last_error": error}
+        outcome = f"failed after {attempts} attempts ({error.split(':', 1)[0]})"
+    else:
+        values |= {"next_attempt_at": now + retry_delay(attempts), "last_error": error}
+        outcome = f"attempt {attempts} failed ({error.split(':', 1)[0]}), retrying"
+    table = models.WebhookDelivery
+    with sessions() as session, session.begin():
+        session.execute(
+            update(table)
+            .where(
+                table.id == claimed.id,
+                table.status == "pending",
+                table.next_attempt_at == claimed.lease_until,
+            )
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    log.info("webhook %s delivery %s: %s", claimed.webhook_id, claimed.id, outcome)
+
+
+class WebhookSender:
+    """Runs ``deliver_due`` in a background thread every ``interval`` seconds.
+
+    ``start`` and ``stop`` bracket its life (the API's lifespan, the batch process);
+    ``wake`` asks for a round now rather than at the next tick.
+    """
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        *,
+        interval: float = POLL_SECONDS,
+        timeout: float = TIMEOUT_SECONDS,
+        limit: int = 50,
+    ):
+        self._sessions = sessions
+        self._interval = interval
+        self._timeout = timeout
+        self._limit = limit
+        self._stopping = threading.Event()
+        self._woken = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Start the thread (once)."""
+        if self._thread is not None:
+            return
+        self._stopping.clear()
+        self._thread = threading.Thread(target=self._run, name="webhook-sender", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        """Run a round as soon as the current one ends."""
+        self._woken.set()
+
+    def stop(self, *, wait: float = 10.0) -> None:
+        """Stop after the delivery in flight (its timeout bounds the wait)."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        self._stopping.set()
+        self._woken.set()
+        thread.join(wait)
+
+    def _run(self) -> None:
+        with httpx.Client(timeout=self._timeout, follow_redirects=False) as client:
+            while not self._stopping.is_set():
+                self._woken.clear()
+                try:
+                    sent = deliver_due(self._sessions, client=client, limit=self._limit)
+                except Exception:
+                    log.exception(
+                        "webhook deliveries failed; trying again in %.0f s", self._interval
+                    )
+                    sent = 0
+                if sent < self._limit:
+                    self._woken.wait(self._interval)

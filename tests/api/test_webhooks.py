@@ -1,0 +1,159 @@
+"""The webhook routes: registration with a one-time secret, reach, and a signed publication."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from scheduler.domain import Kpis, Plan
+from scheduler.service.demo_week import generate_agency_week
+from scheduler.service.notifications import queue_plan_event
+from scheduler.service.plan_versions import save_plan
+from scheduler.store import models
+from scheduler.store.models import Role
+from scheduler.store.users import create_user
+from tests.api.conftest import bearer
+from tests.service.test_webhook_sender import Receiver, signature_ok
+
+HOOK_URL = "https://ehr.example.com/hooks/scheduler"
+
+
+def user_headers(client: TestClient, role: Role, **scope: str) -> dict[str, str]:
+    """Headers of a new user with ``role`` and ``scope`` made straight in the store."""
+    with client.app.state.sessions.begin() as session:
+        _, token = create_user(session, name=f"{role} user", role=role, **scope)
+    return bearer(token)
+
+
+@pytest.fixture
+def agency_system(client: TestClient, branch: str) -> dict[str, str]:
+    """Headers of agency ``a1``'s system."""
+    return user_headers(client, Role.AGENCY_SYSTEM, agency_id="a1")
+
+
+@pytest.fixture
+def other_hook(client: TestClient, admin: dict[str, str]) -> str:
+    """A webhook of another agency ``a2``, made by an admin; returns its id."""
+    assert client.post("/v1/agencies", json={"id": "a2", "name": "Two"}, headers=admin).is_success
+    created = client.post(
+        "/v1/webhooks", json={"agency_id": "a2", "url": HOOK_URL + "/two"}, headers=admin
+    )
+    assert created.status_code == 201, created.text
+    return created.json()["id"]
+
+
+def test_an_agency_system_registers_a_webhook_and_sees_the_secret_only_then(client, agency_system):
+    """201 with a secret for the caller's agency; the list and deliveries never show it."""
+    created = client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=agency_system)
+    assert created.status_code == 201, created.text
+    hook = created.json()
+    assert set(hook) == {"id", "agency_id", "url", "created_at", "secret"}
+    assert (hook["agency_id"], hook["url"]) == ("a1", HOOK_URL)
+    assert hook["secret"].startswith("whsec_") and len(hook["secret"]) > 40
+    listed = client.get("/v1/webhooks", headers=agency_system)
+    assert listed.status_code == 200
+    assert listed.json()["total"] == 1
+    assert set(listed.json()["items"][0]) == {"id", "agency_id", "url", "created_at"}
+    assert hook["secret"] not in listed.text
+    answered = client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=agency_system)
+    assert answered.json() == {"items": [], "total": 0, "offset": 0, "limit": 100}
+
+
+def test_another_agencys_webhook_is_out_of_reach(client, admin, agency_system, other_hook):
+    """An agency system gets 404 on another agency's webhook and cannot register for it."""
+    for method, path in (
+        ("GET", f"/v1/webhooks/{other_hook}/deliveries"),
+        ("DELETE", f"/v1/webhooks/{other_hook}"),
+    ):
+        assert client.request(method, path, headers=agency_system).status_code == 404
+    listed = client.get("/v1/webhooks", headers=agency_system).json()
+    assert listed["total"] == 0
+    sneak = {"agency_id": "a2", "url": HOOK_URL}
+    assert client.post("/v1/webhooks", json=sneak, headers=agency_system).status_code == 404
+    own = {"agency_id": "a1", "url": HOOK_URL}
+    assert client.post("/v1/webhooks", json=own, headers=agency_system).status_code == 201
+    assert client.get("/v1/webhooks", headers=admin).json()["total"] == 2
+    assert client.get(f"/v1/webhooks/{other_hook}/deliveries", headers=admin).status_code == 200
+
+
+def test_registration_checks_the_body_the_role_and_the_agency(client, admin, agency_system):
+    """Bad URLs, unknown fields, a missing or unknown agency and a scheduler are refused."""
+    for url in ("ftp://ehr.example.com/x", "https://", "https://u:p@ehr.example.com/x", "x"):
+        answer = client.post("/v1/webhooks", json={"url": url}, headers=agency_system)
+        assert answer.status_code == 422, url
+    too_long = {"url": "https://ehr.example.com/" + "x" * 480}
+    assert client.post("/v1/webhooks", json=too_long, headers=agency_system).status_code == 422
+    extra = {"url": HOOK_URL, "secret": "mine"}
+    assert client.post("/v1/webhooks", json=extra, headers=agency_system).status_code == 422
+    assert client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=admin).status_code == 422
+    unknown = {"agency_id": "nope", "url": HOOK_URL}
+    assert client.post("/v1/webhooks", json=unknown, headers=admin).status_code == 404
+    scheduler = user_headers(client, Role.SCHEDULER, branch_id="b1")
+    assert client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=scheduler).status_code == 403
+    assert client.get("/v1/webhooks", headers=scheduler).status_code == 403
+
+
+def test_an_agency_may_hold_ten_webhooks(client, agency_system):
+    """The eleventh webhook of one agency answers 409."""
+    for number in range(10):
+        body = {"url": f"{HOOK_URL}/{number}"}
+        assert client.post("/v1/webhooks", json=body, headers=agency_system).status_code == 201
+    eleventh = client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=agency_system)
+    assert eleventh.status_code == 409
+
+
+def test_removing_a_webhook_removes_its_deliveries(client, agency_system):
+    """DELETE answers 204; the webhook and its queued deliveries are gone."""
+    hook = client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=agency_system).json()
+    with client.app.state.sessions.begin() as session:
+        queue_plan_event(session, branch_id="b1", event="plan.published", payload={})
+    listed = client.get(
+        f"/v1/webhooks/{hook['id']}/deliveries?status=pending", headers=agency_system
+    )
+    assert listed.json()["total"] == 1
+    assert client.delete(f"/v1/webhooks/{hook['id']}", headers=agency_system).status_code == 204
+    assert (
+        client.get(f"/v1/webhooks/{hook['id']}/deliveries", headers=agency_system).status_code
+        == 404
+    )
+    with client.app.state.sessions() as session:
+        left = session.scalar(select(func.count()).select_from(models.WebhookDelivery))
+    assert left == 0
+
+
+def test_a_published_plan_reaches_the_receiver_signed_with_the_secret(client, admin, agency_system):
+    """Publishing over the API queues plan.published; the app's sender posts it signed."""
+    with Receiver() as receiver:
+        created = client.post("/v1/webhooks", json={"url": receiver.url}, headers=agency_system)
+        hook = created.json()
+        problem = generate_agency_week(clinicians=2, patients=4)
+        empty = Plan((), (), Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0))
+        with client.app.state.sessions.begin() as session:
+            plan = save_plan(
+                session, branch_id="b1", problem=problem, plan=empty, solver_status="solved"
+            )
+        published = client.post(f"/v1/plans/{plan.id}/publish", headers=admin)
+        assert published.status_code == 200, published.text
+        client.app.state.webhooks.wake()
+        [request] = receiver.wait_for(1)
+    assert signature_ok(hook["secret"], request)
+    body = json.loads(request.body)
+    assert body["event"] == request.headers["x-scheduler-event"] == "plan.published"
+    assert (body["plan_id"], body["branch_id"], body["version"]) == (plan.id, "b1", 1)
+    path = f"/v1/webhooks/{hook['id']}/deliveries"
+    for _ in range(100):  # the sender records the answer just after the receiver has it
+        [delivery] = client.get(path, headers=agency_system).json()["items"]
+        if delivery["status"] != "pending":
+            break
+        time.sleep(0.05)
+    assert delivery["id"] == request.headers["x-scheduler-delivery"]
+    assert (delivery["status"], delivery["attempts"], delivery["last_status_code"]) == (
+        "delivered",
+        1,
+        200,
+    )
+    assert "payload" not in delivery

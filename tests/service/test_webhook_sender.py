@@ -1,0 +1,326 @@
+"""Webhook deliveries against a real HTTP receiver on loopback: signed, retried, claimed once."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from scheduler.service.notifications import queue_plan_event
+from scheduler.service.webhook_sender import (
+    MAX_ATTEMPTS,
+    WebhookSender,
+    create_webhook,
+    deliver_due,
+    retry_delay,
+    sign_payload,
+)
+from scheduler.store import models
+from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.models import utc_now
+
+
+@dataclass(frozen=True)
+class Received:
+    """One request the receiver got."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 that records requests and answers scripted status codes.
+
+    ``codes`` are answered in turn, then 200; ``delay`` seconds pass before each answer.
+    """
+
+    def __init__(self, codes: list[int] | None = None, *, delay: float = 0.0):
+        self.codes = list(codes or [])
+        self.delay = delay
+        self.requests: list[Received] = []
+        self._arrived = threading.Condition()
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._arrived:
+                    receiver.requests.append(
+                        Received(
+                            "POST",
+                            self.path,
+                            {key.lower(): value for key, value in self.headers.items()},
+                            body,
+                        )
+                    )
+                    code = receiver.codes.pop(0) if receiver.codes else 200
+                    receiver._arrived.notify_all()
+                time.sleep(receiver.delay)
+                self.send_response(code)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Where the receiver listens."""
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}/hooks/scheduler"
+
+    def __enter__(self) -> Receiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def wait_for(self, count: int, *, timeout: float = 10.0) -> list[Received]:
+        """The requests once ``count`` have arrived (fails after ``timeout`` seconds)."""
+        with self._arrived:
+            arrived = self._arrived.wait_for(lambda: len(self.requests) >= count, timeout)
+            assert arrived, f"{len(self.requests)} of {count} requests arrived in {timeout} s"
+            return list(self.requests)
+
+
+def closed_port_url() -> str:
+    """A loopback URL where nothing listens (a port taken and let go)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hook"
+
+
+def signature_ok(secret: str, request: Received) -> bool:
+    """Whether the request's signature is the HMAC of its timestamp and body, recomputed."""
+    timestamp = request.headers["x-scheduler-timestamp"]
+    expected = hmac.new(
+        secret.encode(), timestamp.encode() + b"." + request.body, hashlib.sha256
+    ).hexdigest()
+    return hmac.compare_digest(request.headers["x-scheduler-signature"], f"sha256={expected}")
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    """Sessions on a migrated database holding agency ``a1`` with branch ``b1``."""
+    engine = make_engine(database_url)
+    upgrade_schema(engine)
+    factory = session_factory(engine)
+    with transaction(factory) as session:
+        session.add(models.Agency(id="a1", name="A"))
+        session.flush()
+        session.add(models.Branch(id="b1", agency_id="a1", name="B", timezone="UTC"))
+    yield factory
+    engine.dispose()
+
+
+@pytest.fixture
+def http() -> Iterator[httpx.Client]:
+    """An HTTP client with the sender's short timeout."""
+    with httpx.Client(timeout=5.0) as client:
+        yield client
+
+
+def add_webhook(sessions: sessionmaker[Session], url: str) -> models.Webhook:
+    """A webhook of agency ``a1``."""
+    with transaction(sessions) as session:
+        return create_webhook(session, agency_id="a1", url=url)
+
+
+def queue_events(sessions: sessionmaker[Session], count: int = 1, **payload: object) -> None:
+    """Queue ``count`` plan events for branch ``b1``, each in its own transaction."""
+    for number in range(count):
+        with transaction(sessions) as session:
+            queue_plan_event(
+                session,
+                branch_id="b1",
+                event="plan.published",
+                payload={"plan_id": f"p{number}", **payload},
+            )
+
+
+def deliveries(sessions: sessionmaker[Session]) -> list[models.WebhookDelivery]:
+    """Every delivery row, oldest first."""
+    with sessions() as session:
+        query = select(models.WebhookDelivery).order_by(
+            models.WebhookDelivery.created_at, models.WebhookDelivery.id
+        )
+        return list(session.scalars(query).all())
+
+
+def test_sign_payload_matches_an_independent_hmac():
+    """The signature equals OpenSSL's HMAC-SHA256 of "timestamp.body" (a fixed vector)."""
+    body = '{"event":"plan.published"}'
+    expected = "8bb4a9d7d21a600a2346cc96458b10271974598d265a6a1bdd91553f99b9eaea"
+    assert sign_payload("whsec_test", 1700000000, body) == expected
+    assert sign_payload("whsec_test", "1700000000", body.encode()) == expected
+    assert sign_payload("whsec_other", 1700000000, body) != expected
+
+
+def test_a_queued_event_arrives_signed_with_its_headers(sessions, http):
+    """One due delivery is POSTed once, JSON, signed, with event, id and timestamp headers."""
+    with Receiver() as receiver:
+        hook = add_webhook(sessions, receiver.url)
+        queue_events(sessions)
+        now = utc_now()
+        assert deliver_due(sessions, now=now, client=http) == 1
+        assert deliver_due(sessions, now=now, client=http) == 0
+        [request] = receiver.wait_for(1)
+    [row] = deliveries(sessions)
+    assert request.path == "/hooks/scheduler"
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["x-scheduler-event"] == "plan.published"
+    assert request.headers["x-scheduler-delivery"] == row.id
+    assert request.headers["x-scheduler-timestamp"] == str(int(now.timestamp()))
+    assert signature_ok(hook.secret, request)
+    assert not signature_ok("whsec_wrong", request)
+    assert json.loads(request.body) == row.payload
+    assert (row.status, row.attempts, row.last_status_code) == ("delivered", 1, 200)
+    assert row.delivered_at == now and row.last_error is None
+
+
+def test_two_failures_then_success_take_three_attempts_with_growing_waits(sessions, http):
+    """500, 500, 200: three attempts, the wait doubling (10 s then 20 s, +10% jitter), delivered."""
+    with Receiver([500, 500, 200]) as receiver:
+        hook = add_webhook(sessions, receiver.url)
+        queue_events(sessions)
+        now, waits = utc_now(), []
+        for attempt in (1, 2):
+            assert deliver_due(sessions, now=now, client=http) == 1
+            [row] = deliveries(sessions)
+            assert (row.status, row.attempts, row.last_status_code) == ("pending", attempt, 500)
+            assert row.last_error == "HTTP 500"
+            waits.append((row.next_attempt_at - now).total_seconds())
+            early = row.next_attempt_at - timedelta(seconds=1)
+            assert deliver_due(sessions, now=early, client=http) == 0
+            now = row.next_attempt_at
+        assert deliver_due(sessions, now=now, client=http) == 1
+        requests = receiver.wait_for(3)
+    [row] = deliveries(sessions)
+    assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
+    assert 10 <= waits[0] <= 11 and 20 <= waits[1] <= 22
+    assert len({request.headers["x-scheduler-delivery"] for request in requests}) == 1
+    assert all(signature_ok(hook.secret, request) for request in requests)
+    assert len({request.headers["x-scheduler-timestamp"] for request in requests}) == 3
+
+
+def test_a_receiver_that_is_down_fails_the_delivery_after_the_most_attempts(sessions, http):
+    """Connection refused every time: each attempt recorded, waits doubling, then failed."""
+    add_webhook(sessions, closed_port_url())
+    queue_events(sessions)
+    now, waits = utc_now(), []
+    for _ in range(MAX_ATTEMPTS):
+        assert deliver_due(sessions, now=now, client=http) == 1
+        [row] = deliveries(sessions)
+        assert row.last_status_code is None and row.last_error.startswith("ConnectError")
+        if row.status == "pending":
+            waits.append((row.next_attempt_at - now).total_seconds())
+            now = row.next_attempt_at
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+    assert deliver_due(sessions, now=now + timedelta(days=1), client=http) == 0
+    assert len(waits) == MAX_ATTEMPTS - 1
+    for number, wait in enumerate(waits):
+        assert 10 * 2**number <= wait <= 11 * 2**number
+
+
+def test_a_slow_receiver_times_out_and_counts_an_attempt(sessions):
+    """An answer later than the client's timeout is an attempt with a timeout error."""
+    with Receiver(delay=1.5) as receiver, httpx.Client(timeout=0.2) as quick:
+        add_webhook(sessions, receiver.url)
+        queue_events(sessions)
+        started = time.monotonic()
+        assert deliver_due(sessions, client=quick) == 1
+        elapsed = time.monotonic() - started
+    [row] = deliveries(sessions)
+    assert elapsed < 1.0
+    assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, None)
+    assert row.last_error.startswith("ReadTimeout")
+
+
+def test_retry_waits_double_from_ten_seconds_and_stop_at_an_hour():
+    """Backoff: 10 s x 2^(n-1) plus at most 10% jitter, never over an hour plus jitter."""
+    for attempts in range(1, 30):
+        base = min(10 * 2 ** (attempts - 1), 3600)
+        wait = retry_delay(attempts).total_seconds()
+        assert base <= wait <= base * 1.1
+    assert retry_delay(1, jitter=0).total_seconds() == 10
+    assert retry_delay(12, jitter=0).total_seconds() == 3600
+
+
+def test_two_senders_at_once_deliver_each_event_exactly_once(sessions):
+    """Two threads running deliver_due together on 40 due deliveries: 40 requests, none twice."""
+    with Receiver(delay=0.01) as receiver:
+        add_webhook(sessions, receiver.url)
+        add_webhook(sessions, receiver.url)
+        queue_events(sessions, 20)
+        now, start, sent = utc_now(), threading.Barrier(2), [0, 0]
+
+        def run(slot: int) -> None:
+            with httpx.Client(timeout=5.0) as client:
+                start.wait()
+                sent[slot] = deliver_due(sessions, now=now, client=client)
+
+        threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        requests = receiver.wait_for(40)
+    ids = [request.headers["x-scheduler-delivery"] for request in requests]
+    assert sum(sent) == 40 and len(ids) == 40 and len(set(ids)) == 40
+    rows = deliveries(sessions)
+    assert {(row.status, row.attempts) for row in rows} == {("delivered", 1)}
+    assert {row.id for row in rows} == set(ids)
+
+
+def test_the_background_sender_delivers_and_stops(sessions):
+    """WebhookSender's thread delivers a queued event by itself and ends on stop."""
+    with Receiver() as receiver:
+        add_webhook(sessions, receiver.url)
+        sender = WebhookSender(sessions, interval=0.05, timeout=2.0)
+        sender.start()
+        try:
+            queue_events(sessions)
+            receiver.wait_for(1)
+        finally:
+            sender.stop()
+    assert not any(thread.name == "webhook-sender" for thread in threading.enumerate())
+    [row] = deliveries(sessions)
+    assert (row.status, row.attempts) == ("delivered", 1)
+
+
+def test_logs_name_ids_and_never_the_payload(sessions, http, caplog):
+    """Log lines carry webhook and delivery ids, not payload contents (here a patient name)."""
+    caplog.set_level(logging.INFO, logger="scheduler")
+    with Receiver([500]) as receiver:
+        hook = add_webhook(sessions, receiver.url)
+        queue_events(sessions, patient_name="Jane Roe", address="12 Elm St")
+        now = utc_now()
+        deliver_due(sessions, now=now, client=http)
+        deliver_due(sessions, now=now + timedelta(minutes=1), client=http)
+    [row] = deliveries(sessions)
+    assert row.status == "delivered"
+    assert hook.id in caplog.text and row.id in caplog.text
+    assert "Jane Roe" not in caplog.text and "Elm St" not in caplog.text
