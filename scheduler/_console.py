@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -11,6 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scheduler.bench.reschedule import RescheduleBench
 from scheduler.bench.week import WeekRow
 from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
 
@@ -154,4 +156,37 @@ def rows_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[objec
         table.add_column(column)
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
+    return table
+
+
+def reschedule_table(bench: RescheduleBench) -> Table:
+    """The least-change replan and the replan from scratch of one call-out, side by side."""
+    table = Table(title="Replanning a call-out")
+    for column in (
+        "replan",
+        "seconds",
+        "moved",
+        "to another clinician",
+        "later or earlier",
+        "dropped",
+        "visits planned",
+        "travel min",
+    ):
+        table.add_column(column, justify="right")
+    for name, outcome, seconds in (
+        ("least change", bench.least_change, bench.least_change_seconds),
+        ("from scratch", bench.from_scratch, bench.from_scratch_seconds),
+    ):
+        kinds = Counter(change.kind for change in outcome.changes)
+        table.add_row(
+            name,
+            f"{seconds:.2f}",
+            str(outcome.visits_moved),
+            str(kinds["reassigned"]),
+            str(kinds["retimed"]),
+            str(kinds["dropped"]),
+            f"{outcome.kpis_before.visits_planned} -> {outcome.kpis_after.visits_planned}",
+            f"{outcome.kpis_before.travel_seconds / 60:.0f} -> "
+            f"{outcome.kpis_after.travel_seconds / 60:.0f}",
+        )
     return table

@@ -110,11 +110,14 @@ def reschedule_day(
     time_limit: float = 3.0,
     dry_run: bool = False,
     expected_revision: int | None = None,
+    least_change: bool = True,
 ) -> RescheduleOutcome:
     """Replan ``day`` of the branch's published plan after ``events``, as of ``now``.
 
     With ``dry_run`` nothing is written (a what-if). Otherwise the new version is written
     whole, published (checked against ``expected_revision`` when given) and announced.
+    ``least_change=False`` replans the unfrozen visits from scratch instead (no warm start,
+    no cost for changes): the baseline the least-change replan is measured against.
 
     Raises
     ------
@@ -179,6 +182,8 @@ def reschedule_day(
         if e.kind == "patient_unavailable"
     }
     published_start = {s.visit_id: s.start for r in routes for s in r.stops}
+    if not least_change:
+        current, published_start = {}, {}
     to_plan = [
         _retarget(visit, current.get(visit.id), published_start.get(visit.id), away, home_windows)
         for visit in [*visits.values(), *added]
@@ -211,7 +216,9 @@ def reschedule_day(
     start_from = Plan(
         tuple(_without(r, frozen_ids | cancelled) for r in routes), (), base_plan.kpis
     )
-    result = solve(remaining, travel, params, start_from=start_from)
+    if not least_change:
+        params = replace(params, preference_penalty=SolveParams().preference_penalty)
+    result = solve(remaining, travel, params, start_from=start_from if least_change else None)
     merged = _merge(record, routes, frozen, result.plan, travel)
     plan = Plan(
         merged, result.plan.unassigned, compute_kpis(record, merged, result.plan.unassigned)
@@ -329,7 +336,8 @@ def _retarget(
             )
             or windows
         )
-    keep = clinician_id if clinician_id not in away else None
+    keep = clinician_id or visit.preferred_clinician
+    keep = keep if keep not in away else None
     pinned = visit.pinned_clinician if visit.pinned_clinician not in away else None
     due = visit.due
     if published_start is not None:

@@ -215,6 +215,8 @@ def _search_and_report(
     if search.initial is not None and strategy == search.params.first_solution:
         routes = [[model.visit_index(node) for node in sequence] for sequence in search.initial]
         start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is not None:  # the starting plan is the fallback if the search is cut short
+            sender.send(("improved", start.ObjectiveValue(), [list(q) for q in search.initial]))
     if start is None:
         assignment = routing.SolveWithParameters(parameters)
     else:
