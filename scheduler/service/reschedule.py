@@ -303,7 +303,11 @@ def _shift_route(route: Route, seconds: int) -> Route:
 
 
 def _on_day(visit: Visit, offset: int) -> Visit:
-    """``visit`` with its windows on the replanned day, in that day's seconds."""
+    """``visit`` with its windows on the replanned day, in that day's seconds.
+
+    The day is replanned as given visits: the care plan that ordered one is not part of a
+    one-day replan (its spacing over the week was settled when the week was planned).
+    """
     windows = tuple(
         TimeWindow(max(0, w.start - offset), min(DAY - 1, w.end - offset))
         for w in visit.windows
@@ -311,7 +315,7 @@ def _on_day(visit: Visit, offset: int) -> Visit:
     )
     pinned = None if visit.pinned_start is None else visit.pinned_start - offset
     due = None if visit.due is None else visit.due - offset
-    return replace(visit, windows=windows, pinned_start=pinned, due=due)
+    return replace(visit, windows=windows, pinned_start=pinned, due=due, care_plan_id=None)
 
 
 def _retarget(

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
+from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.plan_versions import publish_plan, save_plan, stored_problem, stored_solution
 from scheduler.solver.validate import validate
 from scheduler.store import models
@@ -247,3 +248,38 @@ def test_concurrent_edit_and_batch_publication_exactly_one_wins(client, day):
         "events": [{"type": "clinician_unavailable", "clinician_id": busiest(plan), "from": TEN}],
     }
     assert post(client, day, body, key="late", **{"If-Match": etag}).status_code == 412
+
+
+def test_a_day_of_a_published_week_with_care_plans_is_rescheduled(client):
+    """Wednesday of a planned week (care plan visits) is replanned after a call-out, validly."""
+    access = seed_demo_branch(
+        client.app.state.sessions,
+        generate_agency_week(clinicians=5, patients=30),
+        settings=client.app.state.settings,
+        time_limit=6,
+    )
+    _, _, plan = published(client)
+    wednesday = [r for r in plan.routes if r.day == 2]
+    nurse = max(wednesday, key=lambda r: len(r.stops)).clinician_id
+    body = {
+        "day": "2026-12-09",
+        "now": "2026-12-09T10:00:00-05:00",
+        "events": [
+            {
+                "type": "clinician_unavailable",
+                "clinician_id": nurse,
+                "from": "2026-12-09T10:00:00-05:00",
+            }
+        ],
+    }
+    answer = post(client, access, body)
+    assert answer.status_code == 200, answer.text
+    with client.app.state.sessions() as session:
+        row = session.get(models.Plan, answer.json()["plan_id"])
+        day_problem, day_plan = stored_problem(row), stored_solution(row)
+    assert validate(day_problem, day_plan, travel_matrix(day_problem.locations())) == []
+    schedule = client.get(
+        f"/v1/branches/{DEMO_BRANCH}/schedule", headers=bearer(access.scheduler)
+    ).json()
+    versions = {day["day"]: day["plan_id"] for day in schedule["days"]}
+    assert versions["2026-12-09"] == row.id and versions["2026-12-08"] != row.id
