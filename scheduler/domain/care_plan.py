@@ -68,6 +68,9 @@ class CarePlan:
         the SOC is then due within ``CareRules.soc_within_hours``.
     episode_start
         First day of the 60-day episode; defaults to the start of care.
+    taken_ids
+        Ids of this plan's visits already made or booked outside the horizon: new visits
+        get other ids.
     """
 
     id: str
@@ -82,6 +85,7 @@ class CarePlan:
     visits_made: tuple[date, ...] = ()
     referral: int | None = None
     episode_start: date | None = None
+    taken_ids: frozenset[str] = field(default_factory=frozenset)
 
     def __post_init__(self) -> None:
         written = self.order.discipline
@@ -223,10 +227,12 @@ def _period_visits(
     all_windows = tuple(window for day_windows in windows.values() for window in day_windows)
     if not all_windows:
         return []
+    fresh = (f"{plan.id}-w{number + 1}-{n}" for n in range(1, count + len(plan.taken_ids) + 1))
+    ids = [visit_id for visit_id in fresh if visit_id not in plan.taken_ids][:count]
     for k in range(count):
         visits.append(
             Visit(
-                id=f"{plan.id}-w{number + 1}-{k + 1}",
+                id=ids[k],
                 patient_id=plan.patient_id,
                 discipline=plan.discipline,
                 duration=plan.visit_duration,

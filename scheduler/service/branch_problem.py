@@ -37,7 +37,8 @@ def load_branch_problem(
     """The problem of planning ``branch_id`` for ``days`` days from ``start_date``.
 
     Clinicians work their weekly hours; care plans count the visits already made (recorded
-    dates and completed visits); visits given one by one join when a window meets the days.
+    dates, completed visits and visits published on other days); visits given one by one join
+    when a window meets the days.
 
     Raises
     ------
@@ -59,16 +60,24 @@ def load_branch_problem(
     plan_rows = session.scalars(
         select(models.CarePlan).where(models.CarePlan.branch_id == branch_id)
     ).all()
-    completed: dict[str, list[date]] = {}
-    for plan_id, start in session.execute(
-        select(models.Visit.care_plan_id, models.Visit.start_at).where(
+    counted: dict[str, list[date]] = {}  # care plan visits made, or booked on other days
+    taken: dict[str, set[str]] = {}
+    for visit_id, plan_id, start, status in session.execute(
+        select(
+            models.Visit.id, models.Visit.care_plan_id, models.Visit.start_at, models.Visit.status
+        ).where(
             models.Visit.branch_id == branch_id,
             models.Visit.care_plan_id.is_not(None),
-            models.Visit.status == models.VisitStatus.COMPLETED,
+            models.Visit.status.in_([models.VisitStatus.COMPLETED, models.VisitStatus.PUBLISHED]),
         )
     ):
-        if start is not None:
-            completed.setdefault(plan_id, []).append(horizon_local_date(horizon, start))
+        if start is None:
+            continue
+        made_on = horizon_local_date(horizon, start)
+        inside = start_date <= made_on < start_date + timedelta(days=days)
+        if status == models.VisitStatus.COMPLETED or not inside:
+            counted.setdefault(plan_id, []).append(made_on)
+            taken.setdefault(plan_id, set()).add(visit_id)
     visit_rows = session.scalars(
         select(models.Visit).where(
             models.Visit.branch_id == branch_id,
@@ -83,7 +92,10 @@ def load_branch_problem(
         clinicians=tuple(_clinician(row, horizon) for row in clinician_rows),
         patients=tuple(_patient(row) for row in patient_rows),
         visits=tuple(visits),
-        care_plans=tuple(_care_plan(row, horizon, completed.get(row.id, [])) for row in plan_rows),
+        care_plans=tuple(
+            _care_plan(row, horizon, counted.get(row.id, []), taken.get(row.id, set()))
+            for row in plan_rows
+        ),
     )
 
 
@@ -162,9 +174,12 @@ def _patient(row: models.Patient) -> Patient:
     )
 
 
-def _care_plan(row: models.CarePlan, horizon: Horizon, completed: list[date]) -> CarePlan:
+def _care_plan(
+    row: models.CarePlan, horizon: Horizon, made: list[date], taken: set[str]
+) -> CarePlan:
+    """The care plan, counting visits made and visits booked on days outside the horizon."""
     referral = None
-    if row.referral_at is not None and not completed:
+    if row.referral_at is not None and not made:
         referral = horizon.second_of(row.referral_at)
     return CarePlan(
         id=row.id,
@@ -176,9 +191,10 @@ def _care_plan(row: models.CarePlan, horizon: Horizon, completed: list[date]) ->
         primary_clinician=row.primary_clinician_id,
         credentials=frozenset(Credential(c) for c in row.credentials),
         required_skills=frozenset(row.required_skills),
-        visits_made=tuple(sorted({*(date.fromisoformat(d) for d in row.visits_made), *completed})),
+        visits_made=tuple(sorted({*(date.fromisoformat(d) for d in row.visits_made), *made})),
         referral=referral,
         episode_start=row.episode_start,
+        taken_ids=frozenset(taken),
     )
 
 

@@ -386,3 +386,21 @@ def test_problem_refuses_a_primary_clinician_it_does_not_know() -> None:
     """Expanded visits preferring an unknown clinician are refused like given ones."""
     with pytest.raises(ProblemError, match="assigned to unknown clinician 'c9'"):
         make_problem(make_plan("3W2", primary_clinician="c9"))
+
+
+def test_visit_ids_skip_those_already_taken():
+    """Visits booked elsewhere keep their ids: the plan's new visits get other ones."""
+    plan = CarePlan(
+        "cp1",
+        "p1",
+        Discipline.SN,
+        "3W2",
+        MONDAY,
+        2700,
+        visits_made=(MONDAY,),
+        taken_ids=frozenset({"cp1-w1-1"}),
+    )
+    visits = expand_care_plan(
+        plan, PATIENT, horizon_start=MONDAY + timedelta(days=1), horizon_days=6, rules=CareRules()
+    )
+    assert [v.id for v in visits] == ["cp1-w1-2", "cp1-w1-3"]

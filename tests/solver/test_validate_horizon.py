@@ -77,9 +77,10 @@ def test_two_visits_same_day_same_discipline(week: Problem) -> None:
 def test_more_visits_than_ordered(week: Problem) -> None:
     """A visit made before the horizon plus three planned exceeds a 3W order."""
     made = replace(week.care_plans[0], visits_made=(MONDAY,))
-    extra = replace(replace(week, care_plans=(made,)).visit_by_id["cp-w1-1"], id="extra")
+    due = [visit.id for visit in replace(week, care_plans=(made,)).visits_to_plan]
+    extra = replace(replace(week, care_plans=(made,)).visit_by_id[due[0]], id="extra")
     problem = replace(week, care_plans=(made,), visits=(extra,))
-    plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-2", "a", 2), ("extra", "a", 4))
+    plan = plan_with((due[0], "a", 0), (due[1], "a", 2), ("extra", "a", 4))
     assert rules(problem, plan) == {"frequency"}
 
 
