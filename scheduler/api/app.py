@@ -8,7 +8,6 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.routing import BaseRoute, Match
 
@@ -16,6 +15,7 @@ from scheduler.api.guards import AuditTrail, BodyLimit
 from scheduler.api.routers import (
     admin,
     imports,
+    insertions,
     itineraries,
     people,
     plans,
@@ -23,6 +23,7 @@ from scheduler.api.routers import (
     visits,
     webhooks,
 )
+from scheduler.api.schemas import ErrorMessage, InvalidRequest
 from scheduler.errors import ConflictError, NotFoundError, ProblemError, StaleError
 from scheduler.service.planning_jobs import PlanningJobRunner, fail_interrupted_jobs
 from scheduler.service.webhook_sender import WebhookSender
@@ -37,26 +38,6 @@ Visit scheduling and route optimization for home health agencies.
 Every call needs an API token: `Authorization: Bearer hhs_...`. Times are ISO 8601 with a UTC
 offset; dates are the branch's local dates. Lists are paged with `offset` and `limit`.
 """
-
-
-class ErrorMessage(BaseModel):
-    """An error answer: what went wrong, in a sentence."""
-
-    detail: str
-
-
-class InputProblem(BaseModel):
-    """One problem found in a request: where, what, and its kind."""
-
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class InvalidRequest(BaseModel):
-    """A 422 answer: a sentence, or each problem found in the request."""
-
-    detail: str | list[InputProblem]
 
 
 # Answers every route may give besides its own: auth, reach, conflicts, size, bad input.
@@ -112,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         itineraries.router,
         webhooks.router,
         reschedules.router,
+        insertions.router,
     )
     for router in routers:
         app.include_router(router, responses=ERROR_ANSWERS)

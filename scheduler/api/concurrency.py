@@ -6,12 +6,17 @@ from typing import Annotated
 
 from fastapi import Header
 
+from scheduler.api.schemas import ErrorMessage
 from scheduler.errors import StaleError
 
 IfMatch = Annotated[
     str | None,
     Header(alias="If-Match", description="The schedule's ETag; a stale one answers 412."),
 ]
+# The answer a route taking ``IfMatch`` documents besides the shared ones.
+STALE_SCHEDULE: dict[int | str, dict[str, object]] = {
+    412: {"model": ErrorMessage, "description": "If-Match names a stale or unknown schedule ETag"}
+}
 
 
 def schedule_etag(revision: int) -> str:

@@ -7,7 +7,7 @@ here and stored as JSON.
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, datetime, time
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import (
@@ -70,6 +70,16 @@ LocalTime = Annotated[
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
+def _in_our_era(value: datetime) -> datetime:
+    """Refuse moments so far out that moving them to the branch's zone overflows."""
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("give a time between the years 1900 and 2999")
+    return value
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_in_our_era)]
+
+
 class WriteModel(BaseModel):
     """Base of request bodies: unknown fields are an error."""
 
@@ -120,8 +130,8 @@ class HomeWindow(WriteModel):
 class VisitWindow(WriteModel):
     """When a visit may start (ISO 8601 with an offset)."""
 
-    start: AwareDatetime
-    end: AwareDatetime
+    start: Moment
+    end: Moment
 
     @model_validator(mode="after")
     def _check(self) -> VisitWindow:
@@ -218,7 +228,7 @@ class CarePlanFields(WriteModel):
     credentials: list[Credential] = Field(default_factory=list, max_length=7)
     required_skills: list[Tag] = Field(default_factory=list, max_length=20)
     visits_made: list[date] = Field(default_factory=list, max_length=500)
-    referral_at: AwareDatetime | None = None
+    referral_at: Moment | None = None
     episode_start: date | None = None
 
 
@@ -249,11 +259,11 @@ class VisitFields(WriteModel):
     windows: list[VisitWindow] = Field(min_length=1, max_length=28)
     credentials: list[Credential] = Field(default_factory=list, max_length=7)
     required_skills: list[Tag] = Field(default_factory=list, max_length=20)
-    due_at: AwareDatetime | None = None
+    due_at: Moment | None = None
     priority: Annotated[int, Field(ge=1, le=5)] = 3
     optional: bool = False
     pinned_clinician_id: Id | None = None
-    pinned_start_at: AwareDatetime | None = None
+    pinned_start_at: Moment | None = None
     preferred_clinician_id: Id | None = None
 
 
@@ -283,6 +293,26 @@ class VisitPublic(VisitCreate):
     status: str
     clinician_id: Id | None
     start_at: AwareDatetime | None
+
+
+class ErrorMessage(BaseModel):
+    """An error answer: what went wrong, in a sentence."""
+
+    detail: str
+
+
+class InputProblem(BaseModel):
+    """One problem found in a request: where, what, and its kind."""
+
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class InvalidRequest(BaseModel):
+    """A 422 answer: a sentence, or each problem found in the request."""
+
+    detail: str | list[InputProblem]
 
 
 Item = TypeVar("Item")

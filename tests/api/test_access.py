@@ -53,6 +53,7 @@ EXPECTED_GRANTS: dict[tuple[str, str], set[Role]] = {
     ("POST", "/v1/plans/{plan_id}/publish"): STAFF,
     ("GET", "/v1/branches/{branch_id}/schedule"): WRITERS,
     ("POST", "/v1/branches/{branch_id}/reschedules"): WRITERS,
+    ("POST", "/v1/branches/{branch_id}/insertion-options"): WRITERS,
     ("GET", "/v1/itineraries/{clinician_id}/{day}"): EVERYONE,
     ("GET", "/v1/itineraries/{clinician_id}/{day}/ics"): EVERYONE,
     ("GET", "/v1/itineraries/{clinician_id}/{day}/html"): EVERYONE,

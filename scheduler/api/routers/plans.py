@@ -15,7 +15,7 @@ from scheduler.api.access import (
     branch_in_reach,
     branches_in_reach,
 )
-from scheduler.api.concurrency import IfMatch, expected_revision
+from scheduler.api.concurrency import STALE_SCHEDULE, IfMatch, expected_revision
 from scheduler.api.crud import Limit, Offset, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.plan_schemas import (
@@ -140,7 +140,12 @@ def list_unassigned(
     return {"items": rows, "total": total, "offset": offset, "limit": limit}
 
 
-@router.post("/plans/{plan_id}/publish", response_model=PlanPublic, summary="Publish a plan")
+@router.post(
+    "/plans/{plan_id}/publish",
+    response_model=PlanPublic,
+    responses=STALE_SCHEDULE,
+    summary="Publish a plan",
+)
 def publish(
     session: SessionDep, principal: StaffOnly, plan_id: RecordId, if_match: IfMatch = None
 ) -> Any:

@@ -10,7 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
-from scheduler.api.concurrency import IfMatch, expected_revision, schedule_etag
+from scheduler.api.concurrency import (
+    STALE_SCHEDULE,
+    IfMatch,
+    expected_revision,
+    schedule_etag,
+)
 from scheduler.api.crud import check_clinicians_exist, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.idempotency import payload_hash, run_once
@@ -21,6 +26,7 @@ from scheduler.api.reschedule_schemas import (
     VisitAdded,
 )
 from scheduler.api.routers.visits import VISITS, visit_first_day
+from scheduler.api.schemas import ErrorMessage
 from scheduler.service.reschedule import Event, reschedule_day
 from scheduler.store import models
 from scheduler.store.models import utc_now
@@ -64,6 +70,8 @@ def read_schedule(
 @router.post(
     "/{branch_id}/reschedules",
     response_model=RescheduleAnswer,
+    responses=STALE_SCHEDULE
+    | {428: {"model": ErrorMessage, "description": "A change without an Idempotency-Key"}},
     summary="Replan a published day after events (or a what-if)",
 )
 def reschedule(
