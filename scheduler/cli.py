@@ -15,6 +15,7 @@ import uvicorn
 
 from scheduler import _console
 from scheduler.api.app import create_app
+from scheduler.bench.api_load import bench_api_load
 from scheduler.bench.reschedule import bench_reschedule
 from scheduler.bench.roads import bench_roads, plan_week_on_roads
 from scheduler.bench.runner import list_solomon, run_solomon, write_csv
@@ -331,8 +332,6 @@ def bench_api_load_command(
     time_limit: Annotated[float, typer.Option(min=1.0, help="Solver seconds for the week.")] = 40.0,
 ) -> None:
     """Read itineraries at a constant rate from a real API server on loopback: latency, errors."""
-    from scheduler.bench.api_load import bench_api_load  # needs httpx (a dev dependency)
-
     try:
         run = bench_api_load(
             settings=get_settings(),

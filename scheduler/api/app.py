@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.routing import BaseRoute, Match
 
-from scheduler.api.guards import AuditTrail, BodyLimit
+from scheduler.api.guards import AuditTrail, AuditWriter, BodyLimit
 from scheduler.api.routers import (
     admin,
     imports,
@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
+    audit = AuditWriter(sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             app.state.webhooks.stop()
             app.state.jobs.shutdown()
+            audit.flush()
             engine.dispose()
 
     app = FastAPI(
@@ -97,7 +99,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     for router in routers:
         app.include_router(router, responses=ERROR_ANSWERS)
-    app.add_middleware(AuditTrail, sessions=sessions)
+    app.state.audit = audit
+    app.add_middleware(AuditTrail, writer=audit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     _answer_domain_errors(app)
     _allow_every_method(app, [route for router in routers for route in router.routes])

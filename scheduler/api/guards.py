@@ -1,4 +1,4 @@
-"""ASGI middleware: a body size limit, and an audit row for every API request.
+"""ASGI middleware: a body size limit, and an audit row for every API request (batched).
 
 The audit row names the user, role, method, resource and id, and the status answered
 (refusals included); never a patient's name or address.
@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
+import threading
 from typing import Any
 
-import anyio
+from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -74,15 +76,53 @@ async def _too_large(send: Send, max_bytes: int) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-class AuditTrail:
-    """Write one ``audit_log`` row per request under ``/v1``, after it is answered."""
+class AuditWriter:
+    """Writes audit rows in batches from one background thread, off the request path.
 
-    def __init__(self, app: ASGIApp, *, sessions: sessionmaker[Session]):
+    Requests only queue their row; the thread inserts what has queued in one transaction.
+    ``flush`` waits until every queued row is written (shutdown calls it). Rows still queued
+    when the process is killed are lost: at most one batch's worth.
+    """
+
+    def __init__(self, sessions: sessionmaker[Session], *, batch: int = 500):
+        self._sessions = sessions
+        self._batch = batch
+        self._queue: queue.Queue[dict[str, Any]] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="audit", daemon=True)
+        self._thread.start()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        """Queue one audit row."""
+        self._queue.put(entry)
+
+    def flush(self) -> None:
+        """Wait until every row queued so far is written."""
+        self._queue.join()
+
+    def _run(self) -> None:
+        while True:
+            rows = [self._queue.get()]
+            while len(rows) < self._batch and not self._queue.empty():
+                rows.append(self._queue.get_nowait())
+            try:
+                with self._sessions() as session, session.begin():
+                    session.execute(insert(models.AuditEntry), rows)
+            except Exception:
+                log.exception("could not write %d audit rows", len(rows))
+            finally:
+                for _ in rows:
+                    self._queue.task_done()
+
+
+class AuditTrail:
+    """Record one ``audit_log`` row per request under ``/v1``, once it is answered."""
+
+    def __init__(self, app: ASGIApp, *, writer: AuditWriter):
         self.app = app
-        self.sessions = sessions
+        self.writer = writer
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """Pass the request on, note the status, then record it."""
+        """Pass the request on, note the status, then queue its row."""
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
@@ -97,15 +137,7 @@ class AuditTrail:
         try:
             await self.app(scope, receive, noting_send)
         finally:
-            entry = _entry(scope, status_code)
-            await anyio.to_thread.run_sync(self._write, entry)
-
-    def _write(self, entry: dict[str, Any]) -> None:
-        try:
-            with self.sessions() as session, session.begin():
-                session.add(models.AuditEntry(**entry))
-        except Exception:
-            log.exception("could not write the audit row of %s %s", entry["method"], entry["path"])
+            self.writer.record(_entry(scope, status_code))
 
 
 def _entry(scope: Scope, status_code: int) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.domain import DAY, Plan, Problem
+from scheduler.domain import DAY, Credential, Plan, Problem
 from scheduler.errors import ConflictError, NotFoundError, StaleError
 from scheduler.service.itinerary import (
     Itinerary,
@@ -199,7 +199,7 @@ def published_itinerary(session: Session, *, clinician: models.Clinician, day: d
     return Itinerary(
         clinician_id=clinician.id,
         clinician_name=clinician.name,
-        credential=clinician.credential,
+        credential=Credential(clinician.credential),
         date=day,
         timezone=branch.timezone if branch else "UTC",
         leave=None,

@@ -28,7 +28,7 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=40, pool_pre_ping=True)
+    return create_engine(url, pool_size=10, max_overflow=30, pool_recycle=1800)
 
 
 def _sqlite_pragmas(connection, _record) -> None:

