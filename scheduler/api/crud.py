@@ -4,7 +4,7 @@ One router per resource comes from ``resource_router``; every id is looked up th
 ``fetch_in_reach``, so a record outside the caller's branch or agency answers 404.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -118,6 +118,30 @@ def replace_fields(row: Any, payload: BaseModel, **extra: Any) -> None:
         session.flush()
 
 
+def list_in_reach(
+    session: Session,
+    principal: Principal,
+    model: type[Any],
+    *,
+    branch_id: str | None,
+    order_by: Sequence[Any] = (),
+    offset: int,
+    limit: int,
+) -> dict[str, Any]:
+    """One page of ``model`` rows in the caller's branches (one branch if named)."""
+    where = []
+    if branch_id is not None:
+        branch_in_reach(session, principal, branch_id)
+        where.append(model.branch_id == branch_id)
+    reach = branches_in_reach(session, principal)
+    if reach is not None:
+        where.append(model.branch_id.in_(reach))
+    rows, total = list_records(
+        session, model, where=where, order_by=order_by, offset=offset, limit=limit
+    )
+    return {"items": rows, "total": total, "offset": offset, "limit": limit}
+
+
 def resource_router(resource: Resource, *, with_list: bool = True) -> APIRouter:
     """The router for ``resource``: list, create, read, replace, delete."""
     router = APIRouter(prefix=f"/v1/{resource.name}", tags=[resource.name])
@@ -137,17 +161,9 @@ def resource_router(resource: Resource, *, with_list: bool = True) -> APIRouter:
             offset: Offset = 0,
             limit: Limit = 100,
         ) -> dict[str, Any]:
-            where = []
-            if branch_id is not None:
-                branch_in_reach(session, principal, branch_id)
-                where.append(resource.model.branch_id == branch_id)
-            reach = branches_in_reach(session, principal)
-            if reach is not None:
-                where.append(resource.model.branch_id.in_(reach))
-            rows, total = list_records(
-                session, resource.model, where=where, offset=offset, limit=limit
+            return list_in_reach(
+                session, principal, resource.model, branch_id=branch_id, offset=offset, limit=limit
             )
-            return {"items": rows, "total": total, "offset": offset, "limit": limit}
 
     @router.post(
         "",

@@ -13,10 +13,9 @@ from scheduler.api.access import (
     Staff,
     allow,
     branch_in_reach,
-    branches_in_reach,
 )
 from scheduler.api.concurrency import STALE_SCHEDULE, IfMatch, expected_revision
-from scheduler.api.crud import Limit, Offset, fetch_in_reach
+from scheduler.api.crud import Limit, Offset, fetch_in_reach, list_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.plan_schemas import (
     PlanDetail,
@@ -84,22 +83,15 @@ def list_plans(
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Plan versions in reach, newest first."""
-    where = []
-    if branch_id is not None:
-        branch_in_reach(session, principal, branch_id)
-        where.append(models.Plan.branch_id == branch_id)
-    reach = branches_in_reach(session, principal)
-    if reach is not None:
-        where.append(models.Plan.branch_id.in_(reach))
-    rows, total = list_records(
+    return list_in_reach(
         session,
+        principal,
         models.Plan,
-        where=where,
+        branch_id=branch_id,
         order_by=[models.Plan.created_at.desc()],
         offset=offset,
         limit=limit,
     )
-    return {"items": rows, "total": total, "offset": offset, "limit": limit}
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail, summary="A plan version")
