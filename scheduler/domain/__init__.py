@@ -11,6 +11,7 @@ from scheduler.domain.qualification import competence_gap, qualification_gap
 from scheduler.domain.time_window import DAY, HOUR, MINUTE, TimeWindow, format_clock
 from scheduler.domain.travel import TravelMatrix
 from scheduler.domain.visit import Visit, VisitType
+from scheduler.domain.visit_link import LinkKind, VisitLink
 
 __all__ = [
     "DAY",
@@ -25,6 +26,7 @@ __all__ = [
     "Discipline",
     "Horizon",
     "Kpis",
+    "LinkKind",
     "Location",
     "LunchBreak",
     "Patient",
@@ -38,6 +40,7 @@ __all__ = [
     "TravelMatrix",
     "Unassigned",
     "Visit",
+    "VisitLink",
     "VisitType",
     "clinician_kpis",
     "competence_gap",

@@ -76,6 +76,7 @@ class ReasonCode(StrEnum):
     CAPACITY = "capacity"
     LOW_PRIORITY = "low_priority"
     NO_DAY_LEFT = "no_day_left"
+    LINKED_VISIT_LEFT_OUT = "linked_visit_left_out"
     DEFERRED = "deferred"
     NOT_SOLVED = "not_solved"
 

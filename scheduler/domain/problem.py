@@ -14,6 +14,7 @@ from scheduler.domain.location import Location
 from scheduler.domain.patient import Patient
 from scheduler.domain.time_window import DAY
 from scheduler.domain.visit import Visit
+from scheduler.domain.visit_link import VisitLink
 from scheduler.errors import ProblemError
 
 
@@ -75,6 +76,9 @@ class Problem:
         Frequency orders; their due visits are added to ``visits`` (see ``visits_to_plan``).
     rules
         Agency rules for care plans.
+    links
+        Pairs of visits made together or in sequence by two clinicians (a visit is in one
+        link at most; both visits are for the same patient).
 
     Raises
     ------
@@ -88,6 +92,7 @@ class Problem:
     visits: tuple[Visit, ...]
     care_plans: tuple[CarePlan, ...] = ()
     rules: CareRules = field(default_factory=CareRules)
+    links: tuple[VisitLink, ...] = ()
 
     def __post_init__(self) -> None:
         for plan in self.care_plans:
@@ -116,6 +121,7 @@ class Problem:
                     raise ProblemError(
                         f"visit {visit.id!r} is {role} to unknown clinician {named!r}"
                     )
+        self._check_links()
         for patient in self.patients:
             unknown = (
                 set(patient.preferred_clinicians) | patient.excluded_clinicians
@@ -132,6 +138,29 @@ class Problem:
                     f"clinician {clinician.id!r} has shifts on days {late} outside the "
                     f"{self.horizon.days}-day horizon"
                 )
+
+    def _check_links(self) -> None:
+        """Each link joins two known visits of one patient; a visit is in one link at most."""
+        linked = Counter(visit_id for link in self.links for visit_id in link.visit_ids)
+        twice = [visit_id for visit_id, count in linked.items() if count > 1]
+        if twice:
+            raise ProblemError(f"visits in more than one link: {', '.join(sorted(twice)[:5])}")
+        for link in self.links:
+            first, second = (self.visit_by_id.get(visit_id) for visit_id in link.visit_ids)
+            if first is None or second is None:
+                missing = link.first if first is None else link.second
+                raise ProblemError(
+                    f"link {link.first!r}-{link.second!r} names unknown visit {missing!r}"
+                )
+            if first.patient_id != second.patient_id:
+                raise ProblemError(
+                    f"linked visits {link.first!r} and {link.second!r} are for different patients"
+                )
+
+    @cached_property
+    def link_by_visit(self) -> dict[str, VisitLink]:
+        """The link of each linked visit, keyed by either of its visit ids."""
+        return {visit_id: link for link in self.links for visit_id in link.visit_ids}
 
     @cached_property
     def patient_by_id(self) -> dict[str, Patient]:

@@ -120,7 +120,7 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     stopped = [improved[r] for r in pending if r in improved]
     best_stopped = min(stopped, key=lambda pair: pair[0], default=None)
     if best_stopped is not None and (best_final is None or best_stopped[0] < best_final.objective):
-        rebuilt = _rebuild(search, *best_stopped, deadline=deadline)
+        rebuilt = rebuild_routes(search, *best_stopped, deadline=deadline)
         if rebuilt.routes is not None or best_final is None:
             return rebuilt
     if best_final is not None:
@@ -136,10 +136,10 @@ def first_solution_portfolio(params: SolveParams) -> list[str]:
     return [params.first_solution, *others][: params.workers]
 
 
-def _rebuild(
+def rebuild_routes(
     search: SearchInput, objective: int, sequences: list[list[int]], *, deadline: float
 ) -> SearchOutcome:
-    """The plan of a stopped worker's last visit order, times recomputed in a child process.
+    """The plan of a visit order (a stopped worker's last one), times recomputed in a child.
 
     Restoring routes can itself take long (breaks, cumul optimisation), so it runs where it
     can be stopped at ``deadline`` too.

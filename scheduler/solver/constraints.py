@@ -44,6 +44,7 @@ def build_model(
     add_points_limits(model)
     add_work_limits(model)
     add_drop_penalties(model)
+    add_linked_visits(model)
     add_workload_balance(model)
     return model
 
@@ -197,6 +198,33 @@ def add_drop_penalties(model: VisitModel) -> None:
             params.optional_penalty * visit.priority if visit.optional else params.required_penalty
         )
         model.routing.AddDisjunction([model.visit_index(position)], penalty)
+
+
+def add_linked_visits(model: VisitModel) -> None:
+    """Make both visits of a link, or neither, by two clinicians, at the link's start gap.
+
+    A link whose partner is not in the model (screened out) keeps its visit out too.
+    """
+    routing, time = model.routing, model.time
+    solver = routing.solver()
+    position = {visit.id: number for number, visit in enumerate(model.visits)}
+    for link in model.problem.links:
+        indices = [
+            model.visit_index(position[visit_id])
+            for visit_id in link.visit_ids
+            if visit_id in position
+        ]
+        if len(indices) < 2:
+            for index in indices:
+                routing.ActiveVar(index).SetValue(0)
+            continue
+        first, second = indices
+        # Both left out means both vehicles are -1; otherwise the vehicles must differ.
+        same_vehicle = solver.IsEqualVar(routing.VehicleVar(first), routing.VehicleVar(second))
+        solver.Add(same_vehicle <= 1 - routing.ActiveVar(first))
+        gap = time.CumulVar(second) - time.CumulVar(first)
+        solver.Add(gap >= link.min_gap)
+        solver.Add(gap <= link.max_gap)
 
 
 def add_workload_balance(model: VisitModel) -> None:

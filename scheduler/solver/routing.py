@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from scheduler.domain import Problem, ReasonCode, Route, TravelMatrix, Unassigned, Visit
-from scheduler.solver._search import SearchInput, run_search
+from scheduler.solver._search import SearchInput, SearchOutcome, rebuild_routes, run_search
 from scheduler.solver.explain import explain_dropped
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
@@ -68,6 +68,9 @@ def route_visits(
         initial_sequences(visits, vehicles, start_from) if start_from else None,
     )
     outcome = run_search(search, deadline=deadline)
+    lone = lone_linked_visits(problem, outcome.routes or ())
+    if lone:
+        outcome = _without_visits(search, outcome, lone, deadline=deadline)
     if outcome.routes is None:
         unassigned = tuple(
             Unassigned(v.id, ReasonCode.NOT_SOLVED, "The search stopped before finding a plan.")
@@ -76,5 +79,36 @@ def route_visits(
         return Routing(None, unassigned, None, outcome.message, outcome.failed)
     routed = {stop.visit_id for route in outcome.routes for stop in route.stops}
     dropped = [visit for visit in visits if visit.id not in routed]
+    dropped = [visit for visit in dropped if visit.id not in lone]
     unassigned = explain_dropped(problem, travel, vehicles, candidates, dropped, outcome.routes)
+    unassigned += tuple(
+        Unassigned(
+            visit_id,
+            ReasonCode.LINKED_VISIT_LEFT_OUT,
+            f"Its linked visit {partner} could not be placed, and the two are made together "
+            "or not at all.",
+        )
+        for visit_id, partner in lone.items()
+    )
     return Routing(outcome.routes, unassigned, outcome.objective, outcome.message)
+
+
+def lone_linked_visits(problem: Problem, routes: Sequence[Route]) -> dict[str, str]:
+    """Routed visits whose linked visit is not routed, each with the id of that partner."""
+    routed = {stop.visit_id for route in routes for stop in route.stops}
+    return {
+        visit_id: partner
+        for link in problem.links
+        for visit_id, partner in (link.visit_ids, link.visit_ids[::-1])
+        if visit_id in routed and partner not in routed
+    }
+
+
+def _without_visits(
+    search: SearchInput, outcome: SearchOutcome, visit_ids: Iterable[str], *, deadline: float
+) -> SearchOutcome:
+    """The outcome's routes without ``visit_ids``, times recomputed."""
+    leaving = {number for number, visit in enumerate(search.visits) if visit.id in set(visit_ids)}
+    sequences = initial_sequences(search.visits, search.vehicles, outcome.routes or ())
+    kept = [[node for node in sequence if node not in leaving] for sequence in sequences]
+    return rebuild_routes(search, outcome.objective or 0, kept, deadline=deadline)

@@ -6,7 +6,7 @@ shared helper) cannot hide behind the same bug in the check.
 
 Rule codes: ``coverage``, ``reason``, ``route``, ``shift``, ``qualification``, ``pin``,
 ``travel``, ``order``, ``arrival``, ``time_window``, ``duration``, ``lunch``, ``max_visits``,
-``max_work``, ``max_points``, ``kpi``; across days (``_validate_horizon.py``):
+``max_work``, ``max_points``, ``link``, ``kpi``; across days (``_validate_horizon.py``):
 ``one_per_day``, ``spacing``, ``discharge``, ``frequency``, ``max_visits_week``,
 ``max_work_week``, ``clinicians_per_week``.
 """
@@ -80,8 +80,39 @@ def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violati
         found += _check_times(problem, route, clinician, visits, travel)
         found += _check_lunch(route, shift)
         found += _check_limits(route, clinician, visits)
+    found += _check_links(problem, plan)
     found += check_horizon(problem, plan, visits)
     found += check_kpis(problem, plan, visits, clinicians)
+    return found
+
+
+def _check_links(problem: Problem, plan: Plan) -> list[Violation]:
+    """Linked visits: both made or neither, by two clinicians the same day, at the set gap."""
+    made = {
+        stop.visit_id: (route.clinician_id, route.day, stop.start)
+        for route in plan.routes
+        for stop in route.stops
+    }
+    found = []
+    for link in problem.links:
+        subject = f"link {link.first}-{link.second}"
+        first, second = made.get(link.first), made.get(link.second)
+        if first is None and second is None:
+            continue
+        if first is None or second is None:
+            found.append(Violation("link", subject, "only one of the two visits is made"))
+            continue
+        if first[0] == second[0]:
+            found.append(Violation("link", subject, f"both visits are made by {first[0]}"))
+        if first[1] != second[1]:
+            found.append(Violation("link", subject, "the visits are on different days"))
+            continue
+        gap = second[2] - first[2]
+        low, high = (0, 0) if link.kind == "simultaneous" else (link.min_gap, link.max_gap)
+        if not low <= gap <= high:
+            found.append(
+                Violation("link", subject, f"second starts {gap} s after first, not {low}..{high}")
+            )
     return found
 
 

@@ -1,0 +1,140 @@
+"""Linked visits: two clinicians at once, or one after the other, or neither.
+
+Tiny instances on the line of ``test_constraints``: every plan goes through the validator.
+"""
+
+from dataclasses import replace
+
+import pytest
+
+from scheduler.domain import (
+    HOUR,
+    LinkKind,
+    Plan,
+    Problem,
+    ReasonCode,
+    Route,
+    Stop,
+    TimeWindow,
+    VisitLink,
+    compute_kpis,
+)
+from scheduler.errors import ProblemError
+from scheduler.solver.validate import validate
+from tests.solver.test_constraints import (
+    nurse,
+    problem,
+    reason_of,
+    solve_valid,
+    stop_of,
+    travel,
+    visit,
+)
+
+TRANSFER = VisitLink("lift-a", "lift-b", LinkKind.SIMULTANEOUS)
+AIDE_AFTER_NURSE = VisitLink("nurse", "aide", LinkKind.SEQUENTIAL, 2 * HOUR, 3 * HOUR)
+
+
+def linked(clinicians, visits, *links: VisitLink) -> Problem:
+    """The tiny problem with ``links``."""
+    return replace(problem(clinicians, visits), links=links)
+
+
+def test_simultaneous_visits_start_together_with_two_clinicians() -> None:
+    """A two-person transfer: both clinicians start at the same second, even if one waits."""
+    tiny = linked(
+        [nurse("near", 3), nurse("far", 0)],
+        [visit("lift-a", 3), visit("lift-b", 3), visit("other", 4)],
+        TRANSFER,
+    )
+    result = solve_valid(tiny)
+    (first_by, first), (second_by, second) = stop_of(result, "lift-a"), stop_of(result, "lift-b")
+    assert first.start == second.start
+    assert {first_by, second_by} == {"near", "far"}
+
+
+def test_sequential_visit_starts_inside_the_gap() -> None:
+    """The aide starts 2 to 3 hours after the nurse, though both could go at 08:00."""
+    tiny = linked(
+        [nurse("rn", 2), nurse("hha", 2)],
+        [visit("nurse", 2), visit("aide", 2)],
+        AIDE_AFTER_NURSE,
+    )
+    result = solve_valid(tiny)
+    gap = stop_of(result, "aide")[1].start - stop_of(result, "nurse")[1].start
+    assert 2 * HOUR <= gap <= 3 * HOUR
+
+
+def test_gap_that_cannot_fit_leaves_both_out() -> None:
+    """A gap longer than the window allows: neither visit is made, each says why."""
+    late = TimeWindow(8 * HOUR, 9 * HOUR)
+    tiny = linked(
+        [nurse("rn", 2), nurse("hha", 2)],
+        [visit("nurse", 2, windows=(late,)), visit("aide", 2, windows=(late,))],
+        AIDE_AFTER_NURSE,
+    )
+    result = solve_valid(tiny)
+    assert result.plan.routes == ()
+    assert {item.visit_id for item in result.plan.unassigned} == {"nurse", "aide"}
+
+
+def test_one_clinician_cannot_make_both_visits() -> None:
+    """With a single qualified clinician the pair is left out, one visit naming the other."""
+    tiny = linked([nurse("only", 3)], [visit("lift-a", 3), visit("lift-b", 3)], TRANSFER)
+    result = solve_valid(tiny)
+    assert result.plan.routes == ()
+    reasons = {reason_of(result, "lift-a"), reason_of(result, "lift-b")}
+    assert ReasonCode.LINKED_VISIT_LEFT_OUT in reasons
+
+
+def test_partner_that_cannot_be_planned_keeps_the_other_out() -> None:
+    """No clinician has the skill one visit needs: its linked visit is screened out too."""
+    tiny = linked(
+        [nurse("a", 3), nurse("b", 3)],
+        [visit("lift-a", 3), visit("lift-b", 3, required_skills=frozenset({"bariatric"}))],
+        TRANSFER,
+    )
+    result = solve_valid(tiny)
+    assert reason_of(result, "lift-a") is ReasonCode.LINKED_VISIT_LEFT_OUT
+    assert reason_of(result, "lift-b") is ReasonCode.NO_QUALIFIED_CLINICIAN
+
+
+def test_validator_flags_a_broken_link() -> None:
+    """Same clinician for both visits, and a gap outside the bounds, are link violations."""
+    tiny = linked([nurse("rn", 2)], [visit("nurse", 2), visit("aide", 2)], AIDE_AFTER_NURSE)
+    stops = (
+        Stop("nurse", "p2", 9 * HOUR, 9 * HOUR, 9 * HOUR + 2700, 1200, 10000),
+        Stop("aide", "p2", 9 * HOUR + 2700, 10 * HOUR, 10 * HOUR + 2700, 0, 0),
+    )
+    route = Route("rn", 0, 8 * HOUR + 2400, 11 * HOUR, stops, 1200, 10000)
+    plan = Plan((route,), (), compute_kpis(tiny, (route,), ()))
+    found = [v for v in validate(tiny, plan, travel()) if v.rule == "link"]
+    messages = " ".join(v.message for v in found)
+    assert "both visits are made by rn" in messages
+    assert "not 7200..10800" in messages
+
+
+@pytest.mark.parametrize(
+    ("links", "message"),
+    [
+        ((VisitLink("nurse", "ghost", LinkKind.SIMULTANEOUS),), "unknown visit 'ghost'"),
+        ((VisitLink("nurse", "other", LinkKind.SIMULTANEOUS),), "different patients"),
+        (
+            (
+                VisitLink("nurse", "aide", LinkKind.SIMULTANEOUS),
+                VisitLink("aide", "nurse", LinkKind.SIMULTANEOUS),
+            ),
+            "more than one link",
+        ),
+    ],
+)
+def test_problem_rejects_bad_links(links: tuple[VisitLink, ...], message: str) -> None:
+    """Links must join two known visits of one patient, each visit in one link at most."""
+    with pytest.raises(ProblemError, match=message):
+        linked([nurse("rn", 2)], [visit("nurse", 2), visit("aide", 2), visit("other", 4)], *links)
+
+
+def test_link_rejects_a_reversed_gap() -> None:
+    """A sequential link needs min_gap <= max_gap."""
+    with pytest.raises(ProblemError, match="min_gap <= max_gap"):
+        VisitLink("a", "b", LinkKind.SEQUENTIAL, 3 * HOUR, HOUR)
