@@ -68,7 +68,8 @@ class Resource:
     """How one kind of record is exposed.
 
     ``parent`` names the model whose row gives the branch (care plans and visits belong to a
-    patient); ``clinicians_named`` lists the clinician ids a write refers to.
+    patient); ``clinicians_named`` lists the clinician ids a write refers to; ``stored_apart``
+    names payload fields that are not columns of ``model`` (its router writes them).
     """
 
     name: str
@@ -79,6 +80,7 @@ class Resource:
     public: type[BaseModel]
     clinicians_named: Callable[[BaseModel], set[str]]
     parent: type[Any] | None = None
+    stored_apart: frozenset[str] = frozenset()
 
 
 def resolve_branch(session: Session, principal: Principal, resource: Resource, payload: Any) -> str:
@@ -101,16 +103,20 @@ def create_record(
     if session.get(resource.model, record_id) is not None:
         raise HTTPException(status.HTTP_409_CONFLICT, f"{resource.label} {record_id!r} exists")
     check_clinicians_exist(session, branch_id, resource.clinicians_named(payload))
-    values = payload.model_dump(mode="json") | {"branch_id": branch_id} | extra
+    values = payload.model_dump(mode="json", exclude=set(resource.stored_apart))
+    values |= {"branch_id": branch_id} | extra
     row = resource.model(**column_values(resource.model, values))
     session.add(row)
     session.flush()
     return row
 
 
-def replace_fields(row: Any, payload: BaseModel, **extra: Any) -> None:
-    """Give ``row`` the payload's fields (its ids and branch stay)."""
-    for key, value in column_values(type(row), payload.model_dump(mode="json") | extra).items():
+def replace_fields(
+    row: Any, payload: BaseModel, *, skip: frozenset[str] = frozenset(), **extra: Any
+) -> None:
+    """Give ``row`` the payload's fields but ``skip`` (its ids and branch stay)."""
+    values = payload.model_dump(mode="json", exclude=set(skip)) | extra
+    for key, value in column_values(type(row), values).items():
         if key not in ("id", "branch_id", "patient_id"):
             setattr(row, key, value)
     session = object_session(row)

@@ -8,7 +8,7 @@ here and stored as JSON.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import (
     AfterValidator,
@@ -22,7 +22,7 @@ from pydantic import (
     model_validator,
 )
 
-from scheduler.domain import Credential, Discipline, VisitType
+from scheduler.domain import Credential, Discipline, LinkKind, VisitLink, VisitType
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 
@@ -41,6 +41,7 @@ Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 Address = Annotated[str, StringConstraints(max_length=500)]
+GapMinutes = Annotated[int, Field(ge=0, le=24 * 60)]
 
 
 def _without_offset(value: time) -> time:
@@ -250,6 +251,65 @@ class CarePlanPublic(CarePlanCreate):
     branch_id: Id
 
 
+class VisitLinkFields(WriteModel):
+    """The visit this one is linked to: same patient, another clinician, timed together.
+
+    ``simultaneous``: both start at the same minute (a two-person transfer); no gaps.
+    ``sequential``: this visit starts ``min_gap_minutes`` (default 0) to ``max_gap_minutes``
+    after the linked one starts (an aide after the nurse).
+    """
+
+    visit_id: Id
+    kind: LinkKind
+    min_gap_minutes: GapMinutes | None = None
+    max_gap_minutes: GapMinutes | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> VisitLinkFields:
+        if self.kind == LinkKind.SIMULTANEOUS and (self.min_gap_minutes or self.max_gap_minutes):
+            raise ValueError("a simultaneous link starts both visits together: give no gaps")
+        if self.kind == LinkKind.SEQUENTIAL and self.max_gap_minutes is None:
+            raise ValueError("a sequential link needs max_gap_minutes")
+        if (self.min_gap_minutes or 0) > (self.max_gap_minutes or 0):
+            raise ValueError("min_gap_minutes must not be more than max_gap_minutes")
+        return self
+
+    def link_for(self, visit_id: str) -> VisitLink:
+        """The domain link with ``visit_id`` as its second visit."""
+        return VisitLink(
+            first=self.visit_id,
+            second=visit_id,
+            kind=self.kind,
+            min_gap=(self.min_gap_minutes or 0) * 60,
+            max_gap=(self.max_gap_minutes or 0) * 60,
+        )
+
+
+class VisitLinkPublic(BaseModel):
+    """A visit's link as stored, seen from the visit: the other visit and the timing."""
+
+    visit_id: Id = Field(description="The other visit of the link.")
+    role: Literal["first", "second"] = Field(
+        description="``second``: this visit is timed after the other one (the link is written "
+        "on it); ``first``: the other visit is timed after this one."
+    )
+    kind: LinkKind
+    min_gap_minutes: int
+    max_gap_minutes: int
+
+    @classmethod
+    def of(cls, link: VisitLink, *, visit_id: str) -> VisitLinkPublic:
+        """``link`` as seen from ``visit_id``, one of its two visits."""
+        second = visit_id == link.second
+        return cls(
+            visit_id=link.first if second else link.second,
+            role="second" if second else "first",
+            kind=link.kind,
+            min_gap_minutes=link.min_gap // 60,
+            max_gap_minutes=link.max_gap // 60,
+        )
+
+
 class VisitFields(WriteModel):
     """Fields a visit may change."""
 
@@ -265,6 +325,13 @@ class VisitFields(WriteModel):
     pinned_clinician_id: Id | None = None
     pinned_start_at: Moment | None = None
     preferred_clinician_id: Id | None = None
+    link: VisitLinkFields | None = Field(
+        default=None,
+        description="Link this visit to another open visit of the same patient, given one by "
+        "one: both are made by two different clinicians, or neither. Replacing the visit "
+        "without a link unlinks it (a link is kept on its second visit: replacing the first "
+        "leaves it as is).",
+    )
 
 
 class VisitCreate(VisitFields):
@@ -293,6 +360,7 @@ class VisitPublic(VisitCreate):
     status: str
     clinician_id: Id | None
     start_at: AwareDatetime | None
+    link: VisitLinkPublic | None = None  # type: ignore[assignment]
 
 
 class ErrorMessage(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -23,10 +24,14 @@ from scheduler.domain import (
     Shift,
     TimeWindow,
     Visit,
+    VisitLink,
     VisitType,
 )
 from scheduler.errors import NotFoundError
 from scheduler.store import models
+from scheduler.store.visit_links import branch_visit_links
+
+log = logging.getLogger("scheduler")
 
 OPEN_STATUSES = (models.VisitStatus.PLANNED, models.VisitStatus.PUBLISHED)
 
@@ -38,7 +43,9 @@ def load_branch_problem(
 
     Clinicians work their weekly hours; care plans count the visits already made (recorded
     dates, completed visits and visits published on other days); visits given one by one join
-    when a window meets the days.
+    when a window meets the days. A link joins the problem when both its visits do; a visit
+    whose partner is no longer open (made, missed or cancelled) is planned alone, and one whose
+    open partner has no window in these days waits for a plan that holds both.
 
     Raises
     ------
@@ -87,16 +94,46 @@ def load_branch_problem(
         )
     ).all()
     visits = [visit for row in visit_rows if (visit := visit_from_row(row, horizon)) is not None]
+    links, waiting = _links(session, branch_id, {visit.id for visit in visits})
     return Problem(
         horizon=horizon,
         clinicians=tuple(_clinician(row, horizon) for row in clinician_rows),
         patients=tuple(_patient(row) for row in patient_rows),
-        visits=tuple(visits),
+        visits=tuple(visit for visit in visits if visit.id not in waiting),
         care_plans=tuple(
             _care_plan(row, horizon, counted.get(row.id, []), taken.get(row.id, set()))
             for row in plan_rows
         ),
+        links=links,
     )
+
+
+def _links(
+    session: Session, branch_id: str, planned: set[str]
+) -> tuple[tuple[VisitLink, ...], set[str]]:
+    """The links between ``planned`` visits, and the planned visits waiting for their partner.
+
+    A planned visit waits when its partner is open but not planned now.
+    """
+    stored = branch_visit_links(session, branch_id=branch_id)
+    partners = {visit_id for link in stored for visit_id in link.visit_ids} - planned
+    open_partners = set(
+        session.scalars(
+            select(models.Visit.id).where(
+                models.Visit.id.in_(partners), models.Visit.status.in_(OPEN_STATUSES)
+            )
+        )
+    )
+    links, waiting = [], set()
+    for link in stored:
+        outside = [visit_id for visit_id in link.visit_ids if visit_id not in planned]
+        if not outside:
+            links.append(link)
+        elif len(outside) == 1 and outside[0] in open_partners:
+            (visit_id,) = set(link.visit_ids) - set(outside)
+            log.info("visit %s waits for linked visit %s, not planned now", visit_id, outside[0])
+            waiting.add(visit_id)
+    return tuple(links), waiting
 
 
 def horizon_local_date(horizon: Horizon, moment: datetime) -> date:

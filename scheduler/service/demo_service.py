@@ -23,6 +23,7 @@ from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
 from scheduler.store.records import upsert_records
 from scheduler.store.users import create_user
+from scheduler.store.visit_links import add_visit_link
 
 DEMO_BRANCH = "demo-columbus"
 
@@ -47,7 +48,10 @@ def seed_demo_branch(
     branch_id: str = DEMO_BRANCH,
     time_limit: float = 20.0,
 ) -> DemoAccess:
-    """Store ``problem`` as a branch, give everyone a token, plan its horizon and publish."""
+    """Store ``problem`` as a branch, give everyone a token, plan its horizon and publish.
+
+    Its links must join visits given one by one (``problem.visits``).
+    """
     records = problem_to_records(problem, branch_id=branch_id)
     horizon = problem.horizon
     with transaction(sessions) as session:
@@ -75,10 +79,13 @@ def seed_demo_branch(
             session,
             models.Visit,
             [
-                visit | {"branch_id": branch_id, "first_day": _first_day(visit)}
+                {key: value for key, value in visit.items() if key != "link"}
+                | {"branch_id": branch_id, "first_day": _first_day(visit)}
                 for visit in records["visits"]
             ],
         )
+        for link in problem.links:
+            add_visit_link(session, link=link)
         tokens = {
             role: create_user(session, name=f"demo {role}", role=role, **scope)[1]
             for role, scope in (

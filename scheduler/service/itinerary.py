@@ -9,16 +9,41 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from html import escape
-from typing import Any
+from typing import Any, Literal
 
 from icalendar import Calendar, Event
 from pydantic import TypeAdapter
 
-from scheduler.domain import Credential, Discipline, Plan, Problem, Stop, VisitType
+from scheduler.domain import (
+    Credential,
+    Discipline,
+    LinkKind,
+    Plan,
+    Problem,
+    Stop,
+    VisitType,
+)
 from scheduler.errors import ProblemError
 
 PRODID = "-//home-health-scheduler//itinerary//EN"
 UID_DOMAIN = "home-health-scheduler"
+Relation = Literal["joint", "after", "before"]
+
+
+@dataclass(frozen=True)
+class LinkedVisit:
+    """The other visit of a linked visit: who makes it, and when relative to this one.
+
+    ``relation``: ``joint`` (both start together), ``after`` (this visit follows the other
+    one) or ``before`` (the other one follows this visit).
+    """
+
+    visit_id: str
+    clinician_id: str
+    clinician_name: str
+    credential: Credential
+    start: datetime
+    relation: Relation
 
 
 @dataclass(frozen=True)
@@ -26,7 +51,8 @@ class ItineraryStop:
     """One visit of the day, in local time.
 
     ``window_start``/``window_end`` bound the start window that holds the planned start;
-    ``travel_minutes``/``travel_km`` are for the drive that arrives here.
+    ``travel_minutes``/``travel_km`` are for the drive that arrives here; ``linked`` is the
+    other visit when this one is linked.
     """
 
     number: int
@@ -45,6 +71,7 @@ class ItineraryStop:
     window_end: datetime
     travel_minutes: int
     travel_km: float
+    linked: LinkedVisit | None = None
 
 
 @dataclass(frozen=True)
@@ -123,8 +150,9 @@ def build_itinerary(problem: Problem, plan: Plan, *, clinician_id: str, day: int
             travel_minutes=0,
             travel_km=0.0,
         )
+    placed = {s.visit_id: (r.clinician_id, s) for r in plan.routes for s in r.stops}
     stops = tuple(
-        _itinerary_stop(problem, stop, number=number)
+        _itinerary_stop(problem, stop, number=number, placed=placed)
         for number, stop in enumerate(route.stops, start=1)
     )
     return Itinerary(
@@ -239,7 +267,8 @@ def itinerary_to_html(itinerary: Itinerary, *, map_svg: str) -> str:
         f"<td>{escape(_clock(stop.start, day))}-{escape(_clock(stop.end, day))}</td>"
         f"<td>{escape(stop.patient_name)}</td>"
         f"<td>{escape(stop.address or f'{stop.latitude:.5f}, {stop.longitude:.5f}')}</td>"
-        f"<td>{escape(f'{stop.discipline} {stop.visit_type}')}</td>"
+        f"<td>{escape(f'{stop.discipline} {stop.visit_type}')}"
+        f"{f'<br>{escape(_link_note(stop.linked, day))}' if stop.linked else ''}</td>"
         f'<td class="num">{stop.travel_minutes} min</td>'
         "</tr>"
         for stop in itinerary.stops
@@ -277,8 +306,13 @@ th, td {{ padding: 3px 10px; border-bottom: 1px solid #ddd; text-align: left; }}
 """
 
 
-def _itinerary_stop(problem: Problem, stop: Stop, *, number: int) -> ItineraryStop:
-    """One route stop in local time, with the visit's and patient's details."""
+def _itinerary_stop(
+    problem: Problem, stop: Stop, *, number: int, placed: dict[str, tuple[str, Stop]]
+) -> ItineraryStop:
+    """One route stop in local time, with the visit's and patient's details.
+
+    ``placed`` gives the clinician and stop of each visit the plan makes.
+    """
     visit = problem.visit_by_id.get(stop.visit_id)
     patient = problem.patient_by_id.get(stop.patient_id)
     if visit is None or patient is None:
@@ -309,7 +343,41 @@ def _itinerary_stop(problem: Problem, stop: Stop, *, number: int) -> ItinerarySt
         window_end=horizon.datetime_of(window.end),
         travel_minutes=round(stop.travel_seconds / 60),
         travel_km=round(stop.travel_metres / 1000, 1),
+        linked=_linked_visit(problem, visit.id, placed),
     )
+
+
+def _linked_visit(
+    problem: Problem, visit_id: str, placed: dict[str, tuple[str, Stop]]
+) -> LinkedVisit | None:
+    """The other visit of ``visit_id``'s link, if it has one the plan makes."""
+    link = problem.link_by_visit.get(visit_id)
+    if link is None:
+        return None
+    partner = link.first if visit_id == link.second else link.second
+    if partner not in placed:
+        return None
+    clinician_id, stop = placed[partner]
+    clinician = problem.clinician_by_id[clinician_id]
+    relation: Relation = "joint"
+    if link.kind is not LinkKind.SIMULTANEOUS:
+        relation = "after" if visit_id == link.second else "before"
+    return LinkedVisit(
+        visit_id=partner,
+        clinician_id=clinician.id,
+        clinician_name=clinician.name,
+        credential=clinician.credential,
+        start=problem.horizon.datetime_of(stop.start),
+        relation=relation,
+    )
+
+
+def _link_note(linked: LinkedVisit, day: date) -> str:
+    """E.g. ``With Jane Doe (joint visit)``, ``After Jane Doe's RN visit at 09:00``."""
+    if linked.relation == "joint":
+        return f"With {linked.clinician_name} (joint visit)"
+    name, at = linked.clinician_name, _clock(linked.start, day)
+    return f"{linked.relation.capitalize()} {name}'s {linked.credential} visit at {at}"
 
 
 def _clock(moment: datetime, day: date) -> str:
@@ -325,6 +393,7 @@ def _describe(stop: ItineraryStop, day: date) -> str:
             f"Planned arrival {_clock(stop.arrival, day)}, visit {_clock(stop.start, day)}-"
             f"{_clock(stop.end, day)}.",
             f"Drive {stop.travel_minutes} min ({stop.travel_km:.1f} km).",
+            *([f"{_link_note(stop.linked, day)}."] if stop.linked else []),
             f"Visit id: {stop.visit_id}",
         ]
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from scheduler.domain import DAY, Clinician, Horizon, Patient, Problem, Visit
+from scheduler.domain import DAY, Clinician, Horizon, LinkKind, Patient, Problem, Visit, VisitLink
 from scheduler.domain.care_plan import CarePlan
 
 
@@ -20,7 +20,9 @@ def problem_to_records(problem: Problem, *, branch_id: str) -> dict[str, list[di
         "clinicians": [_clinician(c, horizon, branch_id) for c in problem.clinicians],
         "patients": [_patient(p, branch_id) for p in problem.patients],
         "care_plans": [_care_plan(plan, horizon) for plan in problem.care_plans],
-        "visits": [_visit(visit, horizon) for visit in problem.visits],
+        "visits": [
+            _visit(visit, horizon, problem.link_by_visit.get(visit.id)) for visit in problem.visits
+        ],
     }
 
 
@@ -111,7 +113,9 @@ def _care_plan(plan: CarePlan, horizon: Horizon) -> dict[str, Any]:
     }
 
 
-def _visit(visit: Visit, horizon: Horizon) -> dict[str, Any]:
+def _visit(visit: Visit, horizon: Horizon, link: VisitLink | None) -> dict[str, Any]:
+    """The visit's record; a link is written on its second visit."""
+
     def moment(second: int | None) -> str | None:
         return None if second is None else horizon.datetime_of(second).isoformat()
 
@@ -130,4 +134,15 @@ def _visit(visit: Visit, horizon: Horizon) -> dict[str, Any]:
         "pinned_clinician_id": visit.pinned_clinician,
         "pinned_start_at": moment(visit.pinned_start),
         "preferred_clinician_id": visit.preferred_clinician,
+        "link": None if link is None or link.second != visit.id else _link(link),
+    }
+
+
+def _link(link: VisitLink) -> dict[str, Any]:
+    sequential = link.kind is LinkKind.SEQUENTIAL
+    return {
+        "visit_id": link.first,
+        "kind": link.kind.value,
+        "min_gap_minutes": link.min_gap // 60 if sequential else None,
+        "max_gap_minutes": link.max_gap // 60 if sequential else None,
     }

@@ -3,8 +3,9 @@
 What is done or under way (visits that started before ``now``) is frozen: each clinician's
 day resumes from where they are. The rest is solved again from the current routes (a warm
 start), each visit preferring the clinician it has, so that moving a visit, and above all
-giving it to another clinician, costs. The answer is a diff: what moved where, who must be
-told, and how the day's KPIs change.
+giving it to another clinician, costs. A linked visit whose partner is frozen may only start
+within the link's gap of it, by another clinician. The answer is a diff: what moved where,
+who must be told, and how the day's KPIs change.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from scheduler.domain import (
 )
 from scheduler.errors import NotFoundError, ProblemError
 from scheduler.geo import travel_matrix
+from scheduler.service._reschedule_links import bind_to_frozen, links_among
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
 from scheduler.service.notifications import queue_plan_event
 from scheduler.service.plan_versions import (
@@ -201,28 +203,42 @@ def reschedule_day(
         )
         for clinician in today.clinicians
     ]
-    remaining = Problem(horizon, tuple(resumed), today.patients, tuple(to_plan))
+    bound = bind_to_frozen(
+        to_plan,
+        base_problem.links,
+        {s.visit_id: (c, s.start) for c, stops in frozen.items() for s in stops},
+        today.patients,
+    )
+    remaining = Problem(
+        horizon,
+        tuple(resumed),
+        bound.patients,
+        bound.visits,
+        links=links_among(base_problem.links, bound.visits),
+    )
+    made = tuple(_as_made(visits[s.visit_id], s) for stops in frozen.values() for s in stops)
+    record_visits = made + bound.visits + tuple(visit for visit, _ in bound.left_out)
     record = Problem(
         horizon,
         tuple(_until(c, away.get(c.id)) for c in today.clinicians),
         today.patients,
-        tuple(_as_made(visits[s.visit_id], s) for stops in frozen.values() for s in stops)
-        + tuple(to_plan),
+        record_visits,
+        links=links_among(base_problem.links, record_visits),
     )
     travel = travel_matrix(record.locations(), settings=settings)
     params = SolveParams(
         time_limit=time_limit, workers=settings.solve_workers, preference_penalty=REASSIGN_PENALTY
     )
+    left_out = {visit.id for visit, _ in bound.left_out}
     start_from = Plan(
-        tuple(_without(r, frozen_ids | cancelled) for r in routes), (), base_plan.kpis
+        tuple(_without(r, frozen_ids | cancelled | left_out) for r in routes), (), base_plan.kpis
     )
     if not least_change:
         params = replace(params, preference_penalty=SolveParams().preference_penalty)
     result = solve(remaining, travel, params, start_from=start_from if least_change else None)
     merged = _merge(record, routes, frozen, result.plan, travel)
-    plan = Plan(
-        merged, result.plan.unassigned, compute_kpis(record, merged, result.plan.unassigned)
-    )
+    unassigned = result.plan.unassigned + tuple(reason for _, reason in bound.left_out)
+    plan = Plan(merged, unassigned, compute_kpis(record, merged, unassigned))
     before_problem = replace(record, visits=tuple(visits.values()))
     kpis_before = compute_kpis(before_problem, tuple(routes), ())
     changes = _diff(horizon, routes, plan, added, cancelled, record)
@@ -436,7 +452,7 @@ def _merge(
             continue
         if new is None:
             last = record.patient_by_id[done[-1].patient_id].location
-            seconds = travel.seconds_between(last.id, clinician.end_location.id)
+            seconds = travel.seconds_leaving(last.id, clinician.end_location.id, done[-1].end)
             metres = travel.metres_between(last.id, clinician.end_location.id)
             merged.append(
                 Route(

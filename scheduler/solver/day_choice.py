@@ -104,6 +104,7 @@ def choose_days(
         drop = REQUIRED_DROP if not visit.optional else OPTIONAL_DROP_PER_PRIORITY * visit.priority
         day.costs.append(drop * (1 - day.placed[visit.id]))
     _add_one_visit_a_day(day)
+    _add_linked_visits(day)
     _add_care_plan_spacing(day)
     _add_capacity(day)
     _add_continuity(day)
@@ -184,6 +185,28 @@ def _add_one_visit_a_day(day: _DayModel) -> None:
         day.model.AddAtMostOne(planned)
         for other in given:
             day.model.Add(sum(planned) + other <= 1)
+
+
+def _add_linked_visits(day: _DayModel) -> None:
+    """Both visits of a link or neither, on the same day, with two different clinicians."""
+    for link in day.problem.links:
+        if link.first not in day.placed or link.second not in day.placed:
+            for visit_id in link.visit_ids:
+                if visit_id in day.placed:
+                    day.model.Add(day.placed[visit_id] == 0)
+            continue
+        day.model.Add(day.placed[link.first] == day.placed[link.second])
+        by_day: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
+        by_clinician: dict[str, list] = defaultdict(list)
+        for side, visit_id in enumerate(link.visit_ids):
+            for number in day.options[visit_id]:
+                vehicle = day.vehicles[number]
+                by_day[vehicle.shift.day][side].append(day.chosen[visit_id, number])
+                by_clinician[vehicle.clinician.id].append(day.chosen[visit_id, number])
+        for first, second in by_day.values():
+            day.model.Add(sum(first) == sum(second))
+        for chosen in by_clinician.values():
+            day.model.AddAtMostOne(chosen)
 
 
 def _add_care_plan_spacing(day: _DayModel) -> None:

@@ -223,6 +223,25 @@ class Visit(Base):
     start_at: Mapped[datetime | None] = mapped_column()
 
 
+class VisitLink(Base):
+    """Two visits of one patient made together or one after the other, by two clinicians.
+
+    Keyed by the second visit; a visit is in one link at most (the service checks across the
+    two columns). Deleting either visit deletes the link.
+    """
+
+    __tablename__ = "visit_links"
+    second_visit_id: Mapped[str] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    )
+    first_visit_id: Mapped[str] = mapped_column(
+        ForeignKey("visits.id", ondelete="CASCADE"), unique=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    min_gap_seconds: Mapped[int] = mapped_column(Integer, default=0)
+    max_gap_seconds: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class PlanningJob(Base):
     """A request to plan a branch over some days, run outside the request that made it."""
 

@@ -1,10 +1,12 @@
 """A clinician's day becomes a local-time itinerary, an ICS calendar and a printable page.
 
 Tiny named instance: a two-day horizon in New York (EST, UTC-5), one RN with a route of two
-visits on day 1 (Tuesday 3 November 2026) and nothing on day 0.
+visits on day 1 (Tuesday 3 November 2026) and nothing on day 0; ``linked`` adds an aide
+making a visit linked to the nurse's first one.
 """
 
 import json
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -20,6 +22,7 @@ from scheduler.domain import (
     Discipline,
     Horizon,
     Kpis,
+    LinkKind,
     Location,
     Patient,
     Plan,
@@ -29,6 +32,7 @@ from scheduler.domain import (
     Stop,
     TimeWindow,
     Visit,
+    VisitLink,
     VisitType,
 )
 from scheduler.errors import ProblemError
@@ -196,3 +200,51 @@ def test_unknown_clinician_or_day_outside_the_horizon_raises() -> None:
         build_itinerary(problem, plan, clinician_id="x", day=1)
     with pytest.raises(ProblemError, match="outside the 2-day horizon"):
         build_itinerary(problem, plan, clinician_id="n1", day=2)
+
+
+def linked(kind: LinkKind) -> tuple[Problem, Plan]:
+    """``tiny`` plus aide Hal making v-a2 for Ada: at 10:00 after v-a, or with it at 09:00."""
+    problem, plan = tiny()
+    aide = Clinician(
+        "h1", "Hal Aide", Credential.HHA, OFFICE, (Shift(1, TimeWindow(TUESDAY, TUESDAY + DAY)),)
+    )
+    start = TUESDAY + (9 if kind is LinkKind.SIMULTANEOUS else 10) * HOUR
+    window = TimeWindow(TUESDAY + 9 * HOUR, TUESDAY + 12 * HOUR)
+    joined = Visit("v-a2", "a", Discipline.HHA, 30 * MINUTE, (window,))
+    gap = (0, 0) if kind is LinkKind.SIMULTANEOUS else (HOUR, 2 * HOUR)
+    problem = replace(
+        problem,
+        clinicians=(*problem.clinicians, aide),
+        visits=(*problem.visits, joined),
+        links=(VisitLink("v-a", "v-a2", kind, *gap),),
+    )
+    stop = Stop("v-a2", "a", start - 10 * MINUTE, start, start + 30 * MINUTE, 10 * MINUTE, 4_000)
+    route = Route("h1", 1, start - 10 * MINUTE, start + 40 * MINUTE, (stop,), 10 * MINUTE, 4_000)
+    return problem, replace(plan, routes=(*plan.routes, route))
+
+
+def test_a_linked_visit_names_the_other_clinician_and_when_in_every_form() -> None:
+    """The nurse's stop says the aide comes after; the aide's says after the nurse's RN visit."""
+    problem, plan = linked(LinkKind.SEQUENTIAL)
+    nurse_day = build_itinerary(problem, plan, clinician_id="n1", day=1)
+    aide_day = build_itinerary(problem, plan, clinician_id="h1", day=1)
+    first, second = nurse_day.stops[0].linked, aide_day.stops[0].linked
+    assert (first.visit_id, first.clinician_name, first.relation) == ("v-a2", "Hal Aide", "before")
+    assert (second.clinician_id, second.start, second.relation) == ("n1", local(9), "after")
+    assert nurse_day.stops[1].linked is None
+    data = json.loads(json.dumps(itinerary_to_dict(aide_day)))
+    assert data["stops"][0]["linked"]["start"] == "2026-11-03T09:00:00-05:00"
+    event = Calendar.from_ical(itinerary_to_ics(nurse_day)).walk("VEVENT")[0]
+    assert "Before Hal Aide's HHA visit at 10:00." in str(event["description"])
+    html = itinerary_to_html(aide_day, map_svg="<svg></svg>")
+    assert "After Nora Nurse&#x27;s RN visit at 09:00" in html
+
+
+def test_a_joint_visit_reads_with_the_other_clinician() -> None:
+    """A simultaneous link reads ``With <name> (joint visit)`` on both clinicians' days."""
+    problem, plan = linked(LinkKind.SIMULTANEOUS)
+    for clinician_id, other in (("n1", "Hal Aide"), ("h1", "Nora Nurse")):
+        day = build_itinerary(problem, plan, clinician_id=clinician_id, day=1)
+        assert day.stops[0].linked.relation == "joint"
+        event = Calendar.from_ical(itinerary_to_ics(day)).walk("VEVENT")[0]
+        assert f"With {other} (joint visit)." in str(event["description"])

@@ -4,16 +4,21 @@ Tiny instances on the line of ``test_constraints``: every plan goes through the 
 """
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 
 from scheduler.domain import (
+    DAY,
     HOUR,
+    Horizon,
     LinkKind,
+    Patient,
     Plan,
     Problem,
     ReasonCode,
     Route,
+    Shift,
     Stop,
     TimeWindow,
     VisitLink,
@@ -22,6 +27,7 @@ from scheduler.domain import (
 from scheduler.errors import ProblemError
 from scheduler.solver.validate import validate
 from tests.solver.test_constraints import (
+    PLACES,
     nurse,
     problem,
     reason_of,
@@ -138,3 +144,32 @@ def test_link_rejects_a_reversed_gap() -> None:
     """A sequential link needs min_gap <= max_gap."""
     with pytest.raises(ProblemError, match="min_gap <= max_gap"):
         VisitLink("a", "b", LinkKind.SEQUENTIAL, 3 * HOUR, HOUR)
+
+
+def test_linked_visits_share_a_day_across_the_horizon() -> None:
+    """Over three days, day choice puts both visits of a pair on one day, two clinicians."""
+    days = tuple(
+        Shift(day, TimeWindow(day * DAY + 8 * HOUR, day * DAY + 17 * HOUR)) for day in (0, 1, 2)
+    )
+    either = tuple(TimeWindow(day * DAY + 8 * HOUR, day * DAY + 16 * HOUR) for day in (1, 2))
+    tiny = Problem(
+        Horizon(date(2026, 12, 7), days=3),
+        (nurse("a", 1, shifts=days), nurse("b", 5, shifts=days)),
+        tuple(Patient(f"p{k}", f"P{k}", place) for k, place in enumerate(PLACES)),
+        (
+            visit("lift-a", 3, windows=either),
+            visit("lift-b", 3, windows=either),
+            *(visit(f"v{k}", k) for k in (2, 4, 6)),
+        ),
+        links=(TRANSFER,),
+    )
+    result = solve_valid(tiny)
+    made = {
+        stop.visit_id: (route.clinician_id, route.day, stop.start)
+        for route in result.plan.routes
+        for stop in route.stops
+    }
+    first, second = made["lift-a"], made["lift-b"]
+    assert first[1] == second[1] in (1, 2)
+    assert first[2] == second[2]
+    assert first[0] != second[0]

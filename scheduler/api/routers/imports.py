@@ -5,10 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Annotated, Any, Literal
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal, get_args
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from pydantic import BaseModel, ValidationError
+from sqlalchemy.orm import Session
 
 from scheduler.api.access import DataWriters, Principal, allow
 from scheduler.api.crud import (
@@ -21,7 +23,9 @@ from scheduler.api.crud import (
 from scheduler.api.deps import SessionDep
 from scheduler.api.plan_schemas import MAX_IMPORT, ImportBatch, ImportSummary
 from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
-from scheduler.api.routers.visits import VISITS, visit_first_day
+from scheduler.api.routers.visits import VISITS, visit_first_day, write_visit_link
+from scheduler.api.schemas import VisitCreate
+from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
@@ -41,7 +45,10 @@ CSV_EXAMPLE = (
 
 @router.post("", response_model=ImportSummary, summary="Import records as JSON")
 def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> dict[str, Any]:
-    """Add or replace records in dependency order; any error leaves nothing written."""
+    """Add or replace records in dependency order; any error leaves nothing written.
+
+    Visits may carry a ``link`` to a visit stored or in the same import (see ``/v1/visits``).
+    """
     summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
     for kind, items in (
         ("clinicians", batch.clinicians),
@@ -52,6 +59,7 @@ def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> d
         for item in items:
             outcome = _upsert(session, principal, KINDS[kind], item)
             summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
+    _write_links(session, batch.visits)
     return summary
 
 
@@ -77,7 +85,7 @@ async def import_csv(
     """One CSV row per record, columns named as the JSON fields.
 
     A list of names may be written ``a;b``; a list of objects (weekly hours, availability,
-    windows) as JSON in the cell. Empty cells take the default.
+    windows) or an object (a visit's link) as JSON in the cell. Empty cells take the default.
     """
     resource = KINDS[kind]
     try:
@@ -105,11 +113,25 @@ async def import_csv(
             status.HTTP_413_CONTENT_TOO_LARGE, f"at most {MAX_IMPORT} rows per import"
         )
     summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
-    for number, row in enumerate(rows, start=2):
-        item = _csv_item(resource.create, row, number)
+    items = [_csv_item(resource.create, row, number) for number, row in enumerate(rows, start=2)]
+    for item in items:
         outcome = _upsert(session, principal, resource, item)
         summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
+    if resource is VISITS:
+        _write_links(session, [item for item in items if isinstance(item, VisitCreate)])
     return summary
+
+
+def _write_links(session: Session, visits: Sequence[VisitCreate]) -> None:
+    """The imported visits' links, once every visit is written (a link may name a later one).
+
+    Every imported visit is unlinked first, so the order of the visits does not matter.
+    """
+    for item in visits:
+        replace_visit_link(session, visit_id=item.id, link=None)
+    for item in visits:
+        if item.link is not None:
+            write_visit_link(session, item.id, item)
 
 
 def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseModel:
@@ -125,7 +147,11 @@ def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseMo
             continue
         field = schema.model_fields.get(key)
         is_list = field is not None and "list" in str(field.annotation)
-        if is_list and cell.startswith("["):
+        is_object = field is not None and any(
+            isinstance(kind, type) and issubclass(kind, BaseModel)
+            for kind in get_args(field.annotation)
+        )
+        if (is_list and cell.startswith("[")) or is_object:
             try:
                 values[key] = json.loads(cell)
             except json.JSONDecodeError:
@@ -160,5 +186,5 @@ def _upsert(session: Any, principal: Principal, resource: Resource, item: Any) -
         return "created"
     row = fetch_in_reach(session, principal, resource.model, item.id, label=resource.label)
     check_clinicians_exist(session, row.branch_id, resource.clinicians_named(item))
-    replace_fields(row, item, **extra)
+    replace_fields(row, item, skip=resource.stored_apart, **extra)
     return "replaced"

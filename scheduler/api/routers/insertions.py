@@ -55,7 +55,8 @@ def read_insertion_options(
     """The best few places for a new visit in the published days its windows meet.
 
     Cheapest added driving first, then earliest start; each option keeps the day valid
-    (windows, shift, lunch, caps) when the visit is added there. Nothing is written.
+    (windows, shift, lunch, caps) when the visit is added there. Nothing is written. A visit
+    with a ``link`` is refused (422): options place one visit alone.
     """
     branch_in_reach(session, principal, branch_id)
     visit = payload.visit
@@ -65,7 +66,12 @@ def read_insertion_options(
             status.HTTP_404_NOT_FOUND, f"no patient {visit.patient_id!r} in {branch_id!r}"
         )
     check_clinicians_exist(session, branch_id, VISITS.clinicians_named(visit))
-    values = visit.model_dump(mode="json") | {
+    if visit.link is not None:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            "insertion options place one visit alone: ask without a link",
+        )
+    values = visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
         "branch_id": branch_id,
         "first_day": visit_first_day(session, branch_id, visit),
     }

@@ -107,6 +107,12 @@ def reschedule(
                     status.HTTP_404_NOT_FOUND, f"no patient {patient.id!r} in {branch_id!r}"
                 )
             check_clinicians_exist(session, branch_id, VISITS.clinicians_named(event.visit))
+            if event.visit.link is not None:
+                raise HTTPException(
+                    status.HTTP_422_UNPROCESSABLE_CONTENT,
+                    "a visit added by a reschedule is planned alone: add a linked visit "
+                    "through /v1/visits and plan the day again",
+                )
 
     def work(work_session: Session) -> dict[str, Any]:
         events = tuple(
@@ -144,7 +150,7 @@ def _event(session: Session, branch_id: str, event: Any, dry_run: bool) -> Event
     if isinstance(event, VisitAdded):
         if session.get(models.Visit, event.visit.id) is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"visit {event.visit.id!r} exists")
-        values = event.visit.model_dump(mode="json") | {
+        values = event.visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
             "branch_id": branch_id,
             "first_day": visit_first_day(session, branch_id, event.visit),
         }

@@ -1,7 +1,12 @@
-"""Visits: given one by one, or a care plan's visits once published; clinicians see theirs."""
+"""Visits: given one by one, or a care plan's visits once published; clinicians see theirs.
+
+A visit given one by one may carry a link to another visit of the same patient (a two-person
+transfer, an aide after the nurse): the link is stored apart and shown on both visits.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -26,13 +31,16 @@ from scheduler.api.schemas import (
     Page,
     VisitCreate,
     VisitFields,
+    VisitLinkPublic,
     VisitPublic,
     VisitStatusUpdate,
     VisitUpdate,
 )
+from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
 from scheduler.store.models import Role, VisitStatus
 from scheduler.store.records import delete_record, list_records
+from scheduler.store.visit_links import visit_links
 
 VISITS = Resource(
     name="visits",
@@ -45,6 +53,7 @@ VISITS = Resource(
         {payload.pinned_clinician_id, payload.preferred_clinician_id} - {None}
     ),
     parent=models.Patient,
+    stored_apart=frozenset({"link"}),
 )
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
 Writer = Annotated[Principal, Depends(allow(*DataWriters))]
@@ -57,6 +66,23 @@ def visit_first_day(session: Session, branch_id: str, payload: VisitFields) -> d
     branch = session.get(models.Branch, branch_id)
     zone = ZoneInfo(branch.timezone if branch else "UTC")
     return min(window.start for window in payload.windows).astimezone(zone).date()
+
+
+def write_visit_link(session: Session, visit_id: str, payload: VisitFields) -> None:
+    """Store the payload's link on the visit, or unlink it when the payload has none."""
+    link = None if payload.link is None else payload.link.link_for(visit_id)
+    replace_visit_link(session, visit_id=visit_id, link=link)
+
+
+def visits_public(session: Session, rows: Sequence[models.Visit]) -> list[VisitPublic]:
+    """The visits as the API shows them, each with its link seen from its side."""
+    links = visit_links(session, visit_ids=[row.id for row in rows])
+    public = []
+    for row in rows:
+        link = links.get(row.id)
+        shown = None if link is None else VisitLinkPublic.of(link, visit_id=row.id)
+        public.append(VisitPublic.model_validate(row).model_copy(update={"link": shown}))
+    return public
 
 
 def _visit_in_reach(session: Session, principal: Principal, visit_id: str) -> models.Visit:
@@ -108,67 +134,92 @@ def list_visits(
     rows, total = list_records(
         session, visit, where=where, order_by=[visit.first_day], offset=offset, limit=limit
     )
-    return {"items": rows, "total": total, "offset": offset, "limit": limit}
+    return {
+        "items": visits_public(session, rows),
+        "total": total,
+        "offset": offset,
+        "limit": limit,
+    }
 
 
 @router.post(
     "", response_model=VisitPublic, status_code=status.HTTP_201_CREATED, summary="Add a visit"
 )
 def create_visit(session: SessionDep, principal: Writer, payload: VisitCreate) -> Any:
-    """A visit given one by one; it joins the next plan whose days meet one of its windows."""
+    """A visit given one by one; it joins the next plan whose days meet one of its windows.
+
+    With a ``link``, it is linked to another open visit of the same patient given one by one
+    (422 when that visit is unknown, of another patient, from a care plan, not open, or
+    already linked).
+    """
     patient = fetch_in_reach(
         session, principal, models.Patient, payload.patient_id, label="patient"
     )
-    return create_record(
+    visit = create_record(
         session,
         principal,
         VISITS,
         payload,
         first_day=visit_first_day(session, patient.branch_id, payload),
     )
+    write_visit_link(session, visit.id, payload)
+    return visits_public(session, [visit])[0]
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, summary="Read a visit")
 def read_visit(session: SessionDep, principal: Anyone, visit_id: VisitId) -> Any:
     """One visit (a clinician: only one published to them)."""
-    return _visit_in_reach(session, principal, visit_id)
+    return visits_public(session, [_visit_in_reach(session, principal, visit_id)])[0]
 
 
 @router.put("/{visit_id}", response_model=VisitPublic, summary="Replace a visit")
 def replace_visit(
     session: SessionDep, principal: Writer, visit_id: VisitId, payload: VisitUpdate
 ) -> Any:
-    """New fields for a visit; it goes back to planned until the next plan places it."""
+    """New fields for a visit; it goes back to planned until the next plan places it.
+
+    Its ``link`` replaces the link written on it; without one it is unlinked. A link in which
+    it is the first visit is written on the other visit and stays.
+    """
     visit = fetch_in_reach(session, principal, models.Visit, visit_id, label="visit")
     check_clinicians_exist(session, visit.branch_id, VISITS.clinicians_named(payload))
     replace_fields(
         visit,
         payload,
+        skip=VISITS.stored_apart,
         first_day=visit_first_day(session, visit.branch_id, payload),
         status=VisitStatus.PLANNED,
         clinician_id=None,
         start_at=None,
     )
-    return visit
+    write_visit_link(session, visit.id, payload)
+    return visits_public(session, [visit])[0]
 
 
 @router.patch("/{visit_id}/status", response_model=VisitPublic, summary="Report a visit")
 def report_visit(
     session: SessionDep, principal: Anyone, visit_id: VisitId, payload: VisitStatusUpdate
 ) -> Any:
-    """Mark a visit completed, missed or cancelled (a clinician: only their own, not cancel)."""
+    """Mark a visit completed, missed or cancelled (a clinician: only their own, not cancel).
+
+    A linked visit keeps its link, but plans take a link only while both visits are open:
+    once one is cancelled or missed, the other is planned alone (cancel both to drop a pair).
+    """
     visit = _visit_in_reach(session, principal, visit_id)
     if principal.role == Role.CLINICIAN and payload.status == VisitStatus.CANCELLED:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a clinician may not cancel a visit")
     if principal.role == Role.AGENCY_SYSTEM and payload.status != VisitStatus.CANCELLED:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "an agency system may only cancel visits")
     visit.status = payload.status
-    return visit
+    return visits_public(session, [visit])[0]
 
 
 @router.delete("/{visit_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a visit")
 def delete_visit(session: SessionDep, principal: Writer, visit_id: VisitId) -> Response:
-    """Remove a visit given by mistake (cancel it instead once it was published)."""
+    """Remove a visit given by mistake (cancel it instead once it was published).
+
+    Its link, if any, goes with it: the other visit stays, unlinked.
+    """
     visit = fetch_in_reach(session, principal, models.Visit, visit_id, label="visit")
     if visit.status != VisitStatus.PLANNED:
         raise HTTPException(
