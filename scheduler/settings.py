@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from scheduler.domain import RushHours, parse_rush_hours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +40,11 @@ class Settings(BaseSettings):
     road_access_speed_kmh: float = Field(
         5.0, gt=0.0, description="Speed between a place and its nearest road (a walk)."
     )
+    rush_hours: Annotated[RushHours, NoDecode] = Field(
+        RushHours(),
+        description="Slower legs by departure time, e.g. '07:00-09:00 x1.3, 16:00-18:30 x1.3' "
+        "(empty: off).",
+    )
     cache_dir: Path = Field(
         PROJECT_ROOT / "data" / "cache", description="Prepared networks and travel matrices."
     )
@@ -66,6 +74,12 @@ class Settings(BaseSettings):
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )
+
+    @field_validator("rush_hours", mode="before")
+    @classmethod
+    def _read_rush_hours(cls, value: object) -> object:
+        """Parse ``HH:MM-HH:MM xFACTOR, ...`` text (as the environment gives it)."""
+        return parse_rush_hours(value) if isinstance(value, str) else value
 
 
 def get_settings() -> Settings:

@@ -8,6 +8,7 @@ from scheduler.domain.patient import Availability, Patient
 from scheduler.domain.plan import Kpis, Plan, ReasonCode, Route, Stop, Unassigned
 from scheduler.domain.problem import Horizon, Problem
 from scheduler.domain.qualification import competence_gap, qualification_gap
+from scheduler.domain.rush_hours import RushHour, RushHours, parse_rush_hours
 from scheduler.domain.time_window import DAY, HOUR, MINUTE, TimeWindow, format_clock
 from scheduler.domain.travel import TravelMatrix
 from scheduler.domain.visit import Visit, VisitType
@@ -34,6 +35,8 @@ __all__ = [
     "Problem",
     "ReasonCode",
     "Route",
+    "RushHour",
+    "RushHours",
     "Shift",
     "Stop",
     "TimeWindow",
@@ -46,5 +49,6 @@ __all__ = [
     "competence_gap",
     "compute_kpis",
     "format_clock",
+    "parse_rush_hours",
     "qualification_gap",
 ]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
 
+from scheduler.domain.rush_hours import RushHours
 from scheduler.errors import TravelError
 
 
@@ -14,12 +15,14 @@ from scheduler.errors import TravelError
 class TravelMatrix:
     """Travel between ``location_ids``: ``seconds[i, j]`` and ``metres[i, j]`` from i to j.
 
-    Both matrices are square integer arrays in the order of ``location_ids``.
+    Both matrices are square integer arrays in the order of ``location_ids``; ``seconds`` are
+    off peak, and a leg leaving in one of the ``rush_hours`` takes longer.
     """
 
     location_ids: tuple[str, ...]
     seconds: np.ndarray
     metres: np.ndarray
+    rush_hours: RushHours = field(default_factory=RushHours)
 
     def __post_init__(self) -> None:
         size = len(self.location_ids)
@@ -40,6 +43,13 @@ class TravelMatrix:
     def seconds_between(self, origin: str, destination: str) -> int:
         """Travel seconds from one location id to another."""
         return int(self.seconds[self.index[origin], self.index[destination]])
+
+    def seconds_leaving(
+        self, origin: str, destination: str, departure: int, *, latest: int | None = None
+    ) -> int:
+        """Travel seconds leaving at ``departure`` (the slowest up to ``latest`` if given)."""
+        seconds = self.seconds_between(origin, destination)
+        return self.rush_hours.seconds_leaving(seconds, departure, latest=latest)
 
     def metres_between(self, origin: str, destination: str) -> int:
         """Travel metres from one location id to another."""

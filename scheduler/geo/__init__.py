@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 from scheduler.domain import Location, TravelMatrix
 from scheduler.errors import TravelError
@@ -52,7 +53,7 @@ def travel_matrix(
         ``"geodesic"`` (straight line x circuity at an average speed) or ``"road"`` (the
         settings' road network); ``None`` uses the settings' provider.
     settings
-        ``None`` reads ``Settings()``.
+        ``None`` reads ``Settings()``; its ``rush_hours`` go with the matrix.
 
     Raises
     ------
@@ -66,4 +67,5 @@ def travel_matrix(
     unique: dict[str, Location] = {}
     for location in locations:
         unique.setdefault(location.id, location)
-    return PROVIDERS[provider](list(unique.values()), settings)
+    matrix = PROVIDERS[provider](list(unique.values()), settings)
+    return replace(matrix, rush_hours=settings.rush_hours)

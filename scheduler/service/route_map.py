@@ -1,8 +1,7 @@
-"""A clinician's day as an inline SVG map (works offline: no tiles, no scripts).
+"""A clinician's day as an inline SVG map for the printable itinerary (no tiles, no scripts).
 
-With a road network, the streets are drawn as the background and each leg follows its road
-path; without one, legs are straight lines (geodesic travel). Stops are numbered in visiting
-order; the start (and a different end) is a green square.
+Legs are straight lines; stops are numbered in visiting order; the start (and a different end)
+is a green square. ``day_map.py`` draws a day on the road network instead.
 """
 
 from __future__ import annotations
@@ -14,19 +13,14 @@ import numpy as np
 
 from scheduler.domain import Location, Problem, Route
 from scheduler.errors import ProblemError
-from scheduler.geo.road_matrix import road_paths
-from scheduler.geo.road_network import RoadNetwork
 
 WIDTH, HEIGHT, MARGIN = 900, 700, 30
 PAD_DEGREES = 0.004
-ATTRIBUTION = "Road data (c) OpenStreetMap contributors, ODbL"
 STYLE = """
-.street { stroke: #c8c8c8; stroke-width: 1; fill: none; }
 .leg { stroke: #1f6fd1; stroke-width: 3.5; fill: none; stroke-linejoin: round; opacity: .85; }
 .stop { fill: #fff; stroke: #d1401f; stroke-width: 3; }
 .home { fill: #2a9d3b; }
 .number { font: bold 11px sans-serif; text-anchor: middle; }
-.attribution { font: 10px sans-serif; fill: #555; }
 """
 
 
@@ -37,16 +31,13 @@ def route_places(problem: Problem, route: Route) -> tuple[Location, ...]:
     return (clinician.start, *homes, clinician.end_location)
 
 
-def route_map_svg(places: Sequence[Location], *, network: RoadNetwork | None = None) -> str:
+def route_map_svg(places: Sequence[Location]) -> str:
     """An inline SVG map of a day through ``places`` (start, stop 1, ..., stop N, end).
 
     Parameters
     ----------
     places
         The start, the stops in visiting order, then the end.
-    network
-        Road network to draw streets from and route legs on; ``None`` draws straight legs
-        and no streets.
 
     Returns
     -------
@@ -60,11 +51,7 @@ def route_map_svg(places: Sequence[Location], *, network: RoadNetwork | None = N
     """
     if len(places) < 2:
         raise ProblemError(f"a day map needs a start and an end, got {len(places)} place(s)")
-    legs = list(pairwise(places))
-    if network is None:
-        paths = [[(a.latitude, a.longitude), (b.latitude, b.longitude)] for a, b in legs]
-    else:
-        paths = road_paths(network, legs)
+    paths = [[(a.latitude, a.longitude), (b.latitude, b.longitude)] for a, b in pairwise(places)]
     points = np.array([point for path in paths for point in path])
     south, west = points.min(axis=0) - PAD_DEGREES
     north, east = points.max(axis=0) + PAD_DEGREES
@@ -80,18 +67,6 @@ def route_map_svg(places: Sequence[Location], *, network: RoadNetwork | None = N
         x, y = project(latitude, longitude)
         return f"{x:.1f},{y:.1f}"
 
-    streets = ""
-    if network is not None:
-        inside = (
-            (network.latitudes >= south) & (network.latitudes <= north)
-            & (network.longitudes >= west) & (network.longitudes <= east)
-        )  # fmt: skip
-        streets = "".join(
-            f'<polyline class="street" points="{xy(network.latitudes[a], network.longitudes[a])} '
-            f'{xy(network.latitudes[b], network.longitudes[b])}"/>'
-            for a, b in zip(network.edge_sources, network.edge_targets, strict=True)
-            if inside[a] and inside[b]
-        )
     lines = "".join(
         f'<polyline class="leg" points="{" ".join(xy(*p) for p in path)}"/>' for path in paths
     )
@@ -105,11 +80,8 @@ def route_map_svg(places: Sequence[Location], *, network: RoadNetwork | None = N
         x, y = project(place.latitude, place.longitude)
         stops += f'<circle class="stop" cx="{x:.1f}" cy="{y:.1f}" r="9"/>'
         stops += f'<text class="number" x="{x:.1f}" y="{y + 4:.1f}">{number}</text>'
-    credit = ""
-    if network is not None:
-        credit = f'<text class="attribution" x="{MARGIN}" y="{HEIGHT - 8}">{ATTRIBUTION}</text>'
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="route-map" viewBox="0 0 {WIDTH} '
         f'{HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="map of the day">'
-        f"<style>{STYLE}</style>{streets}{lines}{homes}{stops}{credit}</svg>"
+        f"<style>{STYLE}</style>{lines}{homes}{stops}</svg>"
     )

@@ -215,10 +215,23 @@ def _needs(visit: Visit) -> str:
 
 
 def _fits_alone(visit: Visit, vehicle: Vehicle, location: str, travel: TravelMatrix) -> bool:
-    """Whether the visit would fit as the only stop of this clinician-day."""
+    """Whether the visit would fit as the only stop of this clinician-day.
+
+    Legs are priced as the model prices them: at the slowest rush hour they may leave in.
+    """
     clinician, shift = vehicle.clinician, vehicle.shift
-    there = travel.seconds_between(clinician.start.id, location)
-    back = travel.seconds_between(location, clinician.end_location.id)
+    there = travel.seconds_leaving(
+        clinician.start.id, location, shift.window.start, latest=shift.latest_end
+    )
+    first, last = visit.earliest_start, visit.latest_start
+    if visit.pinned_start is not None:
+        first = last = visit.pinned_start
+    back = travel.seconds_leaving(
+        location,
+        clinician.end_location.id,
+        first + visit.duration,
+        latest=last + visit.duration,
+    )
     earliest = shift.window.start + there
     starts = [max(earliest, window.start) for window in visit.windows if window.end >= earliest]
     if visit.pinned_start is not None:

@@ -278,7 +278,10 @@ def _insert(
     patients = problem.patient_by_id
     rule = shift.lunch
     if position == 0:
-        drive = travel.seconds_between(clinician.start.id, place)
+        # Leave by the slowest drive the shift allows; the leg is then timed when it leaves.
+        drive = travel.seconds_leaving(
+            clinician.start.id, place, shift.window.start, latest=shift.latest_end
+        )
         first = _earliest_start(visit, shift.window.start + drive)
         if first is None:
             return None
@@ -324,7 +327,7 @@ def _step(
     """
     best: dict[bool, _State] = {}
     for state in states:
-        drive = travel.seconds_between(state.place, item.place)
+        drive = travel.seconds_leaving(state.place, item.place, state.free)
         metres = travel.metres_between(state.place, item.place)
         visit = item.visit
         start = _earliest_start(visit, max(state.free + drive, item.not_before))
@@ -391,7 +394,7 @@ def _close(
     rule, home = shift.lunch, clinician.end_location.id
     best: Route | None = None
     for state in states:
-        drive = travel.seconds_between(state.place, home)
+        drive = travel.seconds_leaving(state.place, home, state.free)
         metres = travel.metres_between(state.place, home)
         endings: list[tuple[int, TimeWindow | None]] = []
         if not state.lunch_pending or rule is None:

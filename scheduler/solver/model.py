@@ -41,11 +41,12 @@ class VisitModel:
     """A routing model and the bookkeeping to read its solutions as plans."""
 
     problem: Problem
+    travel: TravelMatrix
     params: SolveParams
     visits: list[Visit]
     vehicles: list[Vehicle]
     node_locations: list[int]  # row in the travel matrix of each node
-    seconds: np.ndarray  # node x node travel seconds
+    seconds: np.ndarray  # node x node travel seconds the model plans with (see add_rush_hours)
     metres: np.ndarray  # node x node travel metres
     manager: pywrapcp.RoutingIndexManager
     routing: pywrapcp.RoutingModel
@@ -64,6 +65,12 @@ class VisitModel:
     def visit_index(self, position: int) -> int:
         """Routing index of the visit at ``position`` in ``visits``."""
         return self.manager.NodeToIndex(position)
+
+    def leg_seconds(self, origin: int, destination: int, departure: int) -> int:
+        """Seconds of the drive from node ``origin`` to ``destination`` leaving at ``departure``."""
+        rows = self.node_locations
+        seconds = int(self.travel.seconds[rows[origin], rows[destination]])
+        return self.travel.rush_hours.seconds_leaving(seconds, departure)
 
 
 def list_vehicles(problem: Problem) -> list[Vehicle]:
@@ -98,6 +105,7 @@ def create_model(
     manager = pywrapcp.RoutingIndexManager(len(rows), len(vehicles), starts, ends)
     return VisitModel(
         problem=problem,
+        travel=travel,
         params=params,
         visits=visits,
         vehicles=vehicles,
@@ -145,7 +153,7 @@ def read_routes(model: VisitModel, assignment: pywrapcp.Assignment) -> tuple[Rou
         for node in sequence:
             start = assignment.Value(time.CumulVar(model.visit_index(node)))
             visit = model.visits[node]
-            leg = int(model.seconds[previous_node, node])
+            leg = model.leg_seconds(previous_node, node, departure)
             stops.append(
                 Stop(
                     visit_id=visit.id,
@@ -165,7 +173,7 @@ def read_routes(model: VisitModel, assignment: pywrapcp.Assignment) -> tuple[Rou
                 start=route_start,
                 end=route_end,
                 stops=tuple(stops),
-                return_travel_seconds=int(model.seconds[previous_node, end_node]),
+                return_travel_seconds=model.leg_seconds(previous_node, end_node, departure),
                 return_travel_metres=int(model.metres[previous_node, end_node]),
                 lunch=lunch,
             )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import Counter
 
 from scheduler.domain import (
+    DAY,
     Clinician,
     Plan,
     Problem,
@@ -210,22 +211,34 @@ def _lunch_within(lunch: TimeWindow | None, start: int, end: int) -> int:
     return 0
 
 
+def _rush_factor(travel: TravelMatrix, departure: int) -> float:
+    """How many times longer a leg leaving at ``departure`` takes (1 outside rush hours)."""
+    clock = departure % DAY
+    bands = travel.rush_hours.bands
+    return max([1.0, *(band.factor for band in bands if band.start <= clock < band.end)])
+
+
 def _leg(
-    travel: TravelMatrix, origin: str, destination: str, recorded: tuple[int, int], subject: str
+    travel: TravelMatrix,
+    origin: str,
+    destination: str,
+    departure: int,
+    recorded: tuple[int, int],
+    subject: str,
 ) -> tuple[int, list[Violation]]:
-    """Matrix seconds of a leg (recorded ones when unknown), and a violation if they differ."""
+    """Matrix seconds of a leg leaving at ``departure`` (recorded if unknown), and any mismatch."""
     missing = [place for place in (origin, destination) if place not in travel.index]
     if missing:
         message = f"travel matrix lacks location(s) {', '.join(missing)}"
         return recorded[0], [Violation("travel", subject, message)]
-    expected = (
-        travel.seconds_between(origin, destination),
-        travel.metres_between(origin, destination),
-    )
+    row, column = travel.index[origin], travel.index[destination]
+    factor = _rush_factor(travel, departure)
+    expected = (round(int(travel.seconds[row, column]) * factor), int(travel.metres[row, column]))
     if recorded != expected:
+        at = f" leaving at {departure} (x{factor})" if factor != 1.0 else ""
         message = (
             f"leg {origin} -> {destination} recorded as {recorded[0]} s / {recorded[1]} m, "
-            f"the matrix says {expected[0]} s / {expected[1]} m"
+            f"the matrix says {expected[0]} s / {expected[1]} m{at}"
         )
         return expected[0], [Violation("travel", subject, message)]
     return expected[0], []
@@ -248,7 +261,7 @@ def _check_times(
         subject = f"visit {visit.id}"
         here = homes[visit.patient_id]
         recorded = (stop.travel_seconds, stop.travel_metres)
-        drive, wrong = _leg(travel, place, here, recorded, subject)
+        drive, wrong = _leg(travel, place, here, free_at, recorded, subject)
         found += wrong
         if stop.start < free_at:
             message = f"starts at {stop.start}, before the previous event ends at {free_at}"
@@ -285,7 +298,7 @@ def _check_times(
     end_place = (clinician.end or clinician.start).id
     subject = f"route {route.clinician_id} day {route.day}"
     recorded = (route.return_travel_seconds, route.return_travel_metres)
-    drive, wrong = _leg(travel, place, end_place, recorded, subject)
+    drive, wrong = _leg(travel, place, end_place, free_at, recorded, subject)
     found += wrong
     needed = drive + _lunch_within(lunch, free_at, route.end)
     if route.end - free_at < needed:
