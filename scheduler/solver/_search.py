@@ -19,6 +19,8 @@ from multiprocessing.connection import Connection, wait
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from scheduler.domain import Problem, Route, TravelMatrix, Visit
+from scheduler.solver._chronological import chronological_sequences
+from scheduler.solver._pyvrp_seed import seed_sequences
 from scheduler.solver.constraints import build_model
 from scheduler.solver.model import Vehicle, VisitModel, read_routes, read_sequences
 from scheduler.solver.params import SolveParams
@@ -28,6 +30,8 @@ log = logging.getLogger("scheduler")
 SEARCH_SHARE = 0.95  # of the time before the kill, for the OR-Tools search in the child
 REBUILD_SHARE = 0.05  # of the time, kept after the kill to rebuild the last plan's times
 REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept for a rebuild
+RESTORE_SHARE = 0.1  # of the search time, to restore the first routes' times (finer times)
+RESTORE_SECONDS = 0.5  # the least time to restore them, if there is that much
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -209,24 +213,58 @@ def _search_and_report(
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
+    initial = _first_routes(search, model, strategy, soft_deadline)
+    start = None
+    if initial is not None:
+        # Restoring searches the times of the routes; the limit it closes with bounds that.
+        remaining = max(0.0, soft_deadline - time.monotonic())
+        restore_seconds = min(remaining, max(RESTORE_SECONDS, RESTORE_SHARE * remaining))
+        routing.CloseModelWithParameters(
+            search_parameters(search.params, strategy, restore_seconds)
+        )
+        routes = [[model.visit_index(node) for node in sequence] for sequence in initial]
+        start = routing.ReadAssignmentFromRoutes(routes, True)
+        if start is None:
+            log.info("the first routes break a rule of the model; %s builds new ones", strategy)
+        else:  # the starting plan is the fallback if the search is cut short
+            started = (read_routes(model, start), start.ObjectiveValue())
+            sender.send(("improved", started[1], [list(q) for q in initial]))
     seconds = max(0.05, soft_deadline - time.monotonic())
     parameters = search_parameters(search.params, strategy, seconds)
-    start = None
-    if search.initial is not None and strategy == search.params.first_solution:
-        routes = [[model.visit_index(node) for node in sequence] for sequence in search.initial]
-        start = routing.ReadAssignmentFromRoutes(routes, True)
-        if start is not None:  # the starting plan is the fallback if the search is cut short
-            sender.send(("improved", start.ObjectiveValue(), [list(q) for q in search.initial]))
     if start is None:
         assignment = routing.SolveWithParameters(parameters)
     else:
         assignment = routing.SolveFromAssignmentWithParameters(start, parameters)
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
-    if assignment is None:
-        sender.send(("final", None, None, f"no plan found ({status})"))
-    else:
-        message = f"search ended ({status})"
+    message = f"search ended ({status})"
+    if assignment is not None:
         sender.send(("final", read_routes(model, assignment), assignment.ObjectiveValue(), message))
+    elif start is not None:  # cut short before it could even register its start
+        sender.send(("final", *started, message))
+    else:
+        sender.send(("final", None, None, f"no plan found ({status})"))
+
+
+def _first_routes(
+    search: SearchInput, model: VisitModel, strategy: str, soft_deadline: float
+) -> list[list[int]] | None:
+    """Routes the first worker starts from; ``None`` for none.
+
+    The caller's if given; else, on a day with linked visits, routes built in time order
+    (PyVRP knows no links); else PyVRP's, found in ``pyvrp_share`` of the time left before
+    ``soft_deadline``.
+    """
+    params = search.params
+    if strategy != params.first_solution:
+        return None
+    if search.initial is not None:
+        return search.initial
+    if search.problem.links:
+        return chronological_sequences(model, search.candidates)
+    if params.pyvrp_share == 0:
+        return None
+    seconds = params.pyvrp_share * max(0.0, soft_deadline - time.monotonic())
+    return seed_sequences(model, search.candidates, seconds=seconds, seed=params.seed)
 
 
 def search_parameters(

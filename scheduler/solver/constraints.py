@@ -33,6 +33,7 @@ def build_model(
         Vehicle numbers allowed for each visit id (qualified and working that day).
     """
     model = create_model(problem, travel, params, visits, vehicles)
+    add_rush_hours(model)
     add_arc_costs(model)
     add_shifts(model)
     add_overtime(model)
@@ -49,6 +50,32 @@ def build_model(
     return model
 
 
+def add_rush_hours(model: VisitModel) -> None:
+    """Price each leg with the slowest rush hour its departure can fall in (call first).
+
+    A transit cannot depend on when a leg leaves, so a leg from a visit takes the largest
+    factor over every second the visit may end (its pin, else its windows), and a leg from a
+    start place the largest over the shifts leaving from there. The plan then holds at its
+    real departure times, which are never slower; the read-back times each leg at its own.
+    """
+    rush = model.travel.rush_hours
+    factors = np.ones(len(model.node_locations))
+    for position, visit in enumerate(model.visits):
+        first, last = visit.earliest_start, visit.latest_start
+        if visit.pinned_start is not None:
+            first = last = visit.pinned_start
+        factors[position] = rush.factor_between(first + visit.duration, last + visit.duration)
+    leaving: dict[int, tuple[int, int]] = {}
+    for number, vehicle in enumerate(model.vehicles):
+        node = model.manager.IndexToNode(model.routing.Start(number))
+        shift = vehicle.shift
+        first, last = leaving.get(node, (shift.window.start, shift.latest_end))
+        leaving[node] = (min(first, shift.window.start), max(last, shift.latest_end))
+    for node, (first, last) in leaving.items():
+        factors[node] = rush.factor_between(first, last)
+    model.seconds = np.rint(model.seconds * factors[:, None]).astype(np.int64)
+
+
 def add_arc_costs(model: VisitModel) -> None:
     """Cost each arc by its travel time, plus the soft preferred-clinician penalty.
 
@@ -57,26 +84,36 @@ def add_arc_costs(model: VisitModel) -> None:
     """
     params = model.params
     base = model.seconds.astype(np.int64) * params.travel_weight
+    evaluators: dict[tuple[int, ...], int] = {}
+    for number, penalised in enumerate(penalised_visits(model)):
+        if penalised not in evaluators:
+            matrix = base.copy()
+            matrix[:, list(penalised)] += params.preference_penalty
+            evaluators[penalised] = model.routing.RegisterTransitMatrix(matrix.tolist())
+        model.routing.SetArcCostEvaluatorOfVehicle(evaluators[penalised], number)
+
+
+def penalised_visits(model: VisitModel) -> list[tuple[int, ...]]:
+    """Per vehicle, the visit positions whose incoming arcs carry the preference penalty.
+
+    Empty for every vehicle when ``preference_penalty`` is 0.
+    """
+    if model.params.preference_penalty == 0:
+        return [() for _ in model.vehicles]
     preferred = [
         (visit.preferred_clinician,)
         if visit.preferred_clinician
         else model.patient_of(visit).preferred_clinicians
         for visit in model.visits
     ]
-    evaluators: dict[tuple[int, ...], int] = {}
-    for number, vehicle in enumerate(model.vehicles):
-        penalised = tuple(
+    return [
+        tuple(
             node
             for node, clinicians in enumerate(preferred)
             if clinicians and vehicle.clinician.id not in clinicians
         )
-        if params.preference_penalty == 0:
-            penalised = ()
-        if penalised not in evaluators:
-            matrix = base.copy()
-            matrix[:, list(penalised)] += params.preference_penalty
-            evaluators[penalised] = model.routing.RegisterTransitMatrix(matrix.tolist())
-        model.routing.SetArcCostEvaluatorOfVehicle(evaluators[penalised], number)
+        for vehicle in model.vehicles
+    ]
 
 
 def add_shifts(model: VisitModel) -> None:

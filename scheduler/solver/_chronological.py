@@ -1,0 +1,123 @@
+"""First routes for days with linked visits, built in time order.
+
+OR-Tools' insertion heuristics place one visit at a time, so the partner of a linked visit
+often lands where both must start very late. Here the visits are taken in order of their
+earliest start and each is appended to the end of the clinician-day where it starts cheapest
+(travel and lateness as the model prices them); a linked pair goes to the two different
+clinician-days where the pair is cheapest, at start times that keep the link's gap. Times only
+grow along each route and every pair's times agree, so the routes always load into the model
+(unless a rule this sketch ignores, such as a lunch break, rejects them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from scheduler.domain import VisitLink
+from scheduler.solver.model import VisitModel
+
+
+@dataclass(frozen=True)
+class _Option:
+    """A visit appended to one clinician-day: its start and its cost."""
+
+    vehicle: int
+    start: int
+    cost: int
+
+
+class _Routes:
+    """Routes under construction: each vehicle's last node and when it is free again."""
+
+    def __init__(self, model: VisitModel) -> None:
+        routing, manager = model.routing, model.manager
+        self.model = model
+        count = len(model.vehicles)
+        self.last = [manager.IndexToNode(routing.Start(v)) for v in range(count)]
+        self.end = [manager.IndexToNode(routing.End(v)) for v in range(count)]
+        self.free = [vehicle.shift.window.start for vehicle in model.vehicles]
+        self.sequences: list[list[int]] = [[] for _ in range(count)]
+
+    def option(self, vehicle: int, node: int, *, not_before: int = 0) -> _Option | None:
+        """Append ``node`` to ``vehicle`` starting no earlier than ``not_before``, if it fits."""
+        model = self.model
+        visit = model.visits[node]
+        leg = int(model.seconds[self.last[vehicle], node])
+        start = max(self.free[vehicle] + leg, not_before, visit.earliest_start)
+        back = int(model.seconds[node, self.end[vehicle]])
+        if start > visit.latest_start:
+            return None
+        if start + visit.duration + back > model.vehicles[vehicle].shift.latest_end:
+            return None
+        late = max(0, start - visit.due) if visit.due is not None else 0
+        cost = model.params.travel_weight * leg + model.params.lateness_weight * late
+        return _Option(vehicle, start, cost)
+
+    def append(self, node: int, option: _Option) -> None:
+        """Make ``node`` the last stop of ``option.vehicle``."""
+        self.sequences[option.vehicle].append(node)
+        self.last[option.vehicle] = node
+        self.free[option.vehicle] = option.start + self.model.visits[node].duration
+
+
+def chronological_sequences(
+    model: VisitModel, candidates: Mapping[str, Sequence[int]]
+) -> list[list[int]]:
+    """Visit positions per vehicle, built in time order; visits that fit nowhere stay out."""
+    position = {visit.id: number for number, visit in enumerate(model.visits)}
+    links = {
+        link.first: link
+        for link in model.problem.links
+        if link.first in position and link.second in position
+    }
+    seconds = {link.second for link in links.values()}
+    routes = _Routes(model)
+    order = sorted(
+        (n for n, visit in enumerate(model.visits) if visit.id not in seconds),
+        key=lambda n: model.visits[n].earliest_start,
+    )
+    for node in order:
+        visit = model.visits[node]
+        link = links.get(visit.id)
+        if link is None:
+            options = (routes.option(v, node) for v in candidates[visit.id])
+            best = min((o for o in options if o), key=lambda o: o.cost, default=None)
+            if best is not None:
+                routes.append(node, best)
+            continue
+        pair = _best_pair(routes, link, node, position[link.second], candidates)
+        if pair is not None:
+            routes.append(node, pair[0])
+            routes.append(position[link.second], pair[1])
+    return routes.sequences
+
+
+def _best_pair(
+    routes: _Routes,
+    link: VisitLink,
+    first: int,
+    second: int,
+    candidates: Mapping[str, Sequence[int]],
+) -> tuple[_Option, _Option] | None:
+    """The cheapest two different clinician-days for a linked pair, at times keeping the gap."""
+    best: tuple[_Option, _Option] | None = None
+    for vehicle_a in candidates[link.first]:
+        alone = routes.option(vehicle_a, first)
+        if alone is None:
+            continue
+        for vehicle_b in candidates[link.second]:
+            if vehicle_b == vehicle_a:
+                continue
+            b = routes.option(vehicle_b, second, not_before=alone.start + link.min_gap)
+            if b is None:
+                continue
+            a = routes.option(vehicle_a, first, not_before=b.start - link.max_gap)
+            if a is None:
+                continue
+            b = routes.option(vehicle_b, second, not_before=a.start + link.min_gap)
+            if b is None or not link.min_gap <= b.start - a.start <= link.max_gap:
+                continue
+            if best is None or a.cost + b.cost < best[0].cost + best[1].cost:
+                best = (a, b)
+    return best

@@ -1,0 +1,151 @@
+"""PyVRP's routes start the search, the plan still keeps every rule, and bad routes fall back.
+
+A tiny day: twelve patients around the nurses' office, morning or afternoon windows, one PT
+visit only the therapist may make.
+"""
+
+import logging
+import time
+from datetime import date
+
+import numpy as np
+import pytest
+
+import scheduler.solver._search as search_module
+from scheduler.domain import (
+    HOUR,
+    Clinician,
+    Credential,
+    Discipline,
+    Horizon,
+    Location,
+    Patient,
+    Problem,
+    Shift,
+    TimeWindow,
+    TravelMatrix,
+    Visit,
+)
+from scheduler.solver import SolveParams, SolveStatus, solve
+from scheduler.solver._pyvrp_seed import seed_sequences
+from scheduler.solver._search import SearchInput
+from scheduler.solver.explain import screen_visits
+from scheduler.solver.model import list_vehicles
+from scheduler.solver.validate import validate
+
+SEEDED = SolveParams(time_limit=2.0, pyvrp_share=0.5, seed=3)
+
+
+def office_day() -> tuple[Problem, TravelMatrix]:
+    """Two RNs and a PT at one office; patient 1 needs PT, the rest SN; 30 km/h straight."""
+    rng = np.random.default_rng(11)
+    points = rng.uniform(0, 15_000, size=(13, 2))
+    points[0] = (7_500, 7_500)
+    places = [
+        Location(f"l{k}", 40 + y / 111_000, -83 + x / 85_000) for k, (x, y) in enumerate(points)
+    ]
+    shift = (Shift(0, TimeWindow(8 * HOUR, 17 * HOUR)),)
+    staff = (
+        Clinician("rn1", "RN 1", Credential.RN, places[0], shift),
+        Clinician("rn2", "RN 2", Credential.RN, places[0], shift),
+        Clinician("pt1", "PT 1", Credential.PT, places[0], shift),
+    )
+    patients = tuple(Patient(f"p{k}", f"P{k}", places[k]) for k in range(1, 13))
+    morning, afternoon = TimeWindow(8 * HOUR, 12 * HOUR), TimeWindow(12 * HOUR, 16 * HOUR)
+    visits = tuple(
+        Visit(
+            f"v{k}",
+            f"p{k}",
+            Discipline.PT if k == 1 else Discipline.SN,
+            2700,
+            (morning if k % 2 else afternoon,),
+        )
+        for k in range(1, 13)
+    )
+    metres = np.rint(
+        np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
+    ).astype(np.int64)
+    travel = TravelMatrix(tuple(p.id for p in places), metres * 120 // 1000, metres)
+    return Problem(Horizon(date(2026, 12, 7)), staff, patients, visits), travel
+
+
+def office_search(params: SolveParams = SEEDED) -> SearchInput:
+    """The search input of the office day."""
+    problem, travel = office_day()
+    vehicles = list_vehicles(problem)
+    candidates = screen_visits(problem, vehicles).candidates
+    return SearchInput(problem, travel, params, list(problem.visits), vehicles, candidates)
+
+
+class Outbox:
+    """Collects what the search would send to the parent process."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple] = []
+
+    def send(self, message: tuple) -> None:
+        """Keep ``message``."""
+        self.messages.append(message)
+
+
+def test_seed_routes_every_visit_on_a_clinician_who_may_make_it() -> None:
+    """PyVRP places all twelve visits, each once, the PT visit with the therapist."""
+    search = office_search()
+    sequences = seed_sequences(search.build(), search.candidates, seconds=0.5, seed=3)
+    assert sequences is not None
+    placed = sorted(position for sequence in sequences for position in sequence)
+    assert placed == list(range(12))
+    for number, sequence in enumerate(sequences):
+        for position in sequence:
+            assert number in search.candidates[search.visits[position].id]
+    assert 0 in sequences[2]  # v1 (PT) on pt1
+
+
+def test_pyvrp_routes_are_the_searchs_first_plan(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The first plan the worker reports is PyVRP's routes, loaded into the full model."""
+    seeded: list[list[list[int]]] = []
+
+    def recording(*args: object, **kwargs: object) -> list[list[int]] | None:
+        sequences = seed_sequences(*args, **kwargs)
+        seeded.append(sequences)
+        return sequences
+
+    monkeypatch.setattr(search_module, "seed_sequences", recording)
+    outbox = Outbox()
+    search = office_search()
+    search_module._search_and_report(search, SEEDED.first_solution, time.monotonic() + 1.5, outbox)
+    first = next(message for message in outbox.messages if message[0] == "improved")
+    assert seeded and first[2] == seeded[0]
+    assert outbox.messages[-1][0] == "final" and outbox.messages[-1][1] is not None
+
+
+def test_seeded_plan_keeps_every_rule() -> None:
+    """A solve seeded by PyVRP makes every visit and passes the independent validator."""
+    problem, travel = office_day()
+    result = solve(problem, travel, SEEDED)
+    assert result.status == SolveStatus.SOLVED
+    assert validate(problem, result.plan, travel) == []
+
+
+def test_routes_that_break_a_rule_fall_back_to_the_first_solution_strategy(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Routes giving one RN every visit (the PT one too) do not load; the search builds its own."""
+
+    def one_nurse(*_args: object, **_kwargs: object) -> list[list[int]]:
+        return [list(range(12)), [], []]
+
+    monkeypatch.setattr(search_module, "seed_sequences", one_nurse)
+    outbox = Outbox()
+    with caplog.at_level(logging.INFO, logger="scheduler"):
+        search_module._search_and_report(
+            office_search(), SEEDED.first_solution, time.monotonic() + 1.5, outbox
+        )
+    assert "break a rule" in caplog.text
+    final = outbox.messages[-1]
+    assert final[0] == "final" and final[1] is not None
+    assert sum(len(route.stops) for route in final[1]) == 12
+    problem, travel = office_day()
+    result = solve(problem, travel, SEEDED)  # the forked worker falls back the same way
+    assert result.status == SolveStatus.SOLVED
+    assert validate(problem, result.plan, travel) == []
