@@ -8,10 +8,12 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from scheduler.bench.report import BenchReport, Cell, format_cell
 from scheduler.bench.reschedule import RescheduleBench
 from scheduler.bench.week import WeekRow
 from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
@@ -157,6 +159,53 @@ def rows_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[objec
     for row in rows:
         table.add_row(*(str(cell) for cell in row))
     return table
+
+
+def report_table(report: BenchReport) -> Table:
+    """A benchmark report for a terminal: each solver's best cost, gap and feasibility.
+
+    Ratios, our set's own parts and our seconds follow; the means row is last. The CSV and
+    markdown files hold every column.
+    """
+    peers = report.solvers[1:]
+    caption = "cost, % above the best known, * if not feasible; all columns: --csv, --markdown"
+    table = Table(
+        title=report.title,
+        caption=caption,
+        box=box.SIMPLE_HEAD,
+        collapse_padding=True,
+        pad_edge=False,
+    )
+    table.add_column("instance", no_wrap=True)
+    table.add_column("best known", justify="right")
+    for solver in report.solvers:
+        table.add_column(solver, justify="right", no_wrap=True)
+    for header in (*(f"ours ÷ {peer}" for peer in peers), *report.parts, "secs"):
+        table.add_column(header, justify="right")
+
+    def cells(row: dict[str, Cell]) -> list[str]:
+        solvers = [
+            _solver_cell(row, "" if n == 0 else f"{s}_") for n, s in enumerate(report.solvers)
+        ]
+        ratios = [format_cell(row.get(f"ratio_{peer}")) for peer in peers]
+        tail = [format_cell(row.get(column)) for column in (*report.parts, "seconds")]
+        return [str(row["instance"]), format_cell(row.get("best_known")), *solvers, *ratios, *tail]
+
+    for row in report.rows:
+        table.add_row(*cells(row))
+    table.add_section()
+    table.add_row(*cells(report.summary))
+    return table
+
+
+def _solver_cell(row: dict[str, Cell], prefix: str) -> str:
+    """Cost and gap, starred when not feasible; in the means row, the gap and feasible count."""
+    gap, feasible = row.get(f"{prefix}gap_pct"), row.get(f"{prefix}feasible")
+    gap_text = "" if gap is None else f"{gap:+.2f}%"
+    if isinstance(feasible, str):  # the means row: "5/6" feasible
+        return f"{gap_text} {feasible}".strip()
+    star = "" if feasible else " *"
+    return f"{format_cell(row.get(f'{prefix}cost'))} {gap_text}".strip() + star
 
 
 def reschedule_table(bench: RescheduleBench) -> Table:

@@ -16,22 +16,31 @@ import uvicorn
 from scheduler import _console
 from scheduler.api.app import create_app
 from scheduler.bench.api_load import bench_api_load
+from scheduler.bench.harness import OURS, BenchSet, parse_seeds, run_bench
+from scheduler.bench.peers import parse_peers
+from scheduler.bench.report import (
+    BenchReport,
+    mean_by_group,
+    tabulate_runs,
+    write_csv,
+    write_markdown,
+)
 from scheduler.bench.reschedule import bench_reschedule
 from scheduler.bench.roads import bench_roads, plan_week_on_roads
-from scheduler.bench.runner import list_solomon, run_solomon, write_csv
+from scheduler.bench.solomon import SolomonSet
+from scheduler.bench.uhhc import UhhcSet, read_families
 from scheduler.bench.week import plan_week_both_ways
 from scheduler.domain import Problem, clinician_kpis
 from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.jobs.batch import run_batch_now, serve_batch
 from scheduler.service.batch_runs import DEFAULT_LEASE_SECONDS
+from scheduler.service.day_map import day_map_html
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
-from scheduler.service.itinerary import build_itinerary, itinerary_to_html
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_file
-from scheduler.service.route_map import route_map_svg, route_places
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
@@ -219,40 +228,140 @@ def _plan_and_report(
 
 @bench_app.command("solomon")
 def bench_solomon(
-    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per instance.")] = 10.0,
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 10.0,
     instances: Annotated[
         str | None, typer.Option(help="Comma-separated names, e.g. C201,R101 (default: all).")
     ] = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Solomon folder.")] = None,
+    peers: Annotated[
+        str | None, typer.Option(help="Peers on the same matrix, one thread: pyvrp,vroom.")
+    ] = None,
+    seeds: Annotated[str, typer.Option(help="A count (3: seeds 1-3) or a list (1,5,9).")] = "1",
     csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Search processes per instance.")] = 1,
+    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
 ) -> None:
-    """Solve Solomon VRPTW instances and print the gap to the best known distance."""
+    """Solve Solomon VRPTW instances: distance, gap to the best known, feasibility, peers."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "solomon"
     try:
-        names = instances.split(",") if instances else list_solomon(directory)
-        with _console.progress_bar() as bar:
-            task = bar.add_task("instances", total=len(names))
-            rows = run_solomon(
-                [name.strip() for name in names],
-                directory=directory,
-                time_limit=time_limit,
-                workers=workers,
-                on_done=lambda _row: bar.advance(task),
-            )
+        _bench_and_report(
+            SolomonSet(directory, workers=workers),
+            instances=instances,
+            solvers=(OURS, *parse_peers(peers)),
+            time_limit=time_limit,
+            seeds=parse_seeds(seeds),
+            csv=csv,
+            markdown=markdown,
+        )
     except SchedulerError as error:
         raise _fail(error) from error
-    table_rows = [
-        (r.instance, r.best_known, r.cost, f"{r.gap_pct:.2f}", r.seconds, r.feasible, r.routes)
-        for r in rows
-    ]
-    mean_gap = sum(r.gap_pct for r in rows) / len(rows)
-    columns = ("instance", "best known", "cost", "gap %", "seconds", "feasible", "routes")
-    console.print(_console.rows_table(f"Solomon, {time_limit:g} s each", columns, table_rows))
-    console.print(f"mean gap: {mean_gap:.2f} % over {len(rows)} instance(s)")
+
+
+@bench_app.command("mankowska")
+def bench_mankowska(
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 60.0,
+    instances: Annotated[
+        str | None, typer.Option(help="Comma-separated names (default: all).")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="Mankowska folder.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
+    solutions: Annotated[
+        Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
+) -> None:
+    """Solve the Mankowska et al. home health instances: objective, gap by family."""
+    directory = directory or get_settings().shared_dir / "benchmarks" / "mankowska"
+    bench_set = UhhcSet(directory, "Mankowska", workers=workers, solutions=solutions)
+    try:
+        report = _bench_and_report(
+            bench_set,
+            instances=instances,
+            solvers=(OURS,),
+            time_limit=time_limit,
+            seeds=(1,),
+            csv=csv,
+            markdown=markdown,
+        )
+    except SchedulerError as error:
+        raise _fail(error) from error
+    by_family = mean_by_group(report, read_families(directory))
+    console.print(
+        _console.rows_table(
+            "Mean gap to reference.csv by family (%)",
+            ("family", "mean gap %"),
+            [(family, f"{gap:+.2f}") for family, gap in by_family.items()],
+        )
+    )
+
+
+@bench_app.command("italian")
+def bench_italian(
+    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 60.0,
+    instances: Annotated[
+        str | None, typer.Option(help="Comma-separated names (default: all).")
+    ] = None,
+    directory: Annotated[Path | None, typer.Option("--dir", help="UHHC Italian folder.")] = None,
+    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
+    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
+    solutions: Annotated[
+        Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
+) -> None:
+    """Solve the Italian real-road UHHC instances: objective parts, time, feasibility."""
+    directory = directory or get_settings().shared_dir / "benchmarks" / "uhhc-italian"
+    bench_set = UhhcSet(directory, "UHHC Italian", workers=workers, solutions=solutions)
+    try:
+        _bench_and_report(
+            bench_set,
+            instances=instances,
+            solvers=(OURS,),
+            time_limit=time_limit,
+            seeds=(1,),
+            csv=csv,
+            markdown=markdown,
+        )
+    except SchedulerError as error:
+        raise _fail(error) from error
+
+
+def _bench_and_report(
+    bench_set: BenchSet,
+    *,
+    instances: str | None,
+    solvers: tuple[str, ...],
+    time_limit: float,
+    seeds: tuple[int, ...],
+    csv: Path | None,
+    markdown: Path | None,
+) -> BenchReport:
+    """Run a benchmark set with a progress bar, print its table, write CSV and markdown."""
+    names = [name.strip() for name in instances.split(",")] if instances else None
+    total = len(names or bench_set.list_instances()) * len(solvers) * len(seeds)
+    with _console.progress_bar() as bar:
+        task = bar.add_task(f"{bench_set.title} solves", total=total)
+        results = run_bench(
+            bench_set,
+            names,
+            solvers=solvers,
+            time_limit=time_limit,
+            seeds=seeds,
+            on_done=lambda run: bar.update(
+                task, advance=1, description=f"{run.instance} {run.solver} seed {run.seed}"
+            ),
+        )
+    title = f"{bench_set.title}, {time_limit:g} s per solve, seeds {','.join(map(str, seeds))}"
+    report = tabulate_runs(title, results)
+    console.print(_console.report_table(report))
     if csv is not None:
-        write_csv(rows, csv)
+        write_csv(report, csv)
         console.print(f"rows written to {csv}")
+    if markdown is not None:
+        write_markdown(report, markdown)
+        console.print(f"markdown table written to {markdown}")
+    return report
 
 
 @bench_app.command("week")
@@ -411,11 +520,7 @@ def bench_andorra(
         raise _fail(error) from error
     if map_path is not None:
         busiest = max(week.plan.routes, key=lambda route: len(route.stops))
-        itinerary = build_itinerary(
-            week.problem, week.plan, clinician_id=busiest.clinician_id, day=busiest.day
-        )
-        day_map = route_map_svg(route_places(week.problem, busiest), network=week.network)
-        write_file(itinerary_to_html(itinerary, map_svg=day_map), map_path)
+        write_file(day_map_html(week.problem, busiest, network=week.network), map_path)
         console.print(f"map of {busiest.clinician_id} on day {busiest.day} written to {map_path}")
     visits = max(1, week.visits_planned)
     rows = [

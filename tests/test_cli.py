@@ -81,6 +81,40 @@ def test_bench_solomon_unknown_instance_exits_2() -> None:
     assert result.exit_code == 2 and "unknown Solomon instance" in result.output
 
 
+@pytest.mark.skipif(
+    not (Settings().shared_dir / "benchmarks" / "solomon").is_dir(),
+    reason="Solomon instances not found under the shared folder",
+)
+def test_bench_solomon_with_peers_writes_csv_and_markdown(tmp_path: Path) -> None:
+    """C101 by us, PyVRP and VROOM at 1 s: the table, CSV and markdown carry the peer columns."""
+    pytest.importorskip("pyvrp")
+    pytest.importorskip("vroom")
+    out_csv, out_md = tmp_path / "s.csv", tmp_path / "s.md"
+    options = ["--instances", "C101", "--time-limit", "1", "--peers", "pyvrp,vroom"]
+    files = ["--csv", str(out_csv), "--markdown", str(out_md)]
+    result = runner.invoke(app, ["bench", "solomon", *options, *files])
+    assert result.exit_code == 0, result.output
+    assert "mean of 1" in result.output
+    header = out_csv.read_text().splitlines()[0].split(",")
+    for column in ("gap_pct", "feasible", "pyvrp_cost", "vroom_gap_pct", "ratio_vroom"):
+        assert column in header
+    assert "| ratio_pyvrp | ratio_vroom |" in out_md.read_text()
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--dir", "/nonexistent/solomon"], "no Solomon instances"),
+        (["--seeds", "two"], "--seeds takes a count"),
+        (["--peers", "gurobi"], "unknown peer"),
+    ],
+)
+def test_bench_solomon_bad_options_exit_2(options: list[str], message: str) -> None:
+    """A missing folder, bad seeds or an unknown peer is one clear line and exit code 2."""
+    result = runner.invoke(app, ["bench", "solomon", "--time-limit", "1", *options])
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
 def test_serve_demo_starts_the_api_with_a_published_week(tmp_path: Path) -> None:
     """`scheduler serve --demo` stores a demo week and serves the docs and an itinerary page."""
     with socket.socket() as probe:

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.bench.runner import list_solomon, run_solomon, write_csv
-from scheduler.bench.solomon import read_best_known, read_solomon
+from scheduler.bench.harness import run_bench
+from scheduler.bench.report import tabulate_runs, write_csv, write_markdown
+from scheduler.bench.solomon import SolomonSet, read_best_known, read_solomon
 from scheduler.errors import BenchmarkError
 from scheduler.settings import Settings
 
@@ -46,19 +47,24 @@ def test_best_known_solution_cost_is_reproduced() -> None:
 
 
 @needs_solomon
-def test_bench_run_is_feasible_and_writes_csv(tmp_path: Path) -> None:
-    """A short run on C201 is validated feasible and lands in a CSV with the agreed columns."""
-    rows = run_solomon(["C201"], directory=SOLOMON, time_limit=2.0)
-    assert rows[0].feasible and rows[0].gap_pct < 5.0
-    write_csv(rows, tmp_path / "out.csv")
-    header = (tmp_path / "out.csv").read_text().splitlines()[0]
-    for column in ("instance", "best_known", "cost", "gap_pct", "seconds", "feasible"):
-        assert column in header.split(",")
+def test_two_instances_run_feasible_into_csv_and_markdown(tmp_path: Path) -> None:
+    """C101 and C201 at 1 s each validate feasible; CSV and markdown carry the agreed columns."""
+    results = run_bench(SolomonSet(SOLOMON), ["C101", "C201"], time_limit=1.0)
+    report = tabulate_runs("Solomon", results)
+    assert [row["feasible"] for row in report.rows] == [True, True]
+    assert all(row["gap_pct"] < 5.0 for row in report.rows)
+    write_csv(report, tmp_path / "out.csv")
+    write_markdown(report, tmp_path / "out.md")
+    header = (tmp_path / "out.csv").read_text().splitlines()[0].split(",")
+    required = ["instance", "best_known", "cost", "gap_pct", "seconds", "feasible"]
+    assert header[:4] == required[:4] and set(required) <= set(header)
+    markdown = (tmp_path / "out.md").read_text()
+    assert "| instance | best_known | cost | gap_pct |" in markdown and "| mean of 2 |" in markdown
 
 
 def test_missing_directory_or_instance_is_a_clear_error(tmp_path: Path) -> None:
     """A missing folder or instance is a BenchmarkError, not a stack trace."""
-    with pytest.raises(BenchmarkError, match="no benchmark directory"):
-        list_solomon(tmp_path / "absent")
+    with pytest.raises(BenchmarkError, match="no Solomon instances"):
+        SolomonSet(tmp_path / "absent").list_instances()
     with pytest.raises(BenchmarkError, match="not found"):
         read_solomon(tmp_path / "X999.txt")
