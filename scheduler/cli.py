@@ -226,9 +226,19 @@ def _plan_and_report(
     console.print(f"plan written to {plan_path}")
 
 
+SecondsPerSolve = Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")]
+InstanceNames = Annotated[str | None, typer.Option(help="Comma-separated names (default: all).")]
+CsvOut = Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")]
+MarkdownOut = Annotated[Path | None, typer.Option(help="Write the table as markdown.")]
+SolutionsOut = Annotated[
+    Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
+]
+OurWorkers = Annotated[int, typer.Option(min=1, help="Our search processes per solve.")]
+
+
 @bench_app.command("solomon")
 def bench_solomon(
-    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 10.0,
+    time_limit: SecondsPerSolve = 10.0,
     instances: Annotated[
         str | None, typer.Option(help="Comma-separated names, e.g. C201,R101 (default: all).")
     ] = None,
@@ -237,9 +247,9 @@ def bench_solomon(
         str | None, typer.Option(help="Peers on the same matrix, one thread: pyvrp,vroom.")
     ] = None,
     seeds: Annotated[str, typer.Option(help="A count (3: seeds 1-3) or a list (1,5,9).")] = "1",
-    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
-    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
+    csv: CsvOut = None,
+    markdown: MarkdownOut = None,
+    workers: OurWorkers = 1,
 ) -> None:
     """Solve Solomon VRPTW instances: distance, gap to the best known, feasibility, peers."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "solomon"
@@ -259,17 +269,13 @@ def bench_solomon(
 
 @bench_app.command("mankowska")
 def bench_mankowska(
-    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 60.0,
-    instances: Annotated[
-        str | None, typer.Option(help="Comma-separated names (default: all).")
-    ] = None,
+    time_limit: SecondsPerSolve = 60.0,
+    instances: InstanceNames = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="Mankowska folder.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
-    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
-    solutions: Annotated[
-        Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
-    ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
+    csv: CsvOut = None,
+    markdown: MarkdownOut = None,
+    solutions: SolutionsOut = None,
+    workers: OurWorkers = 1,
 ) -> None:
     """Solve the Mankowska et al. home health instances: objective, gap by family."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "mankowska"
@@ -284,9 +290,9 @@ def bench_mankowska(
             csv=csv,
             markdown=markdown,
         )
+        by_family = mean_by_group(report, read_families(directory))
     except SchedulerError as error:
         raise _fail(error) from error
-    by_family = mean_by_group(report, read_families(directory))
     console.print(
         _console.rows_table(
             "Mean gap to reference.csv by family (%)",
@@ -298,17 +304,13 @@ def bench_mankowska(
 
 @bench_app.command("italian")
 def bench_italian(
-    time_limit: Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")] = 60.0,
-    instances: Annotated[
-        str | None, typer.Option(help="Comma-separated names (default: all).")
-    ] = None,
+    time_limit: SecondsPerSolve = 60.0,
+    instances: InstanceNames = None,
     directory: Annotated[Path | None, typer.Option("--dir", help="UHHC Italian folder.")] = None,
-    csv: Annotated[Path | None, typer.Option(help="Write the rows to this CSV file.")] = None,
-    markdown: Annotated[Path | None, typer.Option(help="Write the table as markdown.")] = None,
-    solutions: Annotated[
-        Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
-    ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Our search processes per solve.")] = 1,
+    csv: CsvOut = None,
+    markdown: MarkdownOut = None,
+    solutions: SolutionsOut = None,
+    workers: OurWorkers = 1,
 ) -> None:
     """Solve the Italian real-road UHHC instances: objective parts, time, feasibility."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "uhhc-italian"

@@ -9,9 +9,11 @@ its own measures in ``Outcome.parts``, and a CLI command that hands it to the sa
 
 from __future__ import annotations
 
+import csv
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Protocol
 
 from scheduler.errors import BenchmarkError
@@ -73,6 +75,38 @@ class BenchSet(Protocol):
     def solve(self, name: str, *, solver: str, time_limit: float, seed: int) -> Outcome:
         """Solve one instance with one solver within ``time_limit`` seconds."""
         ...
+
+
+def instance_names(directory: Path, pattern: str, *, title: str) -> list[str]:
+    """Names (file stems) of the ``pattern`` files in ``directory``, sorted.
+
+    Raises
+    ------
+    BenchmarkError
+        When there are none, saying where it looked.
+    """
+    names = sorted(path.stem for path in directory.glob(pattern))
+    if not names:
+        raise BenchmarkError(
+            f"no {title} instances ({pattern}) in {directory}; "
+            "pass --dir or check ../shared/benchmarks"
+        )
+    return names
+
+
+def read_reference(directory: Path) -> list[dict[str, str]]:
+    """The rows of ``reference.csv`` in ``directory``.
+
+    Raises
+    ------
+    BenchmarkError
+        When the directory has no ``reference.csv``.
+    """
+    path = directory / "reference.csv"
+    if not path.is_file():
+        raise BenchmarkError(f"no reference.csv in {directory}")
+    with path.open(newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def run_bench(

@@ -9,7 +9,6 @@ by our solver and by the peers on the same matrix.
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
@@ -19,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import vrplib
 
-from scheduler.bench.harness import OURS, Outcome
+from scheduler.bench.harness import OURS, Outcome, instance_names, read_reference
 from scheduler.bench.peers import PEERS, solve_with_peer
 from scheduler.domain import (
     Clinician,
@@ -109,13 +108,7 @@ def solomon_params(time_limit: float, *, workers: int = 1, seed: int = 0) -> Sol
 
 def read_best_known(directory: Path) -> dict[str, float]:
     """Best known distances by instance name, from ``reference.csv``."""
-    path = directory / "reference.csv"
-    if not path.is_file():
-        raise BenchmarkError(f"no reference.csv in {directory}")
-    with path.open(newline="") as handle:
-        return {
-            row["instance"]: float(row["best_known_distance"]) for row in csv.DictReader(handle)
-        }
+    return {row["instance"]: float(row["best_known_distance"]) for row in read_reference(directory)}
 
 
 @dataclass(frozen=True)
@@ -134,13 +127,7 @@ class SolomonSet:
 
     def list_instances(self) -> list[str]:
         """Names of the ``.txt`` instances, sorted."""
-        names = sorted(path.stem for path in self.directory.glob("*.txt"))
-        if not names:
-            raise BenchmarkError(
-                f"no Solomon instances (*.txt) in {self.directory}; "
-                "pass --dir or check ../shared/benchmarks/solomon"
-            )
-        return names
+        return instance_names(self.directory, "*.txt", title=self.title)
 
     @cached_property
     def _best_known(self) -> dict[str, float]:

@@ -14,7 +14,6 @@ minutes.
 
 from __future__ import annotations
 
-import csv
 import itertools
 import json
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from scheduler.bench.harness import OURS, Outcome
+from scheduler.bench.harness import OURS, Outcome, instance_names, read_reference
 from scheduler.domain import (
     Clinician,
     Credential,
@@ -98,6 +97,7 @@ def _instance_from(name: str, data: dict[str, Any]) -> UhhcInstance:
     minutes = np.asarray(data["distances"], dtype=float)
     durations = {service["id"]: service.get("default_duration") for service in data["services"]}
     geographic = data["metadata"].get("area") is not None
+    open_end = _open_end(minutes, data)
     row_of: dict[str, int] = {}
     places: dict[str, Location] = {}
     for point in data["terminal_points"]:
@@ -122,7 +122,7 @@ def _instance_from(name: str, data: dict[str, Any]) -> UhhcInstance:
                     patient_id=patient["id"],
                     discipline=Discipline.SN,
                     duration=_units(duration),
-                    windows=(TimeWindow(_units(window["start"]), _open_end(minutes, data)),),
+                    windows=(TimeWindow(_units(window["start"]), open_end),),
                     due=_units(window["end"]),
                     required_skills=frozenset({required["service"]}),
                 )
@@ -139,7 +139,7 @@ def _instance_from(name: str, data: dict[str, Any]) -> UhhcInstance:
             credential=Credential.RN,
             start=places[caregiver["departing_point"]],
             end=places[caregiver.get("arrival_point", caregiver["departing_point"])],
-            shifts=(Shift(day=0, window=_shift_window(caregiver, minutes, data)),),
+            shifts=(Shift(day=0, window=_shift_window(caregiver, open_end)),),
             skills=frozenset(caregiver["abilities"]),
         )
         for caregiver in data["caregivers"]
@@ -170,14 +170,11 @@ def _open_end(minutes: np.ndarray, data: dict[str, Any]) -> int:
     return _units(latest_due + work + len(minutes) * float(minutes.max()))
 
 
-def _shift_window(
-    caregiver: dict[str, Any], minutes: np.ndarray, data: dict[str, Any]
-) -> TimeWindow:
-    """The caregiver's working shift, or the whole open day when the instance gives none."""
+def _shift_window(caregiver: dict[str, Any], open_end: int) -> TimeWindow:
+    """The caregiver's working shift, or twice the open day when the instance gives none."""
     shift = caregiver.get("working_shift")
-    end = 2 * _open_end(minutes, data)
     if shift is None:
-        return TimeWindow(0, end)
+        return TimeWindow(0, 2 * open_end)
     return TimeWindow(_units(shift[0]), _units(shift[1]))
 
 
@@ -266,15 +263,11 @@ def write_solution(instance: UhhcInstance, plan: Plan, path: Path) -> None:
     path.write_text(json.dumps(solution_json(instance, plan), indent=1))
 
 
-def read_reference(directory: Path) -> dict[str, float]:
+def read_best_found(directory: Path) -> dict[str, float]:
     """Best found objective by instance name (file stem), from ``reference.csv``."""
-    path = directory / "reference.csv"
-    if not path.is_file():
-        raise BenchmarkError(f"no reference.csv in {directory}")
-    with path.open(newline="") as handle:
-        return {
-            Path(row["instance"]).stem: float(row["best_found"]) for row in csv.DictReader(handle)
-        }
+    return {
+        Path(row["instance"]).stem: float(row["best_found"]) for row in read_reference(directory)
+    }
 
 
 @dataclass(frozen=True)
@@ -294,19 +287,13 @@ class UhhcSet:
 
     def list_instances(self) -> list[str]:
         """Names of the ``.json`` instances, sorted."""
-        names = sorted(path.stem for path in self.directory.glob("*.json"))
-        if not names:
-            raise BenchmarkError(
-                f"no UHHC instances (*.json) in {self.directory}; "
-                "pass --dir or check ../shared/benchmarks"
-            )
-        return names
+        return instance_names(self.directory, "*.json", title=self.title)
 
     @cached_property
     def _reference(self) -> dict[str, float]:
         if not (self.directory / "reference.csv").is_file():
             return {}
-        return read_reference(self.directory)
+        return read_best_found(self.directory)
 
     def best_known(self, name: str) -> float | None:
         """The best found objective of ``name``, if the set has a reference."""
@@ -333,8 +320,4 @@ class UhhcSet:
 
 def read_families(directory: Path) -> dict[str, str]:
     """Family letter (A..G) by instance name, from the labels of ``reference.csv``."""
-    path = directory / "reference.csv"
-    if not path.is_file():
-        return {}
-    with path.open(newline="") as handle:
-        return {Path(row["instance"]).stem: row["label"][0] for row in csv.DictReader(handle)}
+    return {Path(row["instance"]).stem: row["label"][0] for row in read_reference(directory)}

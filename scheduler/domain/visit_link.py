@@ -55,6 +55,10 @@ class VisitLink:
         """The two visit ids, first then second."""
         return self.first, self.second
 
+    def partner_of(self, visit_id: str) -> str:
+        """The other visit of the link."""
+        return self.second if visit_id == self.first else self.first
+
     def allows_gap(self, gap: int) -> bool:
         """Whether ``second`` may start ``gap`` seconds after ``first``."""
         return self.min_gap <= gap <= self.max_gap

@@ -42,10 +42,10 @@ def bind_to_frozen(
         The patients of the day.
     """
     bound_to = {
-        visit_id: (link, partner)
+        visit_id: (link, link.partner_of(visit_id))
         for link in links
-        for visit_id, partner in (link.visit_ids, link.visit_ids[::-1])
-        if partner in frozen
+        for visit_id in link.visit_ids
+        if link.partner_of(visit_id) in frozen
     }
     visits, left_out, apart = [], [], {}
     for visit in to_plan:

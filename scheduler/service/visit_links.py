@@ -58,9 +58,8 @@ def replace_visit_link(session: Session, *, visit_id: str, link: VisitLink | Non
     for linked_id in link.visit_ids:
         if linked_id in taken:
             held = taken[linked_id]
-            other = held.second if linked_id == held.first else held.first
             raise ProblemError(
-                f"visit {linked_id!r} is already linked with visit {other!r}; replace visit "
-                f"{held.second!r} without a link to unlink them first"
+                f"visit {linked_id!r} is already linked with visit {held.partner_of(linked_id)!r}; "
+                f"replace visit {held.second!r} without a link to unlink them first"
             )
     add_visit_link(session, link=link)

@@ -116,7 +116,7 @@ def _best_pair(
             if a is None:
                 continue
             b = routes.option(vehicle_b, second, not_before=a.start + link.min_gap)
-            if b is None or not link.min_gap <= b.start - a.start <= link.max_gap:
+            if b is None or not link.allows_gap(b.start - a.start):
                 continue
             if best is None or a.cost + b.cost < best[0].cost + best[1].cost:
                 best = (a, b)

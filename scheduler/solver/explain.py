@@ -49,18 +49,18 @@ def screen_visits(problem: Problem, vehicles: Sequence[Vehicle]) -> Screening:
             candidates[visit.id] = allowed
         else:
             unassigned.append(_explain_unplannable(problem, visit, vehicles, qualified))
-    for link in problem.links:
-        for visit_id, partner in (link.visit_ids, link.visit_ids[::-1]):
-            if visit_id in candidates and partner not in candidates:
-                del candidates[visit_id]
-                unassigned.append(
-                    Unassigned(
-                        visit_id,
-                        ReasonCode.LINKED_VISIT_LEFT_OUT,
-                        f"Its linked visit {partner} cannot be planned, and the two are made "
-                        "together or not at all.",
-                    )
+    for visit_id, link in problem.link_by_visit.items():
+        partner = link.partner_of(visit_id)
+        if visit_id in candidates and partner not in candidates:
+            del candidates[visit_id]
+            unassigned.append(
+                Unassigned(
+                    visit_id,
+                    ReasonCode.LINKED_VISIT_LEFT_OUT,
+                    f"Its linked visit {partner} cannot be planned, and the two are made "
+                    "together or not at all.",
                 )
+            )
     return Screening(candidates, tuple(unassigned))
 
 

@@ -78,8 +78,7 @@ def route_visits(
         )
         return Routing(None, unassigned, None, outcome.message, outcome.failed)
     routed = {stop.visit_id for route in outcome.routes for stop in route.stops}
-    dropped = [visit for visit in visits if visit.id not in routed]
-    dropped = [visit for visit in dropped if visit.id not in lone]
+    dropped = [visit for visit in visits if visit.id not in routed and visit.id not in lone]
     unassigned = explain_dropped(problem, travel, vehicles, candidates, dropped, outcome.routes)
     unassigned += tuple(
         Unassigned(
@@ -97,10 +96,9 @@ def lone_linked_visits(problem: Problem, routes: Sequence[Route]) -> dict[str, s
     """Routed visits whose linked visit is not routed, each with the id of that partner."""
     routed = {stop.visit_id for route in routes for stop in route.stops}
     return {
-        visit_id: partner
-        for link in problem.links
-        for visit_id, partner in (link.visit_ids, link.visit_ids[::-1])
-        if visit_id in routed and partner not in routed
+        visit_id: link.partner_of(visit_id)
+        for visit_id, link in problem.link_by_visit.items()
+        if visit_id in routed and link.partner_of(visit_id) not in routed
     }
 
 
@@ -108,7 +106,8 @@ def _without_visits(
     search: SearchInput, outcome: SearchOutcome, visit_ids: Iterable[str], *, deadline: float
 ) -> SearchOutcome:
     """The outcome's routes without ``visit_ids``, times recomputed."""
-    leaving = {number for number, visit in enumerate(search.visits) if visit.id in set(visit_ids)}
+    ids = set(visit_ids)
+    leaving = {number for number, visit in enumerate(search.visits) if visit.id in ids}
     sequences = initial_sequences(search.visits, search.vehicles, outcome.routes or ())
     kept = [[node for node in sequence if node not in leaving] for sequence in sequences]
     return rebuild_routes(search, outcome.objective or 0, kept, deadline=deadline)
