@@ -279,14 +279,11 @@ def bench_mankowska(
 ) -> None:
     """Solve the Mankowska et al. home health instances: objective, gap by family."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "mankowska"
-    bench_set = UhhcSet(directory, "Mankowska", workers=workers, solutions=solutions)
     try:
-        report = _bench_and_report(
-            bench_set,
+        report = _bench_uhhc(
+            UhhcSet(directory, "Mankowska", workers=workers, solutions=solutions),
             instances=instances,
-            solvers=(OURS,),
             time_limit=time_limit,
-            seeds=(1,),
             csv=csv,
             markdown=markdown,
         )
@@ -314,19 +311,36 @@ def bench_italian(
 ) -> None:
     """Solve the Italian real-road UHHC instances: objective parts, time, feasibility."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "uhhc-italian"
-    bench_set = UhhcSet(directory, "UHHC Italian", workers=workers, solutions=solutions)
     try:
-        _bench_and_report(
-            bench_set,
+        _bench_uhhc(
+            UhhcSet(directory, "UHHC Italian", workers=workers, solutions=solutions),
             instances=instances,
-            solvers=(OURS,),
             time_limit=time_limit,
-            seeds=(1,),
             csv=csv,
             markdown=markdown,
         )
     except SchedulerError as error:
         raise _fail(error) from error
+
+
+def _bench_uhhc(
+    bench_set: UhhcSet,
+    *,
+    instances: str | None,
+    time_limit: float,
+    csv: Path | None,
+    markdown: Path | None,
+) -> BenchReport:
+    """Run a UHHC set by our solver alone (it takes no seed)."""
+    return _bench_and_report(
+        bench_set,
+        instances=instances,
+        solvers=(OURS,),
+        time_limit=time_limit,
+        seeds=(1,),
+        csv=csv,
+        markdown=markdown,
+    )
 
 
 def _bench_and_report(
