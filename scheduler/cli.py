@@ -40,11 +40,11 @@ from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
-from scheduler.service.problem_io import plan_to_json, problem_to_json, read_problem, write_file
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
 from scheduler.store.models import Branch
+from scheduler.store.problem_io import plan_to_json, problem_to_json, read_problem, write_file
 
 app = typer.Typer(no_args_is_help=True, help="Home health visit scheduling and routing.")
 bench_app = typer.Typer(no_args_is_help=True, help="Benchmarks on public instances.")

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from scheduler.cli import app
 from scheduler.geo import travel_matrix
-from scheduler.service.problem_io import plan_from_json, read_problem
 from scheduler.settings import Settings
 from scheduler.solver.validate import validate
+from scheduler.store.problem_io import plan_from_json, read_problem
 
 runner = CliRunner()
 

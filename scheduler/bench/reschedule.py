@@ -12,11 +12,11 @@ from zoneinfo import ZoneInfo
 
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
-from scheduler.service.plan_versions import stored_solution
 from scheduler.service.reschedule import Event, RescheduleOutcome, reschedule_day
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.plan_versions import stored_solution
 
 
 @dataclass(frozen=True)

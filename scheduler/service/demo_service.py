@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain import Problem
 from scheduler.service.branch_problem import load_branch_problem
-from scheduler.service.plan_versions import publish_plan, save_plan
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_records import problem_to_records
 from scheduler.settings import Settings
@@ -21,6 +20,7 @@ from scheduler.solver import SolveParams
 from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
+from scheduler.store.plan_versions import publish_plan, save_plan
 from scheduler.store.records import upsert_records
 from scheduler.store.users import create_user
 from scheduler.store.visit_links import add_visit_link

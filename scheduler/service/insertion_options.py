@@ -18,10 +18,10 @@ from scheduler.domain import DAY, Problem, TimeWindow, Visit
 from scheduler.errors import ConflictError, NotFoundError, ProblemError
 from scheduler.geo import travel_matrix
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
-from scheduler.service.plan_versions import stored_problem, stored_solution
 from scheduler.settings import Settings
 from scheduler.solver.insertion import insertion_options
 from scheduler.store import models
+from scheduler.store.plan_versions import stored_problem, stored_solution
 
 MAX_DAYS = 7
 

@@ -33,13 +33,13 @@ from scheduler.service.batch_runs import (
     hold_claim,
 )
 from scheduler.service.branch_problem import load_branch_problem
-from scheduler.service.plan_versions import publish_plan, save_plan
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams, SolveStatus
 from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
+from scheduler.store.plan_versions import publish_plan, save_plan
 
 log = logging.getLogger("scheduler")
 

@@ -18,13 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import ProblemError, SchedulerError
 from scheduler.service.branch_problem import load_branch_problem
-from scheduler.service.plan_versions import save_plan
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams
 from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import JobStatus, utc_now
+from scheduler.store.plan_versions import save_plan
 
 log = logging.getLogger("scheduler")
 

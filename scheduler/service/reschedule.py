@@ -36,17 +36,17 @@ from scheduler.errors import NotFoundError, ProblemError
 from scheduler.geo import travel_matrix
 from scheduler.service._reschedule_links import bind_to_frozen, links_among
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
-from scheduler.service.notifications import queue_plan_event
-from scheduler.service.plan_versions import (
+from scheduler.settings import Settings
+from scheduler.solver import SolveParams, solve
+from scheduler.store import models
+from scheduler.store.models import VisitStatus, utc_now
+from scheduler.store.notifications import queue_plan_event
+from scheduler.store.plan_versions import (
     publish_plan,
     save_plan,
     stored_problem,
     stored_solution,
 )
-from scheduler.settings import Settings
-from scheduler.solver import SolveParams, solve
-from scheduler.store import models
-from scheduler.store.models import VisitStatus, utc_now
 
 REASSIGN_PENALTY = 10 * 3600  # a visit given to another clinician costs an hour of driving
 RETIMED_SECONDS = 15 * 60  # a start moved by more than this is worth telling the patient

@@ -121,7 +121,11 @@ class Branch(Base):
 
 
 class User(Base):
-    """A person or an agency system holding one API token (only its SHA-256 is kept)."""
+    """A person or an agency system holding one API token (only its SHA-256 is kept).
+
+    The token works while the user is not disabled, the token not revoked and not expired
+    (``expires_at`` null: never). Rotating gives a new token and clears the revocation.
+    """
 
     __tablename__ = "users"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -132,6 +136,15 @@ class User(Base):
     clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    disabled_at: Mapped[datetime | None] = mapped_column()
+    expires_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+    last_used_at: Mapped[datetime | None] = mapped_column()
+
+    @property
+    def disabled(self) -> bool:
+        """Whether an admin has disabled the user."""
+        return self.disabled_at is not None
 
 
 class Clinician(Base):

@@ -10,10 +10,10 @@ from icalendar import Calendar
 from scheduler.domain import DAY
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_week import generate_agency_week
-from scheduler.service.plan_versions import stored_problem, stored_solution
 from scheduler.service.problem_records import problem_to_records
 from scheduler.solver.validate import validate
 from scheduler.store import models
+from scheduler.store.plan_versions import stored_problem, stored_solution
 
 
 def wait_for_job(client: TestClient, job_id: str, headers: dict[str, str]) -> dict:

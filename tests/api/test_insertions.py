@@ -13,10 +13,10 @@ from scheduler.domain import HOUR, Discipline, Plan, TimeWindow, Visit, compute_
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
-from scheduler.service.plan_versions import stored_problem, stored_solution
 from scheduler.solver.insertion import insertion_options
 from scheduler.solver.validate import validate
 from scheduler.store import models
+from scheduler.store.plan_versions import stored_problem, stored_solution
 from tests.api.conftest import bearer
 
 PATH = f"/v1/branches/{DEMO_BRANCH}/insertion-options"

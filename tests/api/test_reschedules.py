@@ -12,10 +12,10 @@ from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
-from scheduler.service.plan_versions import publish_plan, save_plan, stored_problem, stored_solution
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.models import utc_now
+from scheduler.store.plan_versions import publish_plan, save_plan, stored_problem, stored_solution
 from tests.api.conftest import bearer
 
 DAY = "2026-12-07"

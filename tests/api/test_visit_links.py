@@ -7,9 +7,9 @@ from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from scheduler.geo import travel_matrix
-from scheduler.service.plan_versions import stored_problem, stored_solution
 from scheduler.solver.validate import validate
 from scheduler.store import models
+from scheduler.store.plan_versions import stored_problem, stored_solution
 from tests.api.test_end_to_end import wait_for_job
 
 DAY = "2026-12-07"  # a Monday in New York

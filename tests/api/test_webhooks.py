@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 
 from scheduler.domain import Kpis, Plan
 from scheduler.service.demo_week import generate_agency_week
-from scheduler.service.notifications import queue_plan_event
-from scheduler.service.plan_versions import save_plan
 from scheduler.store import models
 from scheduler.store.models import Role
+from scheduler.store.notifications import queue_plan_event
+from scheduler.store.plan_versions import save_plan
 from scheduler.store.users import create_user
 from tests.api.conftest import bearer
 from tests.service.test_webhook_sender import Receiver, signature_ok

@@ -28,16 +28,16 @@ from scheduler.service.nightly import (
     run_nightly,
     stability_counts,
 )
-from scheduler.service.plan_versions import (
+from scheduler.settings import Settings
+from scheduler.store import models
+from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.models import utc_now
+from scheduler.store.plan_versions import (
     publish_plan,
     save_plan,
     stored_problem,
     stored_solution,
 )
-from scheduler.settings import Settings
-from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
-from scheduler.store.models import utc_now
 
 WEEK = date(2026, 12, 7)  # the demo week's Monday
 DAY = date(2026, 12, 8)  # the night planned in these tests: the Tuesday

@@ -19,7 +19,6 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.service.notifications import queue_plan_event
 from scheduler.service.webhook_sender import (
     MAX_ATTEMPTS,
     WebhookSender,
@@ -31,6 +30,7 @@ from scheduler.service.webhook_sender import (
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
+from scheduler.store.notifications import queue_plan_event
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,9 @@ from sqlalchemy import func, inspect, select
 
 from scheduler.domain import Kpis, Plan
 from scheduler.service.demo_week import generate_agency_week
-from scheduler.service.plan_versions import save_plan
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.plan_versions import save_plan
 
 
 def test_migrations_build_the_models_schema_from_an_empty_database(database_url):

@@ -13,16 +13,16 @@ from scheduler.api.crud import fetch_in_reach
 from scheduler.api.deps import SessionDep
 from scheduler.api.schemas import IsoDate
 from scheduler.domain import Location
-from scheduler.service.itinerary import (
+from scheduler.render.itinerary import (
     Itinerary,
     itinerary_to_dict,
     itinerary_to_html,
     itinerary_to_ics,
 )
-from scheduler.service.plan_versions import published_itinerary
 from scheduler.service.route_map import route_map_svg
 from scheduler.store import models
 from scheduler.store.models import Role
+from scheduler.store.plan_versions import published_itinerary
 
 router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"])
 Anyone = Annotated[Principal, Depends(allow(*EveryRole))]

@@ -25,10 +25,10 @@ from scheduler.api.plan_schemas import (
     UnassignedPublic,
 )
 from scheduler.api.schemas import Id, Page
-from scheduler.service.plan_versions import publish_plan
 from scheduler.service.planning_jobs import create_planning_job
 from scheduler.store import models
 from scheduler.store.models import utc_now
+from scheduler.store.plan_versions import publish_plan
 from scheduler.store.records import list_records
 
 router = APIRouter(prefix="/v1", tags=["plans"])

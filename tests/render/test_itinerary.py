@@ -36,7 +36,7 @@ from scheduler.domain import (
     VisitType,
 )
 from scheduler.errors import ProblemError
-from scheduler.service.itinerary import (
+from scheduler.render.itinerary import (
     build_itinerary,
     itinerary_to_dict,
     itinerary_to_html,

@@ -13,20 +13,20 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import DAY, Credential, Plan, Problem
 from scheduler.errors import ConflictError, NotFoundError, StaleError
-from scheduler.service.itinerary import (
+from scheduler.render.itinerary import (
     Itinerary,
     build_itinerary,
     itinerary_from_dict,
     itinerary_to_dict,
 )
-from scheduler.service.notifications import queue_plan_event
-from scheduler.service.problem_io import (
+from scheduler.store import models
+from scheduler.store.notifications import queue_plan_event
+from scheduler.store.problem_io import (
     plan_from_json,
     plan_to_json,
     problem_from_json,
     problem_to_json,
 )
-from scheduler.store import models
 
 
 def save_plan(

@@ -7,7 +7,7 @@ import pytest
 from scheduler.domain import Kpis, Plan, ReasonCode, Unassigned
 from scheduler.errors import ProblemError
 from scheduler.service.demo_agency import generate_agency
-from scheduler.service.problem_io import (
+from scheduler.store.problem_io import (
     plan_from_json,
     plan_to_json,
     problem_from_json,
