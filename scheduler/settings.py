@@ -74,6 +74,12 @@ class Settings(BaseSettings):
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )
+    token_days_person: int = Field(
+        90, ge=1, le=3650, description="Days an admin's, scheduler's or clinician's token lives."
+    )
+    token_days_system: int | None = Field(
+        None, ge=1, le=3650, description="Days an agency system's token lives (unset: no expiry)."
+    )
 
     @field_validator("rush_hours", mode="before")
     @classmethod

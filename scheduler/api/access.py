@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated
+from datetime import timedelta
+from typing import Annotated, NoReturn
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import (
@@ -21,9 +22,10 @@ from fastapi.security import (
 from sqlalchemy.orm import Session
 
 from scheduler.api.deps import SessionDep
+from scheduler.settings import Settings
 from scheduler.store import models
-from scheduler.store.models import Role
-from scheduler.store.users import user_by_token
+from scheduler.store.models import Role, utc_now
+from scheduler.store.users import record_use, token_refusal, user_by_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer hhs_...`")
 _basic = HTTPBasic(
@@ -44,26 +46,46 @@ class Principal:
     clinician_id: str | None
 
 
+def _refuse(reason: str) -> NoReturn:
+    """Answer 401 with ``reason``, asking for a token."""
+    raise HTTPException(
+        status.HTTP_401_UNAUTHORIZED,
+        reason,
+        headers={"WWW-Authenticate": 'Bearer, Basic realm="scheduler"'},
+    )
+
+
 def authenticate(
     request: Request,
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     basic: Annotated[HTTPBasicCredentials | None, Depends(_basic)],
 ) -> Principal:
-    """The caller named by the token, as a bearer token or a Basic password (else 401)."""
+    """The caller named by a working token, as a bearer token or a Basic password (else 401).
+
+    A disabled user's, a revoked or an expired token is refused with the reason; a good call
+    notes the user's last use (at most once a minute).
+    """
     token = bearer.credentials if bearer else basic.password if basic else None
-    user = user_by_token(session, token) if token else None
+    user = user_by_token(session, token=token) if token else None
     if user is None:
-        raise HTTPException(
-            status.HTTP_401_UNAUTHORIZED,
-            "a valid API token is required: Authorization: Bearer <token>",
-            headers={"WWW-Authenticate": 'Bearer, Basic realm="scheduler"'},
-        )
+        _refuse("a valid API token is required: Authorization: Bearer <token>")
+    now = utc_now()
+    refusal = token_refusal(user, now=now)
+    if refusal is not None:
+        _refuse(refusal)
+    record_use(session, user=user, now=now)
     principal = Principal(
         user.id, Role(user.role), user.agency_id, user.branch_id, user.clinician_id
     )
     request.state.principal = principal
     return principal
+
+
+def token_lifetime(settings: Settings, role: Role) -> timedelta | None:
+    """How long a new token of a ``role`` user lives (``None``: until revoked)."""
+    days = settings.token_days_system if role == Role.AGENCY_SYSTEM else settings.token_days_person
+    return None if days is None else timedelta(days=days)
 
 
 def allow(*roles: Role) -> Callable[[Principal], Principal]:
