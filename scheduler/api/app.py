@@ -20,6 +20,7 @@ from scheduler.api.routers import (
     people,
     plans,
     reschedules,
+    users,
     visits,
     webhooks,
 )
@@ -86,6 +87,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = sessions
     routers = (
         admin.router,
+        users.router,
         people.clinicians,
         people.patients,
         people.care_plans,

@@ -4,6 +4,7 @@ One router per resource comes from ``resource_router``; every id is looked up th
 ``fetch_in_reach``, so a record outside the caller's branch or agency answers 404.
 """
 
+import inspect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -69,7 +70,8 @@ class Resource:
 
     ``parent`` names the model whose row gives the branch (care plans and visits belong to a
     patient); ``clinicians_named`` lists the clinician ids a write refers to; ``stored_apart``
-    names payload fields that are not columns of ``model`` (its router writes them).
+    names payload fields that are not columns of ``model`` (its router writes them);
+    ``before_delete`` runs in the deleting transaction, and its docstring describes the delete.
     """
 
     name: str
@@ -81,6 +83,7 @@ class Resource:
     clinicians_named: Callable[[BaseModel], set[str]]
     parent: type[Any] | None = None
     stored_apart: frozenset[str] = frozenset()
+    before_delete: Callable[[Session, Any], None] | None = None
 
 
 def resolve_branch(session: Session, principal: Principal, resource: Resource, payload: Any) -> str:
@@ -197,10 +200,15 @@ def resource_router(resource: Resource, *, with_list: bool = True) -> APIRouter:
         return row
 
     @router.delete(
-        "/{record_id}", status_code=status.HTTP_204_NO_CONTENT, summary=f"Delete a {resource.label}"
+        "/{record_id}",
+        status_code=status.HTTP_204_NO_CONTENT,
+        summary=f"Delete a {resource.label}",
+        description=inspect.getdoc(resource.before_delete) if resource.before_delete else None,
     )
     def delete_item(session: SessionDep, principal: Writer, record_id: RecordId) -> Response:
         row = fetch_in_reach(session, principal, resource.model, record_id, label=resource.label)
+        if resource.before_delete is not None:
+            resource.before_delete(session, row)
         delete_record(session, row)
         return Response(status_code=status.HTTP_204_NO_CONTENT)
 

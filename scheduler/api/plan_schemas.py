@@ -70,8 +70,15 @@ class UserCreate(WriteModel):
     clinician_id: Id | None = None
 
 
+class UserUpdate(WriteModel):
+    """A change to a user: a new name, or disabled (its token refused) or enabled again."""
+
+    name: Name | None = None
+    disabled: bool | None = None
+
+
 class UserPublic(BaseModel):
-    """A user (never its token)."""
+    """A user and the state of its token (never the token or its hash)."""
 
     model_config = ConfigDict(from_attributes=True)
     id: str
@@ -80,6 +87,10 @@ class UserPublic(BaseModel):
     agency_id: str | None
     branch_id: str | None
     clinician_id: str | None
+    disabled: bool
+    expires_at: datetime | None = Field(description="When the token stops working (null: never).")
+    revoked_at: datetime | None = Field(description="When the token was revoked (null: never).")
+    last_used_at: datetime | None = Field(description="Last call with the token (to the minute).")
 
 
 class UserWithToken(UserPublic):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
+
 from scheduler.api.crud import Resource, resource_router
 from scheduler.api.schemas import (
     CarePlanCreate,
@@ -15,6 +17,18 @@ from scheduler.api.schemas import (
     PatientUpdate,
 )
 from scheduler.store import models
+from scheduler.store.users import delete_users_of_clinician
+
+
+def withdraw_clinician_access(session: Session, clinician: models.Clinician) -> None:
+    """Delete a clinician, and with them their users in the same transaction.
+
+    The clinician's user accounts are deleted (not just disabled), so their tokens answer 401
+    from the next call and nobody keeps reading patients through them. Visits and care plans
+    still naming the clinician keep the delete refused (409).
+    """
+    delete_users_of_clinician(session, clinician_id=clinician.id)
+
 
 CLINICIANS = Resource(
     name="clinicians",
@@ -24,6 +38,7 @@ CLINICIANS = Resource(
     update=ClinicianUpdate,
     public=ClinicianPublic,
     clinicians_named=lambda payload: set(),
+    before_delete=withdraw_clinician_access,
 )
 PATIENTS = Resource(
     name="patients",
