@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session
 from scheduler.api.deps import SessionDep
 from scheduler.settings import Settings
 from scheduler.store import models
+from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
-from scheduler.store.users import record_use, token_refusal, user_by_token
+from scheduler.store.users import record_use, token_refusal, use_is_unrecorded, user_by_token
 
 _bearer = HTTPBearer(auto_error=False, description="An API token: `Authorization: Bearer hhs_...`")
 _basic = HTTPBasic(
@@ -74,7 +75,11 @@ def authenticate(
     refusal = token_refusal(user, now=now)
     if refusal is not None:
         _refuse(refusal)
-    record_use(session, user=user, now=now)
+    if use_is_unrecorded(user, now=now):
+        # In a transaction of its own: the request's session holds no write lock for its length.
+        with transaction(request.app.state.sessions) as own:
+            record_use(own, user_id=user.id, now=now)
+        session.refresh(user)
     principal = Principal(
         user.id, Role(user.role), user.agency_id, user.branch_id, user.clinician_id
     )

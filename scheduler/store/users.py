@@ -12,7 +12,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store import models
@@ -78,11 +78,24 @@ def token_refusal(user: models.User, *, now: datetime) -> str | None:
     return None
 
 
-def record_use(session: Session, *, user: models.User, now: datetime) -> None:
-    """Note that ``user`` called at ``now``: written at most once a minute, so reads stay fast."""
-    if user.last_used_at is None or now - user.last_used_at >= LAST_USE_RESOLUTION:
-        user.last_used_at = now
-        session.flush()
+def use_is_unrecorded(user: models.User, *, now: datetime) -> bool:
+    """Whether a call at ``now`` is worth writing down (the last one noted is a minute old)."""
+    return user.last_used_at is None or now - user.last_used_at >= LAST_USE_RESOLUTION
+
+
+def record_use(session: Session, *, user_id: str, now: datetime) -> None:
+    """Note that user ``user_id`` called at ``now`` (unless a call a minute later is noted)."""
+    session.execute(
+        update(models.User)
+        .where(
+            models.User.id == user_id,
+            or_(
+                models.User.last_used_at.is_(None),
+                models.User.last_used_at <= now - LAST_USE_RESOLUTION,
+            ),
+        )
+        .values(last_used_at=now)
+    )
 
 
 def get_user(session: Session, *, user_id: str) -> models.User | None:

@@ -19,6 +19,7 @@ from scheduler.store.users import (
     rotate_token,
     token_refusal,
     update_user,
+    use_is_unrecorded,
     user_by_token,
 )
 
@@ -58,14 +59,23 @@ def test_rotation_replaces_the_token(session):
 
 
 def test_last_use_is_written_at_most_once_a_minute(session):
-    """record_use keeps a time less than a minute old and replaces an older one."""
+    """A last use under a minute old is kept (and not worth writing); an older one is replaced."""
     user, _ = create_user(session, name="x", role=Role.ADMIN)
     now = utc_now()
-    record_use(session, user=user, now=now)
-    record_use(session, user=user, now=now + timedelta(seconds=59))
+    assert use_is_unrecorded(user, now=now)
+    record_use(session, user_id=user.id, now=now)
+    session.refresh(user)
     assert user.last_used_at == now
-    record_use(session, user=user, now=now + timedelta(seconds=60))
-    assert user.last_used_at == now + timedelta(seconds=60)
+    later = now + timedelta(seconds=59)
+    assert not use_is_unrecorded(user, now=later)
+    record_use(session, user_id=user.id, now=later)
+    session.refresh(user)
+    assert user.last_used_at == now
+    later = now + timedelta(seconds=60)
+    assert use_is_unrecorded(user, now=later)
+    record_use(session, user_id=user.id, now=later)
+    session.refresh(user)
+    assert user.last_used_at == later
 
 
 def test_a_clinicians_users_are_deleted_with_them(session):
