@@ -27,3 +27,26 @@ class ConflictError(SchedulerError, ValueError):
 
 class StaleError(ConflictError):
     """The caller's view is out of date: someone changed the record since they read it."""
+
+
+class OutdatedPlanError(ConflictError):
+    """A plan's stops no longer match the records: visits deleted, made or changed since.
+
+    ``stops`` lists each planned stop that no longer holds, with a reason code and a sentence.
+    """
+
+    def __init__(self, message: str, stops: list[dict[str, str]]):
+        super().__init__(message)
+        self.stops = stops
+
+
+class RefusedTargetError(ProblemError):
+    """An outbound URL (a webhook's) is not https or does not reach a public address.
+
+    ``category`` names the broken rule in fixed words ("internal address", "not https", "bad
+    URL", "does not resolve"): safe to record where the message, naming hosts, is not.
+    """
+
+    def __init__(self, message: str, *, category: str):
+        super().__init__(message)
+        self.category = category

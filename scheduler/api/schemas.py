@@ -369,6 +369,28 @@ class ErrorMessage(BaseModel):
     detail: str
 
 
+class OutdatedStop(BaseModel):
+    """A planned stop that no longer matches the records, and why."""
+
+    visit_id: str
+    patient_id: str
+    clinician_id: str
+    day: str = Field(description="The stop's local date (YYYY-MM-DD).")
+    reason: str = Field(
+        description="deleted, cancelled, completed, missed, changed, clinician_deleted, "
+        "patient_deleted, care_plan_deleted, care_plan_changed, start_of_care_outdated or "
+        "linked_visit_outdated"
+    )
+    message: str
+
+
+class OutdatedPlan(BaseModel):
+    """A plan refused because some of its stops no longer match the records."""
+
+    detail: str
+    outdated: list[OutdatedStop]
+
+
 class InputProblem(BaseModel):
     """One problem found in a request: where, what, and its kind."""
 

@@ -20,7 +20,7 @@ from scheduler.solver import SolveParams
 from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
-from scheduler.store.plan_versions import publish_plan, save_plan
+from scheduler.store.plan_versions import save_and_publish
 from scheduler.store.records import upsert_records
 from scheduler.store.users import create_user
 from scheduler.store.visit_links import add_visit_link
@@ -112,14 +112,14 @@ def seed_demo_branch(
     params = SolveParams(time_limit=time_limit, workers=settings.solve_workers)
     outcome = plan_problem(stored, settings=settings, params=params)
     with transaction(sessions) as session:
-        plan = save_plan(
+        plan = save_and_publish(
             session,
             branch_id=branch_id,
             problem=stored,
             plan=outcome.result.plan,
             solver_status=outcome.result.status.value,
+            now=utc_now(),
         )
-        publish_plan(session, plan_id=plan.id, now=utc_now())
     return DemoAccess(
         admin=tokens[Role.ADMIN],
         scheduler=tokens[Role.SCHEDULER],

@@ -39,7 +39,7 @@ from scheduler.solver import SolveParams, SolveStatus
 from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
-from scheduler.store.plan_versions import publish_plan, save_plan
+from scheduler.store.plan_versions import save_and_publish
 
 log = logging.getLogger("scheduler")
 
@@ -207,14 +207,15 @@ def _attempt(
         kpis |= {"solver_status": result.status.value, "solve_seconds": round(result.seconds, 2)}
         with transaction(sessions) as session:
             hold_claim(session, claim, lease_until=clock() + timedelta(seconds=lease_seconds))
-            row = save_plan(
+            row = save_and_publish(
                 session,
                 branch_id=branch_id,
                 problem=problem,
                 plan=plan,
                 solver_status=result.status.value,
+                now=clock(),
+                expected_revision=revision,
             )
-            publish_plan(session, plan_id=row.id, now=clock(), expected_revision=revision)
             finish_run(
                 session, claim, BatchRunStatus.SUCCEEDED, now=clock(), plan_id=row.id, kpis=kpis
             )

@@ -42,8 +42,7 @@ from scheduler.store import models
 from scheduler.store.models import VisitStatus, utc_now
 from scheduler.store.notifications import queue_plan_event
 from scheduler.store.plan_versions import (
-    publish_plan,
-    save_plan,
+    save_and_publish,
     stored_problem,
     stored_solution,
 )
@@ -244,14 +243,15 @@ def reschedule_day(
     changes = _diff(horizon, routes, plan, added, cancelled, record)
     outcome_plan_id = None
     if not dry_run:
-        row = save_plan(
+        row = save_and_publish(
             session,
             branch_id=branch_id,
             problem=record,
             plan=plan,
             solver_status=result.status.value,
+            now=utc_now(),
+            expected_revision=expected_revision,
         )
-        publish_plan(session, plan_id=row.id, now=utc_now(), expected_revision=expected_revision)
         for visit_id in cancelled & set(statuses):
             session.get(models.Visit, visit_id).status = VisitStatus.CANCELLED
         outcome_plan_id = row.id

@@ -24,7 +24,7 @@ from scheduler.api.plan_schemas import (
     PlanPublic,
     UnassignedPublic,
 )
-from scheduler.api.schemas import Id, Page
+from scheduler.api.schemas import Id, OutdatedPlan, Page
 from scheduler.service.planning_jobs import create_planning_job
 from scheduler.store import models
 from scheduler.store.models import utc_now
@@ -135,7 +135,14 @@ def list_unassigned(
 @router.post(
     "/plans/{plan_id}/publish",
     response_model=PlanPublic,
-    responses=STALE_SCHEDULE,
+    responses={
+        **STALE_SCHEDULE,
+        409: {
+            "model": OutdatedPlan,
+            "description": "Already published, older than a published version, or outdated: "
+            "some planned visits changed since the plan was made (listed in `outdated`)",
+        },
+    },
     summary="Publish a plan",
 )
 def publish(
@@ -143,7 +150,12 @@ def publish(
 ) -> Any:
     """Make the plan the branch's plan for its days; clinicians then see their itineraries.
 
-    With ``If-Match`` (the schedule's ETag), a schedule changed since it was read is a 412.
+    Publishing never undoes what happened after planning. When a planned visit was deleted,
+    cancelled, completed, missed or changed since (or its clinician, patient or care plan was
+    deleted or changed), nothing is published: the 409 lists each such stop with its reason,
+    and the stops that cannot stand without it (the patient's visits after an outdated start
+    of care, a linked partner). Plan again. With ``If-Match`` (the schedule's ETag), a
+    schedule changed since it was read is a 412.
     """
     fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
     return publish_plan(
