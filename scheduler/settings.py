@@ -74,6 +74,11 @@ class Settings(BaseSettings):
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )
+    webhooks_allow_loopback: bool = Field(
+        False,
+        description="Tests only: allow http and loopback webhook targets (else https to "
+        "public addresses only).",
+    )
     token_days_person: int = Field(
         90, ge=1, le=3650, description="Days an admin's, scheduler's or clinician's token lives."
     )

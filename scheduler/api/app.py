@@ -67,7 +67,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if interrupted:
             log.warning("%d planning jobs were interrupted by a restart", interrupted)
         app.state.jobs = PlanningJobRunner(sessions, settings)
-        app.state.webhooks = WebhookSender(sessions)
+        app.state.webhooks = WebhookSender(
+            sessions, allow_loopback=settings.webhooks_allow_loopback
+        )
         app.state.webhooks.start()
         try:
             yield

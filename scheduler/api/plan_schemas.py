@@ -196,6 +196,9 @@ class WebhookCreate(WriteModel):
             # NEL and BOM spelled out: JSON Schema's \s lacks the one, pydantic's the other.
             pattern="^[Hh][Tt][Tt][Pp][Ss]?://[^\\s\x85\ufeff/?#@]+([/?#][^\\s\x85\ufeff]*)?$",
             examples=["https://ehr.example.com/hooks/scheduler"],
+            description="An https URL whose host resolves to public addresses only (http and "
+            "loopback only where the server's webhooks_allow_loopback setting, for tests, is "
+            "on); an internal address, a metadata host or a name that does not resolve is 422.",
         ),
     ]
 

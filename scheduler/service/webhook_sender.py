@@ -10,6 +10,13 @@ repeats by the ``X-Scheduler-Delivery`` id.
 A receiver checks ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256 with the webhook's
 secret of ``"{X-Scheduler-Timestamp}.{body}"``, and rejects old timestamps. Logs name ids only,
 never a payload.
+
+Targets are https URLs of public addresses (``_outbound.py``; http and loopback only with
+``allow_loopback``, for tests), checked when registered and again before each attempt: the
+name is resolved afresh, every address checked, and the request sent to a checked address.
+Redirects are never followed. An attempt's error is a fixed category ("connection failed",
+"timed out", "refused: internal address", "HTTP 302 redirect not followed", "HTTP 500"),
+never the target's own words: the deliveries list must not map an internal network.
 """
 
 from __future__ import annotations
@@ -29,6 +36,8 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.errors import RefusedTargetError
+from scheduler.service._outbound import Resolver, resolve_host, resolve_outbound_url
 from scheduler.store import models
 from scheduler.store.models import utc_now
 
@@ -42,7 +51,6 @@ LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 5.0
 POLL_SECONDS = 5.0
 SECRET_PREFIX = "whsec_"
-_ERROR_CHARS = 500
 
 
 def sign_payload(secret: str, timestamp: int | str, body: str | bytes) -> str:
@@ -57,8 +65,24 @@ def new_webhook_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
-def create_webhook(session: Session, *, agency_id: str, url: str) -> models.Webhook:
-    """Register ``url`` for the agency's plan events, with a new secret."""
+def create_webhook(
+    session: Session,
+    *,
+    agency_id: str,
+    url: str,
+    allow_loopback: bool,
+    resolve: Resolver = resolve_host,
+) -> models.Webhook:
+    """Register ``url`` for the agency's plan events, with a new secret.
+
+    Raises ``RefusedTargetError`` unless ``url`` is https (or http, with ``allow_loopback``)
+    and its host resolves with ``resolve`` to public addresses only (or loopback, when
+    allowed).
+    """
+    try:
+        resolve_outbound_url(url, allow_loopback=allow_loopback, resolve=resolve)
+    except RefusedTargetError as error:
+        raise RefusedTargetError(f"webhook {error}", category=error.category) from None
     hook = models.Webhook(
         id=uuid.uuid4().hex, agency_id=agency_id, url=url, secret=new_webhook_secret()
     )
@@ -96,6 +120,8 @@ def deliver_due(
     *,
     now: datetime | None = None,
     client: httpx.Client,
+    allow_loopback: bool,
+    resolve: Resolver = resolve_host,
     limit: int = 50,
     max_attempts: int = MAX_ATTEMPTS,
     lease: timedelta = LEASE,
@@ -103,12 +129,15 @@ def deliver_due(
     """Send up to ``limit`` pending deliveries due at ``now``; returns how many were sent.
 
     ``now`` (``None``: the clock, read afresh for each delivery) dates the claim, the
-    signature's timestamp and the next try; tests pass it to drive time.
+    signature's timestamp and the next try; tests pass it to drive time. Each target is
+    resolved with ``resolve`` and checked (``allow_loopback``: http and loopback too) just
+    before its request, which goes to a checked address.
 
-    A 2xx answer marks a delivery delivered. Any other answer, a connection error or a
-    timeout counts an attempt, records the status code or error, and schedules the next try
-    after ``retry_delay``; after ``max_attempts`` the delivery is failed. Deliveries another
-    sender has claimed are skipped.
+    A 2xx answer marks a delivery delivered. Any other answer (a redirect too: never
+    followed), a refused target, a connection error or a timeout counts an attempt, records
+    the status code and the error's category, and schedules the next try after
+    ``retry_delay``; after ``max_attempts`` the delivery is failed. Deliveries another sender
+    has claimed are skipped.
     """
     with sessions() as session:
         due = session.scalars(
@@ -126,7 +155,9 @@ def deliver_due(
         claimed = _claim(sessions, delivery_id, now=moment, lease=lease)
         if claimed is None:
             continue
-        code, error = _send(client, claimed, now=moment)
+        code, error = _send(
+            client, claimed, now=moment, allow_loopback=allow_loopback, resolve=resolve
+        )
         _record(sessions, claimed, code=code, error=error, now=moment, max_attempts=max_attempts)
         sent += 1
     return sent
@@ -163,8 +194,24 @@ def _claim(
         )
 
 
-def _send(client: httpx.Client, claimed: _Claimed, *, now: datetime) -> tuple[int | None, str]:
-    """POST the signed body; the status code (``None`` without an answer) and an error text."""
+def _send(
+    client: httpx.Client,
+    claimed: _Claimed,
+    *,
+    now: datetime,
+    allow_loopback: bool,
+    resolve: Resolver,
+) -> tuple[int | None, str]:
+    """POST the signed body to a checked address; the status code and an error category.
+
+    The status code is ``None`` without an answer; the category is ``""`` for a 2xx.
+    """
+    try:
+        target = resolve_outbound_url(claimed.url, allow_loopback=allow_loopback, resolve=resolve)
+    except RefusedTargetError as refused:
+        if refused.category == "does not resolve":
+            return None, "connection failed"
+        return None, f"refused: {refused.category}"
     timestamp = str(int(now.timestamp()))
     headers = {
         "Content-Type": "application/json",
@@ -172,14 +219,30 @@ def _send(client: httpx.Client, claimed: _Claimed, *, now: datetime) -> tuple[in
         "X-Scheduler-Delivery": claimed.id,
         "X-Scheduler-Timestamp": timestamp,
         "X-Scheduler-Signature": "sha256=" + sign_payload(claimed.secret, timestamp, claimed.body),
+        # The URL names the checked address: Host (and TLS, below) keep the name; a fresh
+        # connection each time, so none made for one name carries another's request.
+        "Host": target.host_header,
+        "Connection": "close",
     }
+    extensions = {"sni_hostname": target.host} if target.is_name else {}
     try:
-        response = client.post(claimed.url, content=claimed.body.encode(), headers=headers)
-    except httpx.HTTPError as error:
-        return None, f"{type(error).__name__}: {error}"[:_ERROR_CHARS]
-    if 200 <= response.status_code < 300:
-        return response.status_code, ""
-    return response.status_code, f"HTTP {response.status_code}"
+        response = client.post(
+            target.pinned_url(),
+            content=claimed.body.encode(),
+            headers=headers,
+            extensions=extensions,
+            follow_redirects=False,
+        )
+    except httpx.TimeoutException:
+        return None, "timed out"
+    except httpx.HTTPError:
+        return None, "connection failed"
+    code = response.status_code
+    if 200 <= code < 300:
+        return code, ""
+    if 300 <= code < 400:
+        return code, f"HTTP {code} redirect not followed"
+    return code, f"HTTP {code}"
 
 
 def _record(
@@ -199,10 +262,10 @@ def _record(
         outcome = f"delivered ({code})"
     elif attempts >= max_attempts:
         values |= {"status": "failed", "last_error": error}
-        outcome = f"failed after {attempts} attempts ({error.split(':', 1)[0]})"
+        outcome = f"failed after {attempts} attempts ({error})"
     else:
         values |= {"next_attempt_at": now + retry_delay(attempts), "last_error": error}
-        outcome = f"attempt {attempts} failed ({error.split(':', 1)[0]}), retrying"
+        outcome = f"attempt {attempts} failed ({error}), retrying"
     table = models.WebhookDelivery
     with sessions() as session, session.begin():
         session.execute(
@@ -222,18 +285,23 @@ class WebhookSender:
     """Runs ``deliver_due`` in a background thread every ``interval`` seconds.
 
     ``start`` and ``stop`` bracket its life (the API's lifespan, the batch process);
-    ``wake`` asks for a round now rather than at the next tick.
+    ``wake`` asks for a round now rather than at the next tick. ``allow_loopback`` (the
+    ``webhooks_allow_loopback`` setting, for tests) lets http and loopback targets through.
     """
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
         *,
+        allow_loopback: bool,
+        resolve: Resolver = resolve_host,
         interval: float = POLL_SECONDS,
         timeout: float = TIMEOUT_SECONDS,
         limit: int = 50,
     ):
         self._sessions = sessions
+        self._allow_loopback = allow_loopback
+        self._resolve = resolve
         self._interval = interval
         self._timeout = timeout
         self._limit = limit
@@ -263,11 +331,18 @@ class WebhookSender:
         thread.join(wait)
 
     def _run(self) -> None:
-        with httpx.Client(timeout=self._timeout, follow_redirects=False) as client:
+        # trust_env off: no proxy between us and the checked address, no .netrc credentials.
+        with httpx.Client(timeout=self._timeout, follow_redirects=False, trust_env=False) as client:
             while not self._stopping.is_set():
                 self._woken.clear()
                 try:
-                    sent = deliver_due(self._sessions, client=client, limit=self._limit)
+                    sent = deliver_due(
+                        self._sessions,
+                        client=client,
+                        allow_loopback=self._allow_loopback,
+                        resolve=self._resolve,
+                        limit=self._limit,
+                    )
                 except Exception:
                     log.exception(
                         "webhook deliveries failed; trying again in %.0f s", self._interval

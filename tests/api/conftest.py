@@ -25,9 +25,10 @@ def make_settings(database_url: str, tmp_path, **overrides) -> Settings:
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path) -> Iterator[TestClient]:
-    """A test client of the app (lifespan started)."""
-    app = create_app(make_settings(database_url, tmp_path))
+def client(database_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """A test client of the app (lifespan started); indirect parameters override settings."""
+    overrides = getattr(request, "param", {})
+    app = create_app(make_settings(database_url, tmp_path, **overrides))
     with TestClient(app) as test_client:
         yield test_client
 

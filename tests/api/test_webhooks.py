@@ -1,4 +1,7 @@
-"""The webhook routes: registration with a one-time secret, reach, and a signed publication."""
+"""The webhook routes: registration with a one-time secret, reach, and a signed publication.
+
+Host names resolve from a table here (no network): ``ehr.example.com`` is public.
+"""
 
 from __future__ import annotations
 
@@ -9,17 +12,50 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from scheduler.api.routers.webhooks import host_resolver
 from scheduler.domain import Kpis, Plan
 from scheduler.service.demo_week import generate_agency_week
+from scheduler.service.webhook_sender import create_webhook
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.notifications import queue_plan_event
 from scheduler.store.plan_versions import save_plan
 from scheduler.store.users import create_user
 from tests.api.conftest import bearer
-from tests.service.test_webhook_sender import Receiver, signature_ok
+from tests.service.test_webhook_sender import (
+    Receiver,
+    bare_listener,
+    connected,
+    signature_ok,
+    table,
+)
 
 HOOK_URL = "https://ehr.example.com/hooks/scheduler"
+NAMES = {
+    "ehr.example.com": ["93.184.216.34"],
+    "rebound.example.com": ["127.0.0.1"],
+    "mixed.example.com": ["93.184.216.34", "10.0.0.5"],
+    "gone.example.com": [],
+}
+LOOPBACK = pytest.mark.parametrize("client", [{"webhooks_allow_loopback": True}], indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def names_from_a_table(client: TestClient) -> None:
+    """New webhooks' host names resolve from ``NAMES``, not the network."""
+    client.app.dependency_overrides[host_resolver] = lambda: table(NAMES)
+
+
+def first_attempt(client: TestClient, headers: dict[str, str], hook_id: str) -> dict:
+    """The webhook's one delivery once the app's sender has recorded an attempt."""
+    path = f"/v1/webhooks/{hook_id}/deliveries"
+    client.app.state.webhooks.wake()
+    for _ in range(200):
+        [delivery] = client.get(path, headers=headers).json()["items"]
+        if delivery["attempts"]:
+            return delivery
+        time.sleep(0.05)
+    raise AssertionError(f"no attempt recorded for webhook {hook_id}")
 
 
 def user_headers(client: TestClient, role: Role, **scope: str) -> dict[str, str]:
@@ -125,6 +161,7 @@ def test_removing_a_webhook_removes_its_deliveries(client, agency_system):
     assert left == 0
 
 
+@LOOPBACK
 def test_a_published_plan_reaches_the_receiver_signed_with_the_secret(client, admin, agency_system):
     """Publishing over the API queues plan.published; the app's sender posts it signed."""
     with Receiver() as receiver:
@@ -157,3 +194,92 @@ def test_a_published_plan_reaches_the_receiver_signed_with_the_secret(client, ad
         200,
     )
     assert "payload" not in delivery
+
+
+INTERNAL_TARGETS = [
+    ("http://127.0.0.1:8080/hook", "http is not https"),
+    ("http://ehr.example.com/hook", "http is not https"),
+    ("https://127.0.0.1/hook", "127.0.0.1 is a loopback address"),
+    ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
+    ("https://metadata.google.internal/computeMetadata/v1/", "is a cloud metadata host"),
+    ("https://metadata/computeMetadata/v1/", "metadata is a cloud metadata host"),
+    ("https://instance-data/latest/", "instance-data is a cloud metadata host"),
+    ("https://10.0.0.5/hook", "10.0.0.5 is a private address"),
+    ("https://172.16.0.1/hook", "172.16.0.1 is a private address"),
+    ("https://192.168.1.1/hook", "192.168.1.1 is a private address"),
+    ("https://100.64.0.1/hook", "100.64.0.1 is not a public address"),
+    ("https://[fc00::1]/hook", "fc00::1 is a private address"),
+    ("https://[fe80::1]/hook", "fe80::1 is a link-local address"),
+    ("https://[::1]/hook", "::1 is a loopback address"),
+    ("https://0.0.0.0/hook", "0.0.0.0 is an unspecified address"),
+    ("https://[::ffff:127.0.0.1]/hook", "is a loopback address"),
+    ("https://2130706433/hook", "2130706433 (127.0.0.1) is a loopback address"),
+    ("https://0x7f000001/hook", "0x7f000001 (127.0.0.1) is a loopback address"),
+    ("https://0177.0.0.1/hook", "0177.0.0.1 (127.0.0.1) is a loopback address"),
+    ("https://127.1/hook", "127.1 (127.0.0.1) is a loopback address"),
+    ("https://localhost/hook", "localhost is an internal name"),
+    ("https://rebound.example.com/hook", "resolves to 127.0.0.1, a loopback address"),
+    ("https://mixed.example.com/hook", "resolves to 10.0.0.5, a private address"),
+    ("https://gone.example.com/hook", "gone.example.com does not resolve"),
+]
+
+
+def test_internal_targets_are_refused_with_the_reason_and_none_is_kept(client, agency_system):
+    """Every internal form answers 422 saying why; of all those tried, none is registered."""
+    tried = 0
+    for url, why in INTERNAL_TARGETS:
+        answer = client.post("/v1/webhooks", json={"url": url}, headers=agency_system)
+        tried += 1
+        assert answer.status_code == 422, (url, answer.text)
+        detail = answer.json()["detail"]
+        assert detail.startswith("webhook URL must be https and reach a public address; "), url
+        assert why in detail, (url, detail)
+    assert tried == len(INTERNAL_TARGETS) == 24
+    assert client.get("/v1/webhooks", headers=agency_system).json()["total"] == 0
+
+
+@LOOPBACK
+def test_the_loopback_setting_admits_http_and_loopback_only(client, agency_system):
+    """With webhooks_allow_loopback on, http and loopback pass; private and metadata stay 422."""
+    for url, code in (
+        ("http://127.0.0.1:9/hook", 201),
+        ("http://ehr.example.com/hook", 201),
+        ("http://10.0.0.5/hook", 422),
+        ("http://169.254.169.254/latest/meta-data/", 422),
+        ("http://metadata.google.internal/", 422),
+    ):
+        answer = client.post("/v1/webhooks", json={"url": url}, headers=agency_system)
+        assert answer.status_code == code, (url, answer.text)
+
+
+def test_a_stored_loopback_target_is_refused_at_delivery_without_connecting(client, agency_system):
+    """A row the API check never saw, naming localhost, is refused by the sender: no socket."""
+    with bare_listener() as server:
+        with client.app.state.sessions.begin() as session:
+            hook = create_webhook(
+                session,
+                agency_id="a1",
+                url=f"https://localhost:{server.getsockname()[1]}/hook",
+                allow_loopback=True,
+            )
+            hook_id = hook.id
+            queue_plan_event(session, branch_id="b1", event="plan.published", payload={})
+        delivery = first_attempt(client, agency_system, hook_id)
+        assert not connected(server)
+    assert (delivery["status"], delivery["last_status_code"]) == ("pending", None)
+    assert delivery["last_error"] == "refused: internal address"
+
+
+@LOOPBACK
+def test_a_redirect_to_an_internal_address_is_not_followed(client, agency_system):
+    """A receiver answering 302 to another internal address: recorded, never followed."""
+    with Receiver() as inside, Receiver([302], location=inside.url) as outside:
+        created = client.post("/v1/webhooks", json={"url": outside.url}, headers=agency_system)
+        assert created.status_code == 201, created.text
+        with client.app.state.sessions.begin() as session:
+            queue_plan_event(session, branch_id="b1", event="plan.published", payload={})
+        delivery = first_attempt(client, agency_system, created.json()["id"])
+        outside.wait_for(1)
+    assert inside.requests == []
+    assert (delivery["status"], delivery["last_status_code"]) == ("pending", 302)
+    assert delivery["last_error"] == "HTTP 302 redirect not followed"

@@ -9,7 +9,8 @@ import logging
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -19,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.errors import RefusedTargetError
 from scheduler.service.webhook_sender import (
     MAX_ATTEMPTS,
     WebhookSender,
@@ -46,12 +48,16 @@ class Received:
 class Receiver:
     """An HTTP server on 127.0.0.1 that records requests and answers scripted status codes.
 
-    ``codes`` are answered in turn, then 200; ``delay`` seconds pass before each answer.
+    ``codes`` are answered in turn, then 200; ``delay`` seconds pass before each answer;
+    ``location`` goes in a ``Location`` header (a redirect's target).
     """
 
-    def __init__(self, codes: list[int] | None = None, *, delay: float = 0.0):
+    def __init__(
+        self, codes: list[int] | None = None, *, delay: float = 0.0, location: str | None = None
+    ):
         self.codes = list(codes or [])
         self.delay = delay
+        self.location = location
         self.requests: list[Received] = []
         self._arrived = threading.Condition()
         receiver = self
@@ -72,6 +78,8 @@ class Receiver:
                     receiver._arrived.notify_all()
                 time.sleep(receiver.delay)
                 self.send_response(code)
+                if receiver.location is not None:
+                    self.send_header("Location", receiver.location)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -113,6 +121,24 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/hook"
 
 
+@contextmanager
+def bare_listener() -> Iterator[socket.socket]:
+    """A listening socket on 127.0.0.1 that never answers (see ``connected``)."""
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        yield server
+
+
+def connected(server: socket.socket, *, wait: float = 0.3) -> bool:
+    """Whether a connection reached ``server`` (it waits in the backlog until accepted)."""
+    server.settimeout(wait)
+    try:
+        peer, _ = server.accept()
+    except TimeoutError:
+        return False
+    peer.close()
+    return True
+
+
 def signature_ok(secret: str, request: Received) -> bool:
     """Whether the request's signature is the HMAC of its timestamp and body, recomputed."""
     timestamp = request.headers["x-scheduler-timestamp"]
@@ -146,7 +172,7 @@ def http() -> Iterator[httpx.Client]:
 def add_webhook(sessions: sessionmaker[Session], url: str) -> models.Webhook:
     """A webhook of agency ``a1``."""
     with transaction(sessions) as session:
-        return create_webhook(session, agency_id="a1", url=url)
+        return create_webhook(session, agency_id="a1", url=url, allow_loopback=True)
 
 
 def queue_events(sessions: sessionmaker[Session], count: int = 1, **payload: object) -> None:
@@ -185,8 +211,8 @@ def test_a_queued_event_arrives_signed_with_its_headers(sessions, http):
         hook = add_webhook(sessions, receiver.url)
         queue_events(sessions)
         now = utc_now()
-        assert deliver_due(sessions, now=now, client=http) == 1
-        assert deliver_due(sessions, now=now, client=http) == 0
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 0
         [request] = receiver.wait_for(1)
     [row] = deliveries(sessions)
     assert request.path == "/hooks/scheduler"
@@ -208,15 +234,15 @@ def test_two_failures_then_success_take_three_attempts_with_growing_waits(sessio
         queue_events(sessions)
         now, waits = utc_now(), []
         for attempt in (1, 2):
-            assert deliver_due(sessions, now=now, client=http) == 1
+            assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
             [row] = deliveries(sessions)
             assert (row.status, row.attempts, row.last_status_code) == ("pending", attempt, 500)
             assert row.last_error == "HTTP 500"
             waits.append((row.next_attempt_at - now).total_seconds())
             early = row.next_attempt_at - timedelta(seconds=1)
-            assert deliver_due(sessions, now=early, client=http) == 0
+            assert deliver_due(sessions, now=early, client=http, allow_loopback=True) == 0
             now = row.next_attempt_at
-        assert deliver_due(sessions, now=now, client=http) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
         requests = receiver.wait_for(3)
     [row] = deliveries(sessions)
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
@@ -232,14 +258,14 @@ def test_a_receiver_that_is_down_fails_the_delivery_after_the_most_attempts(sess
     queue_events(sessions)
     now, waits = utc_now(), []
     for _ in range(MAX_ATTEMPTS):
-        assert deliver_due(sessions, now=now, client=http) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
         [row] = deliveries(sessions)
-        assert row.last_status_code is None and row.last_error.startswith("ConnectError")
+        assert row.last_status_code is None and row.last_error == "connection failed"
         if row.status == "pending":
             waits.append((row.next_attempt_at - now).total_seconds())
             now = row.next_attempt_at
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
-    assert deliver_due(sessions, now=now + timedelta(days=1), client=http) == 0
+    assert deliver_due(sessions, now=now + timedelta(days=1), client=http, allow_loopback=True) == 0
     assert len(waits) == MAX_ATTEMPTS - 1
     for number, wait in enumerate(waits):
         assert 10 * 2**number <= wait <= 11 * 2**number
@@ -251,12 +277,12 @@ def test_a_slow_receiver_times_out_and_counts_an_attempt(sessions):
         add_webhook(sessions, receiver.url)
         queue_events(sessions)
         started = time.monotonic()
-        assert deliver_due(sessions, client=quick) == 1
+        assert deliver_due(sessions, client=quick, allow_loopback=True) == 1
         elapsed = time.monotonic() - started
     [row] = deliveries(sessions)
     assert elapsed < 1.0
     assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, None)
-    assert row.last_error.startswith("ReadTimeout")
+    assert row.last_error == "timed out"
 
 
 def test_retry_waits_double_from_ten_seconds_and_stop_at_an_hour():
@@ -280,7 +306,7 @@ def test_two_senders_at_once_deliver_each_event_exactly_once(sessions):
         def run(slot: int) -> None:
             with httpx.Client(timeout=5.0) as client:
                 start.wait()
-                sent[slot] = deliver_due(sessions, now=now, client=client)
+                sent[slot] = deliver_due(sessions, now=now, client=client, allow_loopback=True)
 
         threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
         for thread in threads:
@@ -299,7 +325,7 @@ def test_the_background_sender_delivers_and_stops(sessions):
     """WebhookSender's thread delivers a queued event by itself and ends on stop."""
     with Receiver() as receiver:
         add_webhook(sessions, receiver.url)
-        sender = WebhookSender(sessions, interval=0.05, timeout=2.0)
+        sender = WebhookSender(sessions, allow_loopback=True, interval=0.05, timeout=2.0)
         sender.start()
         try:
             queue_events(sessions)
@@ -318,9 +344,119 @@ def test_logs_name_ids_and_never_the_payload(sessions, http, caplog):
         hook = add_webhook(sessions, receiver.url)
         queue_events(sessions, patient_name="Jane Roe", address="12 Elm St")
         now = utc_now()
-        deliver_due(sessions, now=now, client=http)
-        deliver_due(sessions, now=now + timedelta(minutes=1), client=http)
+        deliver_due(sessions, now=now, client=http, allow_loopback=True)
+        deliver_due(sessions, now=now + timedelta(minutes=1), client=http, allow_loopback=True)
     [row] = deliveries(sessions)
     assert row.status == "delivered"
     assert hook.id in caplog.text and row.id in caplog.text
     assert "Jane Roe" not in caplog.text and "Elm St" not in caplog.text
+
+
+def table(names: dict[str, list[str]]) -> Callable[[str], list[str]]:
+    """A resolver answering from ``names`` (a name not in it does not resolve)."""
+    return lambda host: names.get(host, [])
+
+
+def test_a_name_that_now_resolves_inside_is_refused_before_connecting(sessions, http):
+    """DNS rebinding: public at registration, internal at delivery: refused, nothing connects."""
+    with bare_listener() as server:
+        url = f"https://hooks.example.com:{server.getsockname()[1]}/hook"
+        with transaction(sessions) as session:
+            create_webhook(
+                session,
+                agency_id="a1",
+                url=url,
+                allow_loopback=False,
+                resolve=table({"hooks.example.com": ["93.184.216.34"]}),
+            )
+        queue_events(sessions)
+        later = utc_now()
+        for answer in (["127.0.0.1"], ["93.184.216.34", "10.0.0.5"], ["::ffff:127.0.0.1"]):
+            later += timedelta(days=1)
+            resolve = table({"hooks.example.com": answer})
+            assert deliver_due(
+                sessions, now=later, client=http, allow_loopback=False, resolve=resolve
+            )
+            [row] = deliveries(sessions)
+            assert (row.last_status_code, row.last_error) == (None, "refused: internal address")
+        assert not connected(server)
+    assert (row.status, row.attempts) == ("pending", 3)
+
+
+def test_a_loopback_name_is_refused_at_delivery_when_loopback_is_off(sessions, http):
+    """A stored https://localhost target (the setting was on) is refused once it is off."""
+    with bare_listener() as server:
+        add_webhook(sessions, f"https://localhost:{server.getsockname()[1]}/hook")
+        queue_events(sessions)
+        assert deliver_due(sessions, client=http, allow_loopback=False) == 1
+        assert not connected(server)
+    [row] = deliveries(sessions)
+    assert (row.attempts, row.last_status_code) == (1, None)
+    assert row.last_error == "refused: internal address"
+
+
+def test_the_request_goes_to_the_checked_address_with_the_name_as_host(sessions, http):
+    """The sender connects to the address it checked (no second lookup), Host naming the name."""
+    with Receiver() as receiver:
+        port = receiver.server.server_address[1]
+        add_webhook(sessions, receiver.url)
+        with transaction(sessions) as session:
+            hook = session.scalars(select(models.Webhook)).one()
+            hook.url = f"http://hooks.example.com:{port}/hooks/scheduler"
+        queue_events(sessions)
+        resolve = table({"hooks.example.com": ["127.0.0.1"]})
+        assert deliver_due(sessions, client=http, allow_loopback=True, resolve=resolve) == 1
+        [request] = receiver.wait_for(1)
+    assert request.headers["host"] == f"hooks.example.com:{port}"
+    assert request.path == "/hooks/scheduler"
+    [row] = deliveries(sessions)
+    assert (row.status, row.last_status_code) == ("delivered", 200)
+
+
+def test_a_name_that_stops_resolving_is_a_connection_failure(sessions, http):
+    """A target whose name no longer resolves records "connection failed", not the lookup's text."""
+    add_webhook(sessions, "https://93.184.216.34/hook")
+    with transaction(sessions) as session:
+        session.scalars(select(models.Webhook)).one().url = "https://gone.example.com/hook"
+    queue_events(sessions)
+    assert deliver_due(sessions, client=http, allow_loopback=False, resolve=table({})) == 1
+    [row] = deliveries(sessions)
+    assert (row.attempts, row.last_status_code, row.last_error) == (1, None, "connection failed")
+
+
+def test_a_redirect_is_recorded_and_never_followed(sessions):
+    """A 302 to an internal address is a failed attempt with its code, even if clients follow."""
+    with Receiver() as inside, Receiver([302], location=inside.url) as outside:
+        add_webhook(sessions, outside.url)
+        queue_events(sessions)
+        with httpx.Client(timeout=5.0, follow_redirects=True) as following:
+            assert deliver_due(sessions, client=following, allow_loopback=True) == 1
+        outside.wait_for(1)
+    assert inside.requests == []
+    [row] = deliveries(sessions)
+    assert (row.status, row.attempts, row.last_status_code) == ("pending", 1, 302)
+    assert row.last_error == "HTTP 302 redirect not followed"
+
+
+def test_registration_refuses_an_internal_target_and_keeps_nothing(sessions):
+    """create_webhook raises "webhook URL must be https ..." naming why; no row is kept."""
+    for url, why in (
+        ("https://10.0.0.5/hook", "10.0.0.5 is a private address"),
+        ("https://hooks.example.com/hook", "hooks.example.com resolves to 127.0.0.1"),
+        ("https://gone.example.com/hook", "gone.example.com does not resolve"),
+        ("http://93.184.216.34/hook", "http is not https"),
+    ):
+        with (
+            pytest.raises(RefusedTargetError, match=r"^webhook URL must be https") as refused,
+            transaction(sessions) as session,
+        ):
+            create_webhook(
+                session,
+                agency_id="a1",
+                url=url,
+                allow_loopback=False,
+                resolve=table({"hooks.example.com": ["127.0.0.1"]}),
+            )
+        assert why in str(refused.value)
+    with sessions() as session:
+        assert session.scalars(select(models.Webhook)).all() == []

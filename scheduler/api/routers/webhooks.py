@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.api.access import Principal, allow
 from scheduler.api.crud import Limit, Offset
-from scheduler.api.deps import SessionDep
+from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.plan_schemas import (
     WebhookCreate,
     WebhookDeliveryPublic,
@@ -18,7 +18,7 @@ from scheduler.api.plan_schemas import (
     WebhookWithSecret,
 )
 from scheduler.api.schemas import Page
-from scheduler.service.webhook_sender import create_webhook
+from scheduler.service.webhook_sender import Resolver, create_webhook, resolve_host
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.records import list_records
@@ -28,6 +28,14 @@ MAX_WEBHOOKS_PER_AGENCY = 10
 router = APIRouter(prefix="/v1/webhooks", tags=["webhooks"])
 Owner = Annotated[Principal, Depends(allow(Role.ADMIN, Role.AGENCY_SYSTEM))]
 WebhookId = Annotated[str, Path(max_length=64)]
+
+
+def host_resolver() -> Resolver:
+    """How a new webhook's host name is resolved: the system's resolver."""
+    return resolve_host
+
+
+ResolverDep = Annotated[Resolver, Depends(host_resolver)]
 
 
 def webhook_in_reach(session: Session, principal: Principal, webhook_id: str) -> models.Webhook:
@@ -62,8 +70,19 @@ def _agency_of_new_webhook(session: Session, principal: Principal, payload: Webh
     status_code=status.HTTP_201_CREATED,
     summary="Register a webhook",
 )
-def register_webhook(session: SessionDep, principal: Owner, payload: WebhookCreate) -> Any:
+def register_webhook(
+    session: SessionDep,
+    settings: SettingsDep,
+    resolve: ResolverDep,
+    principal: Owner,
+    payload: WebhookCreate,
+) -> Any:
     """Send the agency's plan events to ``url``; the answer holds the signing secret, once.
+
+    The URL must be https and its host must resolve to public addresses only: a private,
+    loopback, link-local or other internal address, a cloud metadata host, or a name that
+    does not resolve is refused with 422 saying why. Each delivery checks the host again
+    and never follows a redirect.
 
     Each delivery is a JSON POST with ``X-Scheduler-Event``, ``X-Scheduler-Delivery``,
     ``X-Scheduler-Timestamp`` and ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256
@@ -80,7 +99,13 @@ def register_webhook(session: SessionDep, principal: Owner, payload: WebhookCrea
             status.HTTP_409_CONFLICT,
             f"agency {agency_id!r} has {MAX_WEBHOOKS_PER_AGENCY} webhooks; remove one first",
         )
-    return create_webhook(session, agency_id=agency_id, url=payload.url)
+    return create_webhook(
+        session,
+        agency_id=agency_id,
+        url=payload.url,
+        allow_loopback=settings.webhooks_allow_loopback,
+        resolve=resolve,
+    )
 
 
 @router.get("", response_model=Page[WebhookPublic], summary="List webhooks")
