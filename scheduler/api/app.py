@@ -25,7 +25,13 @@ from scheduler.api.routers import (
     webhooks,
 )
 from scheduler.api.schemas import ErrorMessage, InvalidRequest
-from scheduler.errors import ConflictError, NotFoundError, ProblemError, StaleError
+from scheduler.errors import (
+    ConflictError,
+    NotFoundError,
+    OutdatedPlanError,
+    ProblemError,
+    StaleError,
+)
 from scheduler.service.planning_jobs import PlanningJobRunner, fail_interrupted_jobs
 from scheduler.service.webhook_sender import WebhookSender
 from scheduler.settings import Settings, get_settings
@@ -125,6 +131,14 @@ def _answer_domain_errors(app: FastAPI) -> None:
             return JSONResponse({"detail": str(error)}, status_code=code)
 
         app.add_exception_handler(error_type, answer)
+
+    async def outdated(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, OutdatedPlanError)
+        return JSONResponse(
+            {"detail": str(error), "outdated": error.stops}, status_code=status.HTTP_409_CONFLICT
+        )
+
+    app.add_exception_handler(OutdatedPlanError, outdated)
 
     async def conflict(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse(
