@@ -5,6 +5,11 @@ visits still due (ordered minimum minus visits already made) become visits whose
 every day of the period inside the horizon on which the patient is home: the solver picks the
 day. Visits the rest of the period (after the horizon) could still hold are optional here;
 the others are required. Range orders (``2-3W4``) add their extra visits as low priority.
+
+A referral adds the start of care (SOC) visit, due within the rules' hours of it; a visit in
+the last five days of the 60-day episode becomes the recertification; the order's last visit,
+when the order ends in the horizon, the discharge. SOC and recertification are assessments:
+they last the rules' ``assessment_duration`` (at least a routine visit).
 """
 
 from __future__ import annotations
@@ -16,13 +21,12 @@ from functools import cached_property
 from scheduler.domain.clinician import Credential, Discipline
 from scheduler.domain.frequency import FrequencyOrder, Period, order_periods, parse_frequency
 from scheduler.domain.patient import Patient
-from scheduler.domain.time_window import DAY, HOUR, TimeWindow
+from scheduler.domain.time_window import DAY, HOUR, MINUTE, TimeWindow
 from scheduler.domain.visit import Visit, VisitType
 from scheduler.errors import ProblemError
 
 EPISODE_DAYS = 60
 RECERT_DAYS = 5  # the recertification visit falls in the last five days of the episode
-SOC_EXTRA = HOUR // 2  # a start of care visit lasts this much longer than a routine one
 # Who may open (SOC) or recertify a case, by discipline of the plan.
 ASSESSING_CREDENTIAL = {Discipline.SN: Credential.RN, Discipline.PT: Credential.PT}
 
@@ -37,10 +41,20 @@ class CareRules:
         A start of care visit is made within this many hours of the referral.
     max_clinicians_per_week
         Distinct clinicians a patient may see per discipline in a week.
+    assessment_duration
+        Seconds a start of care or recertification visit (the OASIS assessment) lasts at
+        least; routine visits last their care plan's ``visit_duration``.
     """
 
     soc_within_hours: int = 48
     max_clinicians_per_week: int = 2
+    assessment_duration: int = 90 * MINUTE
+
+    def __post_init__(self) -> None:
+        if self.assessment_duration <= 0:
+            raise ProblemError(
+                f"assessment_duration must be positive, got {self.assessment_duration} s"
+            )
 
 
 @dataclass(frozen=True)
@@ -142,7 +156,7 @@ def expand_care_plan(
         if soc is not None and number == 0:
             made += 1
         visits += _period_visits(plan, patient, period, number, made, horizon_start, horizon_end)
-    return tuple(_mark_recert_and_discharge(plan, visits, horizon_start, horizon_end))
+    return tuple(_mark_recert_and_discharge(plan, visits, horizon_start, horizon_end, rules))
 
 
 def visit_spacing_days(plan: CarePlan) -> int:
@@ -153,11 +167,31 @@ def visit_spacing_days(plan: CarePlan) -> int:
     return 2 if densest <= 3 / 7 + 1e-9 else 1
 
 
+def soc_deadline(plan: CarePlan, rules: CareRules) -> int | None:
+    """Horizon second by which the plan's start of care visit must start; ``None`` if none due."""
+    if plan.referral is None:
+        return None
+    return plan.referral + rules.soc_within_hours * HOUR
+
+
+def assessment_duration(plan: CarePlan, rules: CareRules) -> int:
+    """Seconds of the plan's SOC or recertification visit: the rules' assessment, at least."""
+    return max(rules.assessment_duration, plan.visit_duration)
+
+
 def _start_of_care_visit(
     plan: CarePlan, patient: Patient, horizon_start: date, horizon_days: int, rules: CareRules
 ) -> Visit | None:
-    """The SOC visit, due within the rules' hours of the referral, if still to be made."""
-    if plan.referral is None:
+    """The SOC visit, if still to be made: after the referral, starting by the deadline.
+
+    Its windows are the patient's home times, earliest first, in which the longer assessment
+    can start and finish. The domain does not know the drive: the solver keeps only the
+    windows (and the parts of them) a qualified clinician can reach and leaves the SOC out,
+    saying so, when none is left. With no home time before the deadline the one window is
+    the deadline instant, when the patient is not home: the solver leaves it out too.
+    """
+    deadline = soc_deadline(plan, rules)
+    if plan.referral is None or deadline is None:
         return None
     credential = ASSESSING_CREDENTIAL.get(plan.discipline)
     if credential is None:
@@ -165,20 +199,16 @@ def _start_of_care_visit(
             f"care plan {plan.id!r} has a referral, but a start of care is made by an RN or a "
             "PT: give the referral to the patient's SN or PT care plan"
         )
-    deadline = plan.referral + rules.soc_within_hours * HOUR
-    duration = plan.visit_duration + SOC_EXTRA  # the OASIS assessment takes longer
+    duration = assessment_duration(plan, rules)
     windows = []
     for day in range(horizon_days):
         weekday = (horizon_start + timedelta(days=day)).weekday()
         for home in patient.windows_on(day, weekday):
-            start, end = (
-                max(home.start, plan.referral),
-                min(home.end - duration, deadline),
-            )
+            start, end = max(home.start, plan.referral), min(home.end - duration, deadline)
             if start <= end:
                 windows.append(TimeWindow(start, end))
     if not windows:
-        windows = [TimeWindow(plan.referral, deadline)]
+        windows = [TimeWindow(deadline, deadline)]
     return Visit(
         id=f"{plan.id}-soc",
         patient_id=plan.patient_id,
@@ -272,9 +302,13 @@ def patient_home_on(patient: Patient, day: date) -> bool:
 
 
 def _mark_recert_and_discharge(
-    plan: CarePlan, visits: list[Visit], horizon_start: date, horizon_end: date
+    plan: CarePlan, visits: list[Visit], horizon_start: date, horizon_end: date, rules: CareRules
 ) -> list[Visit]:
-    """Turn one routine visit into the recertification, and the order's last into discharge."""
+    """Turn one routine visit into the recertification, and the order's last into discharge.
+
+    The recertification is an assessment: it lasts the rules' assessment duration, so its
+    start windows end that much earlier.
+    """
     recert_first = plan.episode_first_day + timedelta(days=EPISODE_DAYS - RECERT_DAYS)
     recert_last = plan.episode_first_day + timedelta(days=EPISODE_DAYS - 1)
     credential = ASSESSING_CREDENTIAL.get(plan.discipline)
@@ -282,10 +316,17 @@ def _mark_recert_and_discharge(
     if credential and routine and recert_first <= horizon_end and recert_last >= horizon_start:
         low = (recert_first - horizon_start).days * DAY
         high = ((recert_last - horizon_start).days + 1) * DAY
-        kept = tuple(w for w in routine[0].windows if low <= w.start < high)
+        duration = assessment_duration(plan, rules)
+        longer = duration - routine[0].duration
+        kept = tuple(
+            TimeWindow(w.start, w.end - longer)
+            for w in routine[0].windows
+            if low <= w.start < high and w.length >= longer
+        )
         if kept:
             recert = replace(
                 routine[0],
+                duration=duration,
                 windows=kept,
                 visit_type=VisitType.RECERT,
                 credentials=frozenset({credential}),

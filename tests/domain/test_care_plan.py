@@ -22,7 +22,7 @@ from scheduler.domain import (
     Visit,
     VisitType,
 )
-from scheduler.domain.care_plan import expand_care_plan, visit_spacing_days
+from scheduler.domain.care_plan import expand_care_plan, soc_deadline, visit_spacing_days
 from scheduler.errors import ProblemError
 
 MONDAY = date(2026, 12, 7)  # first day of the horizon
@@ -46,6 +46,10 @@ NURSE = Clinician(
 )
 WEEKDAY_STARTS = tuple(
     TimeWindow(day * DAY + OPENS, day * DAY + CLOSES - DURATION) for day in range(5)
+)
+ASSESSMENT = 90 * 60  # the default length of a SOC or recertification visit
+ASSESSMENT_STARTS = tuple(
+    TimeWindow(day * DAY + OPENS, day * DAY + CLOSES - ASSESSMENT) for day in range(5)
 )
 
 
@@ -218,6 +222,45 @@ def test_soc_windows_leave_room_for_the_longer_soc_visit() -> None:
         assert window.end + soc.duration <= closes
 
 
+def test_soc_lasts_the_rules_assessment_duration() -> None:
+    """The SOC lasts the rules' assessment time, and its windows leave room for all of it."""
+    rules = CareRules(assessment_duration=2 * HOUR)
+    plan = make_plan("3W2", referral=REFERRAL)
+    soc = expand_care_plan(
+        plan, PATIENT, horizon_start=MONDAY, horizon_days=HORIZON_DAYS, rules=rules
+    )[0]
+    assert soc.duration == 2 * HOUR
+    assert soc.windows[0] == TimeWindow(REFERRAL, CLOSES - 2 * HOUR)
+
+
+def test_soc_never_shorter_than_a_routine_visit() -> None:
+    """A plan whose routine visits outlast the assessment time gets a SOC as long as them."""
+    soc = expand(make_plan("3W2", referral=REFERRAL, visit_duration=2 * HOUR))[0]
+    assert soc.duration == 2 * HOUR
+
+
+def test_soc_windows_lie_between_the_referral_and_the_deadline_earliest_first() -> None:
+    """A Monday 10:00 referral: windows on Monday, Tuesday and Wednesday up to 10:00."""
+    plan = make_plan("3W2", referral=REFERRAL)
+    soc = expand(plan)[0]
+    assert soc_deadline(plan, CareRules()) == REFERRAL + 48 * HOUR
+    assert [w.start // DAY for w in soc.windows] == [0, 1, 2]
+    assert soc.windows[-1] == TimeWindow(2 * DAY + OPENS, 2 * DAY + REFERRAL)
+
+
+def test_soc_with_no_home_time_before_its_deadline_has_only_the_deadline_instant() -> None:
+    """Referred Friday 16:00, home on weekdays only: the SOC's one window is the deadline."""
+    friday = 4 * DAY + 16 * HOUR
+    soc = expand(make_plan("3W2", referral=friday))[0]
+    assert soc.windows == (TimeWindow(friday + 48 * HOUR, friday + 48 * HOUR),)
+
+
+def test_care_rules_refuse_a_non_positive_assessment_duration() -> None:
+    """An assessment of zero seconds is a configuration error, said at once."""
+    with pytest.raises(ProblemError, match="assessment_duration"):
+        CareRules(assessment_duration=0)
+
+
 def test_referral_on_a_plan_no_rn_or_pt_can_open_is_refused() -> None:
     """A start of care is made by an RN or PT, so a referral on an OT plan raises."""
     plan = make_plan("2W4", discipline=Discipline.OT, referral=REFERRAL)
@@ -242,7 +285,8 @@ def test_recert_visit_falls_in_the_last_five_days_of_the_episode() -> None:
     for window in recert.windows:
         assert first <= day_of(window.start) <= last
         assert first <= day_of(window.end) <= last
-    assert recert.windows == WEEKDAY_STARTS[:3]  # Mon 12-07 .. Wed 12-09
+    assert recert.windows == ASSESSMENT_STARTS[:3]  # Mon 12-07 .. Wed 12-09
+    assert recert.duration == ASSESSMENT
     assert len(visits) == 3  # the recert is one of the week's three, not an extra
 
 
@@ -251,7 +295,7 @@ def test_recert_uses_an_explicit_episode_start() -> None:
     plan = make_plan("3W4", start_of_care=date(2026, 11, 30), episode_start=EPISODE_START)
     recerts = [v for v in expand(plan) if v.visit_type == VisitType.RECERT]
     assert len(recerts) == 1
-    assert recerts[0].windows == WEEKDAY_STARTS[:3]
+    assert recerts[0].windows == ASSESSMENT_STARTS[:3]
     assert not any(v.visit_type == VisitType.RECERT for v in expand(make_plan("3W4")))
 
 
