@@ -11,11 +11,16 @@ NURSING_CREDENTIALS = frozenset({"RN", "LPN"})
 
 @dataclass(frozen=True)
 class Violation:
-    """A broken rule: a short code, what it concerns, and a sentence with the numbers."""
+    """A broken rule: a short code, what it concerns, and a sentence with the numbers.
+
+    ``visit_ids`` are the planned visits whose removal from their routes resolves it (empty
+    when removing visits would not, e.g. a wrong KPI).
+    """
 
     rule: str
     subject: str
     message: str
+    visit_ids: tuple[str, ...] = ()
 
 
 def delivers(clinician: Clinician) -> str:

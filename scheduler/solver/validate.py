@@ -7,8 +7,10 @@ shared helper) cannot hide behind the same bug in the check.
 Rule codes: ``coverage``, ``reason``, ``route``, ``shift``, ``qualification``, ``pin``,
 ``travel``, ``order``, ``arrival``, ``time_window``, ``duration``, ``lunch``, ``max_visits``,
 ``max_work``, ``max_points``, ``link``, ``kpi``; across days (``_validate_horizon.py``):
-``one_per_day``, ``spacing``, ``discharge``, ``frequency``, ``max_visits_week``,
-``max_work_week``, ``clinicians_per_week``.
+``max_visits_week``, ``max_work_week``, ``clinicians_per_week``; care plans
+(``_validate_care_plan.py``): ``soc_order``, ``recert_window``, ``discharge_last``,
+``one_visit_per_discipline_day``, ``period_count``. Each violation names the planned visits
+whose removal resolves it (a route-wide fault names all the route's visits).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from scheduler.domain import (
     TravelMatrix,
     Visit,
 )
+from scheduler.solver._validate_care_plan import check_care_plans
 from scheduler.solver._validate_horizon import check_horizon
 from scheduler.solver._validate_kpis import check_kpis
 from scheduler.solver._validation import Violation, delivers, work_seconds
@@ -51,28 +54,19 @@ def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violati
     visits = {visit.id: visit for visit in problem.visits_to_plan}
     clinicians = {clinician.id: clinician for clinician in problem.clinicians}
     found = _check_coverage(problem, plan, visits)
-    days = Counter((route.clinician_id, route.day) for route in plan.routes)
-    for (clinician_id, day), count in days.items():
-        if count > 1:
-            found.append(
-                _route_violation("route", clinician_id, day, f"has {count} routes on the same day")
-            )
+    seen: set[tuple[str, int]] = set()
+    for route in plan.routes:
+        if (route.clinician_id, route.day) in seen:
+            found.append(_route_violation("route", route, "has another route on the same day"))
+        seen.add((route.clinician_id, route.day))
     for route in plan.routes:
         clinician = clinicians.get(route.clinician_id)
         if clinician is None:
-            found.append(
-                _route_violation(
-                    "route", route.clinician_id, route.day, "names an unknown clinician"
-                )
-            )
+            found.append(_route_violation("route", route, "names an unknown clinician"))
             continue
         shift = next((s for s in clinician.shifts if s.day == route.day), None)
         if shift is None:
-            found.append(
-                _route_violation(
-                    "shift", route.clinician_id, route.day, "is on a day off (no shift)"
-                )
-            )
+            found.append(_route_violation("shift", route, "is on a day off (no shift)"))
             continue
         found += _check_frame(route, shift)
         if any(stop.visit_id not in visits for stop in route.stops):
@@ -83,6 +77,7 @@ def validate(problem: Problem, plan: Plan, travel: TravelMatrix) -> list[Violati
         found += _check_limits(route, clinician, visits)
     found += _check_links(problem, plan)
     found += check_horizon(problem, plan, visits)
+    found += check_care_plans(problem, plan, visits)
     found += check_kpis(problem, plan, visits, clinicians)
     return found
 
@@ -100,26 +95,29 @@ def _check_links(problem: Problem, plan: Plan) -> list[Violation]:
         first, second = made.get(link.first), made.get(link.second)
         if first is None and second is None:
             continue
+        both = (link.first, link.second)
         if first is None or second is None:
-            found.append(Violation("link", subject, "only one of the two visits is made"))
+            made_one = (link.first,) if second is None else (link.second,)
+            found.append(Violation("link", subject, "only one of the two visits is made", made_one))
             continue
         if first[0] == second[0]:
-            found.append(Violation("link", subject, f"both visits are made by {first[0]}"))
+            found.append(Violation("link", subject, f"both visits are made by {first[0]}", both))
         if first[1] != second[1]:
-            found.append(Violation("link", subject, "the visits are on different days"))
+            found.append(Violation("link", subject, "the visits are on different days", both))
             continue
         gap = second[2] - first[2]
         low, high = (0, 0) if link.kind == "simultaneous" else (link.min_gap, link.max_gap)
         if not low <= gap <= high:
-            found.append(
-                Violation("link", subject, f"second starts {gap} s after first, not {low}..{high}")
-            )
+            message = f"second starts {gap} s after first, not {low}..{high}"
+            found.append(Violation("link", subject, message, both))
     return found
 
 
-def _route_violation(rule: str, clinician_id: str, day: int, message: str) -> Violation:
-    """A violation about the route of ``clinician_id`` on ``day``."""
-    return Violation(rule, f"route {clinician_id} day {day}", message)
+def _route_violation(rule: str, route: Route, message: str, *, last: bool = False) -> Violation:
+    """A violation about ``route``, resolved by removing its last visit or else all of them."""
+    stops = route.stops[-1:] if last else route.stops
+    subject = f"route {route.clinician_id} day {route.day}"
+    return Violation(rule, subject, message, tuple(stop.visit_id for stop in stops))
 
 
 def _check_coverage(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> list[Violation]:
@@ -129,45 +127,42 @@ def _check_coverage(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> l
     counts = Counter(stop.visit_id for stop in stops)
     counts.update(item.visit_id for item in plan.unassigned)
     for visit_id, count in counts.items():
-        subject = f"visit {visit_id}"
+        subject, ids = f"visit {visit_id}", (visit_id,)
         if visit_id not in visits:
-            found.append(Violation("coverage", subject, "is not a visit of the problem"))
+            found.append(Violation("coverage", subject, "is not a visit of the problem", ids))
         elif count > 1:
-            found.append(Violation("coverage", subject, f"appears {count} times, not once"))
+            found.append(Violation("coverage", subject, f"appears {count} times, not once", ids))
     for visit in problem.visits_to_plan:
         if visit.id not in counts:
-            found.append(
-                Violation("coverage", f"visit {visit.id}", "is neither planned nor unassigned")
-            )
+            message = "is neither planned nor unassigned"
+            found.append(Violation("coverage", f"visit {visit.id}", message, (visit.id,)))
     for stop in stops:
         visit = visits.get(stop.visit_id)
         if visit is not None and stop.patient_id != visit.patient_id:
             message = f"stop names patient {stop.patient_id}, the visit is for {visit.patient_id}"
-            found.append(Violation("coverage", f"visit {visit.id}", message))
+            found.append(Violation("coverage", f"visit {visit.id}", message, (visit.id,)))
     for item in plan.unassigned:
         if not item.message.strip():
-            found.append(
-                Violation("reason", f"visit {item.visit_id}", "is unassigned without a message")
-            )
+            message = "is unassigned without a message"
+            found.append(Violation("reason", f"visit {item.visit_id}", message, (item.visit_id,)))
     return found
 
 
 def _check_frame(route: Route, shift: Shift) -> list[Violation]:
     """The day has stops, leaves no earlier than the shift and ends by its overtime limit."""
     found = []
-    who, day = route.clinician_id, route.day
     if not route.stops:
-        found.append(_route_violation("route", who, day, "has no stops"))
+        found.append(_route_violation("route", route, "has no stops"))
     if route.start < shift.window.start:
         message = f"leaves at {route.start}, before the shift starts at {shift.window.start}"
-        found.append(_route_violation("shift", who, day, message))
+        found.append(_route_violation("shift", route, message))
     limit = shift.window.end + shift.max_overtime
     if route.end > limit:
         message = (
             f"ends at {route.end}, after the shift end {shift.window.end} "
             f"plus {shift.max_overtime} s overtime ({limit})"
         )
-        found.append(_route_violation("shift", who, day, message))
+        found.append(_route_violation("shift", route, message, last=True))
     return found
 
 
@@ -194,13 +189,14 @@ def _check_qualification(
             wrong.append(f"{clinician.id} lacks skills {', '.join(sorted(missing))}")
         if clinician.id in excluded[visit.patient_id]:
             wrong.append(f"patient {visit.patient_id} excludes {clinician.id}")
-        found += [Violation("qualification", subject, message) for message in wrong]
+        ids = (visit.id,)
+        found += [Violation("qualification", subject, message, ids) for message in wrong]
         if visit.pinned_clinician is not None and visit.pinned_clinician != clinician.id:
             message = f"is made by {clinician.id}, pinned to {visit.pinned_clinician}"
-            found.append(Violation("pin", subject, message))
+            found.append(Violation("pin", subject, message, ids))
         if visit.pinned_start is not None and stop.start != visit.pinned_start:
             message = f"starts at {stop.start}, pinned to start at {visit.pinned_start}"
-            found.append(Violation("pin", subject, message))
+            found.append(Violation("pin", subject, message, ids))
     return found
 
 
@@ -225,12 +221,13 @@ def _leg(
     departure: int,
     recorded: tuple[int, int],
     subject: str,
+    culprit: tuple[str, ...],
 ) -> tuple[int, list[Violation]]:
     """Matrix seconds of a leg leaving at ``departure`` (recorded if unknown), and any mismatch."""
     missing = [place for place in (origin, destination) if place not in travel.index]
     if missing:
         message = f"travel matrix lacks location(s) {', '.join(missing)}"
-        return recorded[0], [Violation("travel", subject, message)]
+        return recorded[0], [Violation("travel", subject, message, culprit)]
     row, column = travel.index[origin], travel.index[destination]
     factor = _rush_factor(travel, departure)
     expected = (round(int(travel.seconds[row, column]) * factor), int(travel.metres[row, column]))
@@ -240,7 +237,7 @@ def _leg(
             f"leg {origin} -> {destination} recorded as {recorded[0]} s / {recorded[1]} m, "
             f"the matrix says {expected[0]} s / {expected[1]} m{at}"
         )
-        return expected[0], [Violation("travel", subject, message)]
+        return expected[0], [Violation("travel", subject, message, culprit)]
     return expected[0], []
 
 
@@ -258,14 +255,14 @@ def _check_times(
     place, free_at = clinician.start.id, route.start
     for stop in route.stops:
         visit = visits[stop.visit_id]
-        subject = f"visit {visit.id}"
+        subject, ids = f"visit {visit.id}", (visit.id,)
         here = homes[visit.patient_id]
         recorded = (stop.travel_seconds, stop.travel_metres)
-        drive, wrong = _leg(travel, place, here, free_at, recorded, subject)
+        drive, wrong = _leg(travel, place, here, free_at, recorded, subject, ids)
         found += wrong
         if stop.start < free_at:
             message = f"starts at {stop.start}, before the previous event ends at {free_at}"
-            found.append(Violation("order", subject, message))
+            found.append(Violation("order", subject, message, ids))
         else:
             needed = drive + _lunch_within(lunch, free_at, stop.start)
             if stop.start - free_at < needed:
@@ -273,7 +270,7 @@ def _check_times(
                     f"starts {stop.start - free_at} s after the previous event ends at {free_at}, "
                     f"needs {needed} s (drive and lunch)"
                 )
-                found.append(Violation("travel", subject, message))
+                found.append(Violation("travel", subject, message, ids))
             # Driving happens outside lunch: the time before arrival, lunch removed, must cover it.
             overlap = 0
             if lunch is not None:
@@ -283,22 +280,23 @@ def _check_times(
                     f"arrives at {stop.arrival}, {stop.arrival - free_at - overlap} s of driving "
                     f"after leaving at {free_at}, the leg takes {drive} s"
                 )
-                found.append(Violation("travel", subject, message))
+                found.append(Violation("travel", subject, message, ids))
         if stop.arrival > stop.start:
             message = f"starts at {stop.start}, before arriving at {stop.arrival}"
-            found.append(Violation("arrival", subject, message))
+            found.append(Violation("arrival", subject, message, ids))
         if not any(window.start <= stop.start <= window.end for window in visit.windows):
             spans = ", ".join(f"[{w.start}, {w.end}]" for w in visit.windows)
             message = f"starts at {stop.start}, outside its start windows {spans}"
-            found.append(Violation("time_window", subject, message))
+            found.append(Violation("time_window", subject, message, ids))
         if stop.end != stop.start + visit.duration:
             message = f"lasts {stop.end - stop.start} s, the visit takes {visit.duration} s"
-            found.append(Violation("duration", subject, message))
+            found.append(Violation("duration", subject, message, ids))
         place, free_at = here, max(free_at, stop.end)
     end_place = (clinician.end or clinician.start).id
     subject = f"route {route.clinician_id} day {route.day}"
     recorded = (route.return_travel_seconds, route.return_travel_metres)
-    drive, wrong = _leg(travel, place, end_place, free_at, recorded, subject)
+    last = tuple(stop.visit_id for stop in route.stops[-1:])
+    drive, wrong = _leg(travel, place, end_place, free_at, recorded, subject, last)
     found += wrong
     needed = drive + _lunch_within(lunch, free_at, route.end)
     if route.end - free_at < needed:
@@ -306,14 +304,13 @@ def _check_times(
             f"ends at {route.end}, {route.end - free_at} s after the last event ends at "
             f"{free_at}, needs {needed} s (drive and lunch)"
         )
-        found.append(Violation("travel", subject, message))
+        found.append(Violation("travel", subject, message, last))
     return found
 
 
 def _check_lunch(route: Route, shift: Shift) -> list[Violation]:
     """A lunch fits its shift's rule and sits between visits; a day spanning the window has one."""
     rule, lunch = shift.lunch, route.lunch
-    who, day = route.clinician_id, route.day
     if lunch is None:
         if (
             rule is not None
@@ -324,45 +321,40 @@ def _check_lunch(route: Route, shift: Shift) -> list[Violation]:
                 f"works from {route.start} to {route.end} across the whole lunch window "
                 f"[{rule.window.start}, {rule.window.end}] without a lunch"
             )
-            return [_route_violation("lunch", who, day, message)]
+            return [_route_violation("lunch", route, message)]
         return []
     if rule is None:
-        return [
-            _route_violation(
-                "lunch", who, day, f"takes a lunch at {lunch.start}; the shift has none"
-            )
-        ]
+        message = f"takes a lunch at {lunch.start}; the shift has none"
+        return [_route_violation("lunch", route, message)]
     found = []
     length = lunch.end - lunch.start
     if length != rule.duration:
-        found.append(
-            _route_violation("lunch", who, day, f"lunch lasts {length} s, not {rule.duration} s")
-        )
+        message = f"lunch lasts {length} s, not {rule.duration} s"
+        found.append(_route_violation("lunch", route, message))
     if not rule.window.start <= lunch.start <= rule.window.end:
         message = (
             f"lunch starts at {lunch.start}, outside its window "
             f"[{rule.window.start}, {rule.window.end}]"
         )
-        found.append(_route_violation("lunch", who, day, message))
+        found.append(_route_violation("lunch", route, message))
     if lunch.start < route.start or lunch.end > route.end:
         message = (
             f"lunch [{lunch.start}, {lunch.end}] is outside the day [{route.start}, {route.end}]"
         )
-        found.append(_route_violation("lunch", who, day, message))
+        found.append(_route_violation("lunch", route, message))
     for stop in route.stops:
         if lunch.start < stop.end and stop.start < lunch.end:
             message = (
                 f"lunch [{lunch.start}, {lunch.end}] overlaps visit {stop.visit_id} "
                 f"[{stop.start}, {stop.end}]"
             )
-            found.append(_route_violation("lunch", who, day, message))
+            found.append(Violation("lunch", f"visit {stop.visit_id}", message, (stop.visit_id,)))
     return found
 
 
 def _check_limits(route: Route, clinician: Clinician, visits: dict[str, Visit]) -> list[Violation]:
     """Daily caps on visits, working seconds and points."""
     found = []
-    who, day = route.clinician_id, route.day
     count, work = len(route.stops), work_seconds(route)
     points = sum(visits[stop.visit_id].points for stop in route.stops)
     for rule, value, cap, unit in (
@@ -371,7 +363,6 @@ def _check_limits(route: Route, clinician: Clinician, visits: dict[str, Visit]) 
         ("max_points", points, clinician.max_points_per_day, "points"),
     ):
         if cap is not None and value > cap:
-            found.append(
-                _route_violation(rule, who, day, f"has {value} {unit}, the daily cap is {cap}")
-            )
+            message = f"has {value} {unit}, the daily cap is {cap}"
+            found.append(_route_violation(rule, route, message, last=True))
     return found

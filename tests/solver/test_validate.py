@@ -496,3 +496,37 @@ def test_kpis_of_the_fixture_are_hand_checked(day: Case) -> None:
     assert (kpis.work_seconds, kpis.idle_seconds) == (11100 + 6600, 11100 + 6600 - 5700 - 9900)
     assert (kpis.lateness_seconds, kpis.on_time_share) == (900, pytest.approx(2 / 3))
     assert kpis.utilisation == pytest.approx(9900 / (3 * 8 * HOUR))
+
+
+# --- what resolves a violation -------------------------------------------------------------
+
+
+def _named(case: Case) -> dict[str, set[str]]:
+    """Rule code -> the visits whose removal resolves its violations."""
+    named: dict[str, set[str]] = {}
+    for violation in validate(case.problem, case.plan, case.travel):
+        named.setdefault(violation.rule, set()).update(violation.visit_ids)
+    return named
+
+
+def test_a_fault_of_one_visit_names_that_visit(day: Case) -> None:
+    """A start outside the window names the visit that starts there."""
+    late = _stop(day, THERAPIST, 0, start=_at(12) + 1, end=_at(13) + 1)
+    assert _named(_route(late, THERAPIST, end=_at(13, 25) + 1)) == {"time_window": {"v-pt"}}
+
+
+def test_a_daily_cap_names_the_last_visit_of_the_route(day: Case) -> None:
+    """One visit over the daily cap names the route's last visit."""
+    assert _named(_clinician(day, NURSE, max_visits_per_day=1)) == {"max_visits": {"v-check"}}
+
+
+def test_a_fault_of_the_whole_route_names_all_its_visits(day: Case) -> None:
+    """A route leaving before its shift names every visit on it."""
+    early = _clinician(_route(day, NURSE, start=_at(7, 59)), NURSE, max_work_per_day=None)
+    assert _named(early) == {"shift": {"v-wound", "v-check"}}
+
+
+def test_stale_kpis_name_no_visit(day: Case) -> None:
+    """KPIs that do not match the routes are not resolved by removing visits."""
+    stale = replace(day.plan, kpis=replace(day.plan.kpis, travel_seconds=1))
+    assert _named(replace(day, plan=stale)) == {"kpi": set()}

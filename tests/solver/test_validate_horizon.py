@@ -1,4 +1,4 @@
-"""The validator's rules across days catch each broken weekly rule."""
+"""The validator's rules across days catch each broken weekly rule (care plans: elsewhere)."""
 
 from dataclasses import replace
 from datetime import date
@@ -60,35 +60,6 @@ def test_spread_week_passes(week: Problem) -> None:
     """Monday, Wednesday, Friday by one nurse breaks no rule across days."""
     plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-2", "a", 2), ("cp-w1-3", "a", 4))
     assert rules(week, plan) == set()
-
-
-def test_consecutive_days_break_spacing(week: Problem) -> None:
-    """Monday and Tuesday visits of a 3W order are reported."""
-    plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-2", "a", 1))
-    assert rules(week, plan) == {"spacing"}
-
-
-def test_two_visits_same_day_same_discipline(week: Problem) -> None:
-    """Two SN visits to one patient on one day are reported."""
-    plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-2", "b", 0))
-    assert "one_per_day" in rules(week, plan)
-
-
-def test_more_visits_than_ordered(week: Problem) -> None:
-    """A visit made before the horizon plus three planned exceeds a 3W order."""
-    made = replace(week.care_plans[0], visits_made=(MONDAY,))
-    due = [visit.id for visit in replace(week, care_plans=(made,)).visits_to_plan]
-    extra = replace(replace(week, care_plans=(made,)).visit_by_id[due[0]], id="extra")
-    problem = replace(week, care_plans=(made,), visits=(extra,))
-    plan = plan_with((due[0], "a", 0), (due[1], "a", 2), ("extra", "a", 4))
-    assert rules(problem, plan) == {"frequency"}
-
-
-def test_visit_after_discharge(week: Problem) -> None:
-    """When the order ends this week, a visit after the discharge visit is reported."""
-    ending = replace(week, care_plans=(replace(week.care_plans[0], frequency="3W1"),))
-    plan = plan_with(("cp-w1-1", "a", 0), ("cp-w1-3", "a", 2), ("cp-w1-2", "a", 4))
-    assert rules(ending, plan) == {"discharge"}
 
 
 def test_weekly_caps(week: Problem) -> None:
