@@ -43,6 +43,7 @@ PATH_KINDS = {
     "job_id": "planning-jobs",
     "branch_id": "branches",
     "day": "days",
+    "user_id": "users",
 }
 BODY_KINDS = {
     "agency_id": "agencies",
@@ -102,7 +103,8 @@ def seed_branch(folder: Path) -> Seed:
     app = create_app(make_settings(f"sqlite:///{database}", folder, max_job_seconds=1.0))
     with TestClient(app) as client:
         with app.state.sessions.begin() as session:
-            _, token = create_user(session, name="root", role=Role.ADMIN)
+            root, token = create_user(session, name="root", role=Role.ADMIN)
+            other, _ = create_user(session, name="other admin", role=Role.ADMIN)
         headers = bearer(token)
         for path, record in (
             ("/v1/agencies", {"id": "a1", "name": "A"}),
@@ -127,6 +129,7 @@ def seed_branch(folder: Path) -> Seed:
         ids
         | {
             "agencies": ["a1"],
+            "users": [root.id, other.id],
             "branches": ["b1"],
             "visits": sorted(visit["id"] for visit in visits["items"]),
             "plans": [job["plan_id"] for job in jobs],
