@@ -1,14 +1,16 @@
 """Choose the day and clinician of each visit of a multi-day horizon, with CP-SAT.
 
-One boolean per (visit, clinician-day) candidate. Hard: a visit at most once; a care plan
-visit alone on its day among the patient's visits of its discipline; visits of one care plan
-at least its spacing apart; the discharge visit last; each clinician-day's estimated load
-(visit time plus a travel estimate) within its shift; daily and weekly caps; at most the
-rules' number of clinicians per care plan and week. Soft: leave out as little as possible
-(required visits above all), keep visits with their primary clinician and few distinct
-clinicians, give visits to clinicians who live near the patient, and keep each clinician-day
-in one zone of the clinician's patients (k-medoids, one zone per working day) so that day
-routes are compact.
+One boolean per (visit, clinician-day) candidate. Hard: a visit at most once; the care-plan
+rules (``_day_care_plan.py``: a care plan visit alone on its day among the patient's visits
+of its discipline, each period's ordered count, the discharge last, the recertification in
+the episode's last days, the start of care before every other visit of the patient); linked
+visits together; each clinician-day's estimated load (visit time plus a travel estimate)
+within its shift; daily and weekly caps; at most the rules' number of clinicians per care plan
+and week. Soft: leave out as little as possible (required visits above all), space a care
+plan's visits, make the start of care early, keep visits with their primary clinician and few
+distinct clinicians, give visits to clinicians who live near the patient, and keep each
+clinician-day in one zone of the clinician's patients (k-medoids, one zone per working day) so
+that day routes are compact.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from itertools import pairwise
+from dataclasses import dataclass
 
 import numpy as np
 from ortools.sat.python import cp_model
 
-from scheduler.domain import Problem, TravelMatrix, Visit, VisitType
-from scheduler.domain.care_plan import visit_spacing_days
+from scheduler.domain import Problem, TravelMatrix, Visit
 from scheduler.domain.continuity import care_group, primary_clinician
+from scheduler.solver._day_care_plan import add_care_plan_rules
+from scheduler.solver._day_model import DayModel
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
 
@@ -52,25 +54,6 @@ class DayChoice:
     status: str
 
 
-@dataclass
-class _DayModel:
-    """The CP-SAT model under construction and what its constraints need."""
-
-    problem: Problem
-    visits: Sequence[Visit]
-    vehicles: Sequence[Vehicle]
-    options: dict[str, list[int]]
-    hop: dict[str, int]
-    model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
-    chosen: dict[tuple[str, int], cp_model.IntVar] = field(default_factory=dict)
-    placed: dict[str, cp_model.IntVar] = field(default_factory=dict)
-    costs: list[cp_model.LinearExprT] = field(default_factory=list)
-
-    def load_of(self, visit: Visit) -> int:
-        """Estimated seconds a visit adds to a day: its duration and a typical drive."""
-        return visit.duration + self.hop[visit.id]
-
-
 def choose_days(
     problem: Problem,
     travel: TravelMatrix,
@@ -88,7 +71,7 @@ def choose_days(
     ``forbidden`` lists (visit id, vehicle number) pairs not to use again; ``previous`` is an
     earlier choice to start from and to change as little as possible.
     """
-    day = _DayModel(
+    day = DayModel(
         problem=problem,
         visits=visits,
         vehicles=vehicles,
@@ -103,9 +86,8 @@ def choose_days(
         day.model.Add(sum(choices) == day.placed[visit.id])
         drop = REQUIRED_DROP if not visit.optional else OPTIONAL_DROP_PER_PRIORITY * visit.priority
         day.costs.append(drop * (1 - day.placed[visit.id]))
-    _add_one_visit_a_day(day)
+    add_care_plan_rules(day)
     _add_linked_visits(day)
-    _add_care_plan_spacing(day)
     _add_capacity(day)
     _add_continuity(day)
     _add_home_distance(day, travel)
@@ -169,25 +151,7 @@ def _typical_hop(problem: Problem, travel: TravelMatrix, visits: Sequence[Visit]
     return {v.id: int(typical[problem.patient_by_id[v.patient_id].location.id]) for v in visits}
 
 
-def _add_one_visit_a_day(day: _DayModel) -> None:
-    """A care plan visit shares its day with no other visit of the patient's discipline.
-
-    Visits given one by one may share a day (insulin twice a day).
-    """
-    per_day: dict[tuple[str, str, int], tuple[list, list]] = defaultdict(lambda: ([], []))
-    for visit in day.visits:
-        for number in day.options[visit.id]:
-            key = (visit.patient_id, visit.discipline, day.vehicles[number].shift.day)
-            per_day[key][visit.care_plan_id is None].append(day.chosen[visit.id, number])
-    for planned, given in per_day.values():
-        if not planned:
-            continue
-        day.model.AddAtMostOne(planned)
-        for other in given:
-            day.model.Add(sum(planned) + other <= 1)
-
-
-def _add_linked_visits(day: _DayModel) -> None:
+def _add_linked_visits(day: DayModel) -> None:
     """Both visits of a link or neither, on the same day, with two different clinicians."""
     for link in day.problem.links:
         if link.first not in day.placed or link.second not in day.placed:
@@ -209,41 +173,7 @@ def _add_linked_visits(day: _DayModel) -> None:
             day.model.AddAtMostOne(chosen)
 
 
-def _add_care_plan_spacing(day: _DayModel) -> None:
-    """Visits of one care plan at least its spacing apart; the discharge visit last."""
-    by_plan: dict[str, list[Visit]] = defaultdict(list)
-    for visit in day.visits:
-        if visit.care_plan_id is not None:
-            by_plan[visit.care_plan_id].append(visit)
-    for plan_id, plan_visits in by_plan.items():
-        spacing = visit_spacing_days(day.problem.care_plan_by_id[plan_id])
-        on_day: dict[int, list[cp_model.IntVar]] = defaultdict(list)
-        day_of = {}
-        for visit in plan_visits:
-            terms = []
-            for number in day.options[visit.id]:
-                weekday = day.vehicles[number].shift.day
-                on_day[weekday].append(day.chosen[visit.id, number])
-                terms.append(weekday * day.chosen[visit.id, number])
-            day_of[visit.id] = sum(terms)
-        for first, variables in on_day.items():
-            for later in range(first + 1, first + spacing):
-                if later in on_day:
-                    day.model.Add(sum(variables) + sum(on_day[later]) <= 1)
-        interchangeable = defaultdict(list)
-        for visit in plan_visits:
-            interchangeable[visit.windows, visit.visit_type].append(visit)
-        for group in interchangeable.values():  # place the first of equal visits first
-            for first, second in pairwise(group):
-                day.model.Add(day.placed[first.id] >= day.placed[second.id])
-        for discharge in (v for v in plan_visits if v.visit_type == VisitType.DC):
-            for other in plan_visits:
-                if other is not discharge:
-                    both = [day.placed[other.id], day.placed[discharge.id]]
-                    day.model.Add(day_of[discharge.id] >= day_of[other.id]).OnlyEnforceIf(both)
-
-
-def _add_capacity(day: _DayModel) -> None:
+def _add_capacity(day: DayModel) -> None:
     """Estimated load per clinician-day within the shift; daily and weekly caps."""
     per_vehicle: dict[int, list[Visit]] = defaultdict(list)
     for visit in day.visits:
@@ -275,7 +205,7 @@ def _add_capacity(day: _DayModel) -> None:
             day.model.Add(work <= clinician.max_work_per_week - COMMUTE_ALLOWANCE * days_worked)
 
 
-def _add_continuity(day: _DayModel) -> None:
+def _add_continuity(day: DayModel) -> None:
     """Cost visits away from their primary and each clinician a care plan uses in a week.
 
     A care plan uses at most the rules' number of clinicians a week.
@@ -300,7 +230,7 @@ def _add_continuity(day: _DayModel) -> None:
         day.costs.append(EXTRA_CLINICIAN * sum(used))
 
 
-def _stay_near(day: _DayModel, previous: Mapping[str, int]) -> None:
+def _stay_near(day: DayModel, previous: Mapping[str, int]) -> None:
     """Start from ``previous`` and charge each visit it moves to another clinician-day."""
     for (visit_id, number), variable in day.chosen.items():
         kept = previous.get(visit_id) == number
@@ -309,7 +239,7 @@ def _stay_near(day: _DayModel, previous: Mapping[str, int]) -> None:
             day.costs.append(MOVED * (1 - variable))
 
 
-def _add_home_distance(day: _DayModel, travel: TravelMatrix) -> None:
+def _add_home_distance(day: DayModel, travel: TravelMatrix) -> None:
     """Prefer compact days: clinicians near the patient, and day zones.
 
     A clinician-day costs the drive from its zone centre, so each day of a clinician serves
@@ -327,7 +257,7 @@ def _add_home_distance(day: _DayModel, travel: TravelMatrix) -> None:
             day.costs.append(int(cost) * day.chosen[visit.id, number])
 
 
-def _day_anchors(day: _DayModel, travel: TravelMatrix) -> dict[int, int]:
+def _day_anchors(day: DayModel, travel: TravelMatrix) -> dict[int, int]:
     """A zone centre (travel matrix row) per clinician-day.
 
     The centres are k-medoids of the places of the visits whose primary is the clinician, one
