@@ -79,6 +79,8 @@ class ReasonCode(StrEnum):
     LINKED_VISIT_LEFT_OUT = "linked_visit_left_out"
     DEFERRED = "deferred"
     NOT_SOLVED = "not_solved"
+    WAITS_FOR_SOC = "waits_for_soc"  # the patient's start of care visit is not planned before it
+    RULE_VIOLATION = "rule_violation"  # removed from a route so that the plan keeps a rule
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,8 @@ import logging
 import time
 
 from scheduler.domain import Plan, Problem, TravelMatrix, compute_kpis
+from scheduler.solver._plan_repair import drop_violations
+from scheduler.solver._soc_screen import name_waiting_visits, screen_start_of_care
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.horizon import plan_horizon
 from scheduler.solver.model import list_vehicles
@@ -48,6 +50,11 @@ def solve(
     One day is one routing model. Several days are decomposed (``horizon.py``): days and
     clinicians chosen with CP-SAT, each day routed, overflow moved; the objective is then
     ``None`` (each day has its own).
+
+    Before solving, each start of care keeps the windows a clinician can reach (else it is
+    left out, and its patient's other visits wait). After solving, the plan is validated and
+    any visit breaking a hard rule is left out with the rule as its reason (see
+    ``_plan_repair.py``): no plan the validator rejects is returned.
     """
     params = params or SolveParams()
     started = time.monotonic()
@@ -55,10 +62,13 @@ def solve(
     vehicles = list_vehicles(problem)
     screening = screen_visits(problem, vehicles)
     visits = [visit for visit in problem.visits_to_plan if visit.id in screening.candidates]
+    soc = screen_start_of_care(problem, travel, vehicles, visits, screening.candidates)
+    visits, candidates = soc.visits, soc.candidates
+    screened_out = screening.unassigned + soc.unassigned
     log.info(
         "solving %d visits (%d screened out) with %d clinician-days",
         len(visits),
-        len(screening.unassigned),
+        len(screened_out),
         len(vehicles),
     )
     deadline = started + params.time_limit
@@ -69,21 +79,22 @@ def solve(
             params,
             visits,
             vehicles,
-            screening.candidates,
+            candidates,
             deadline=deadline,
             start_from=start_from.routes if start_from else (),
         )
     else:
         routing = plan_horizon(
-            problem, travel, params, visits, vehicles, screening.candidates, deadline=deadline
+            problem, travel, params, visits, vehicles, candidates, deadline=deadline
         )
     routes = routing.routes or ()
-    unassigned = screening.unassigned + routing.unassigned
+    unassigned = screened_out + name_waiting_visits(problem, routing.unassigned, routes)
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
-    seconds = time.monotonic() - started
     if routing.routes is None:
         status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
-        return Result(status, plan, None, seconds, routing.message)
-    required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in unassigned)
+        return Result(status, plan, None, time.monotonic() - started, routing.message)
+    plan = drop_violations(problem, plan, travel)
+    seconds = time.monotonic() - started
+    required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in plan.unassigned)
     status = SolveStatus.PARTIAL if required_missing else SolveStatus.SOLVED
     return Result(status, plan, routing.objective, seconds, routing.message)

@@ -183,9 +183,9 @@ def test_weekly_visit_cap_holds() -> None:
 
 
 def test_too_few_home_days_leaves_required_visits_out_with_a_reason() -> None:
-    """A 3W order, patient home Monday and Tuesday only: the misses are reported.
+    """A 3W order, patient home Monday and Tuesday only: the miss is reported.
 
-    Spacing leaves one day, so two required visits get a reason instead of vanishing.
+    Spacing is soft: both home days get a visit, and the third gets a reason, not silence.
     """
     problem, travel = week_problem([plan_of("cp1", "p0", "3W1")])
     patient = replace(problem.patients[0], availability=home_on(range(2)))
@@ -193,8 +193,53 @@ def test_too_few_home_days_leaves_required_visits_out_with_a_reason() -> None:
     result = solve_valid(problem, travel)
     reasons = {u.visit_id: u.reason for u in result.plan.unassigned}
     assert result.status == SolveStatus.PARTIAL
-    assert list(reasons.values()).count(ReasonCode.NO_DAY_LEFT) == 2
-    assert result.plan.kpis.frequency_compliance == pytest.approx(1 / 3)
+    assert days_of(result, "cp1") == [0, 1]
+    assert list(reasons.values()) == [ReasonCode.NO_DAY_LEFT]
+    assert result.plan.kpis.frequency_compliance == pytest.approx(2 / 3)
+
+
+def test_spacing_counts_a_visit_made_just_before_the_horizon() -> None:
+    """Week two of a 2W order, a visit made on Sunday: Monday (the day after) is avoided."""
+    started = MONDAY - timedelta(days=7)
+    made = (started, started + timedelta(days=6))  # last Monday and Sunday
+    result = solve_valid(*week_problem([plan_of("cp1", "p0", "2W2", visits_made=made)]))
+    days = days_of(result, "cp1")
+    assert len(days) == 2 and 0 not in days
+
+
+def test_start_of_care_comes_before_every_other_visit() -> None:
+    """A referral on Monday: the SOC is on Monday, nursing and therapy visits on later days."""
+    plans = [
+        plan_of("cp1", "p0", "3W1", referral=8 * HOUR),
+        plan_of("pt1", "p0", "2W1", discipline=Discipline.PT, primary_clinician="pt-c"),
+    ]
+    result = solve_valid(*week_problem(plans), seconds=3.0)
+    soc_day = days_of(result, "cp1-soc")
+    others = days_of(result, "cp1-w") + days_of(result, "pt1")
+    assert soc_day == [0] and len(others) == 4 and min(others) > 0
+
+
+def test_unreachable_start_of_care_is_left_out_and_the_patient_waits() -> None:
+    """Home 08:00-09:35, ten minutes from any clinician: no one reaches a SOC start by 08:05.
+
+    The SOC is left out saying so, and the patient's therapy visits wait for it.
+    """
+    plans = [
+        plan_of("cp1", "p0", "2W1", referral=8 * HOUR),
+        plan_of("pt1", "p0", "2W1", discipline=Discipline.PT, primary_clinician="pt-c"),
+    ]
+    problem, travel = week_problem(plans)
+    home = tuple(Availability(w, TimeWindow(8 * HOUR, 9 * HOUR + 35 * 60)) for w in WEEKDAYS)
+    patient = replace(problem.patients[0], availability=home)
+    problem = replace(problem, patients=(patient, *problem.patients[1:]))
+    result = solve_valid(problem, travel, seconds=2.0)
+    reasons = {u.visit_id: u for u in result.plan.unassigned}
+    assert reasons["cp1-soc"].reason == ReasonCode.UNREACHABLE_IN_WINDOW
+    assert "start of care" in reasons["cp1-soc"].message
+    waiting = [v for v, u in reasons.items() if u.reason == ReasonCode.WAITS_FOR_SOC]
+    assert sorted(waiting) == ["cp1-w1-1", "pt1-w1-1", "pt1-w1-2"]
+    assert all("cp1-soc" in reasons[v].message for v in waiting)
+    assert result.plan.routes == ()
 
 
 def test_visits_the_rest_of_the_period_can_hold_are_deferred() -> None:
