@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -109,6 +109,7 @@ def demo(
             problem = generate_agency_week(
                 seed=seed, clinicians=clinicians, patients=patients or 350, region=region
             )
+            problem = replace(problem, rules=settings.care_rules())
         write_file(problem_to_json(problem), out / "problem.json")
         seconds = time_limit or (15.0 if day else 40.0)
         params = SolveParams(time_limit=seconds, workers=settings.solve_workers)

@@ -8,7 +8,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from scheduler.domain import RushHours, parse_rush_hours
+from scheduler.domain import CareRules, RushHours, parse_rush_hours
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,12 +79,23 @@ class Settings(BaseSettings):
         description="Tests only: allow http and loopback webhook targets (else https to "
         "public addresses only).",
     )
+    assessment_minutes: int = Field(
+        90,
+        ge=15,
+        le=480,
+        description="Minutes a start of care or recertification visit (the OASIS assessment) "
+        "lasts at least; routine visits last their care plan's duration.",
+    )
     token_days_person: int = Field(
         90, ge=1, le=3650, description="Days an admin's, scheduler's or clinician's token lives."
     )
     token_days_system: int | None = Field(
         None, ge=1, le=3650, description="Days an agency system's token lives (unset: no expiry)."
     )
+
+    def care_rules(self) -> CareRules:
+        """The agency's care plan rules these settings set."""
+        return CareRules(assessment_duration=self.assessment_minutes * 60)
 
     @field_validator("rush_hours", mode="before")
     @classmethod

@@ -13,6 +13,7 @@ from scheduler.domain import (
     DAY,
     Availability,
     CarePlan,
+    CareRules,
     Clinician,
     Credential,
     Discipline,
@@ -37,7 +38,12 @@ OPEN_STATUSES = (models.VisitStatus.PLANNED, models.VisitStatus.PUBLISHED)
 
 
 def load_branch_problem(
-    session: Session, *, branch_id: str, start_date: date, days: int
+    session: Session,
+    *,
+    branch_id: str,
+    start_date: date,
+    days: int,
+    rules: CareRules | None = None,
 ) -> Problem:
     """The problem of planning ``branch_id`` for ``days`` days from ``start_date``.
 
@@ -45,7 +51,8 @@ def load_branch_problem(
     dates, completed visits and visits published on other days); visits given one by one join
     when a window meets the days. A link joins the problem when both its visits do; a visit
     whose partner is no longer open (made, missed or cancelled) is planned alone, and one whose
-    open partner has no window in these days waits for a plan that holds both.
+    open partner has no window in these days waits for a plan that holds both. ``rules`` are
+    the agency's care plan rules (``Settings.care_rules()``; ``None``: the defaults).
 
     Raises
     ------
@@ -104,6 +111,7 @@ def load_branch_problem(
             _care_plan(row, horizon, counted.get(row.id, []), taken.get(row.id, set()))
             for row in plan_rows
         ),
+        rules=rules or CareRules(),
         links=links,
     )
 

@@ -107,7 +107,11 @@ def seed_demo_branch(
         }
     with sessions() as session:
         stored = load_branch_problem(
-            session, branch_id=branch_id, start_date=horizon.start_date, days=horizon.days
+            session,
+            branch_id=branch_id,
+            start_date=horizon.start_date,
+            days=horizon.days,
+            rules=settings.care_rules(),
         )
     params = SolveParams(time_limit=time_limit, workers=settings.solve_workers)
     outcome = plan_problem(stored, settings=settings, params=params)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain import DAY, Plan, Problem, compute_kpis
+from scheduler.domain import DAY, CareRules, Plan, Problem, compute_kpis
 from scheduler.errors import NotFoundError, SchedulerError, StaleError
 from scheduler.service.batch_runs import (
     DEFAULT_LEASE_SECONDS,
@@ -185,7 +185,9 @@ def _attempt(
     revision: int | None = None
     try:
         with LeaseKeeper(sessions, claim, lease_seconds=lease_seconds, clock=clock):
-            revision, problem, published = read_night(sessions, branch_id=branch_id, day=day)
+            revision, problem, published = read_night(
+                sessions, branch_id=branch_id, day=day, rules=settings.care_rules()
+            )
             limit = min(time_limit or settings.solve_time_limit, settings.max_job_seconds)
             params = SolveParams(
                 time_limit=limit,
@@ -239,11 +241,12 @@ def _attempt(
 
 
 def read_night(
-    sessions: sessionmaker[Session], *, branch_id: str, day: date
+    sessions: sessionmaker[Session], *, branch_id: str, day: date, rules: CareRules | None = None
 ) -> tuple[int, Problem, list[PublishedVisit]]:
     """The branch's schedule revision, its problem from ``day``, and its published visits.
 
     The revision is read first: any publication after it makes this run's publication stale.
+    ``rules`` are the agency's care plan rules (``None``: the defaults).
     """
     with sessions() as session:
         branch = session.get(models.Branch, branch_id)
@@ -251,7 +254,7 @@ def read_night(
             raise NotFoundError(f"no branch {branch_id!r}")
         revision = branch.schedule_revision
         problem = load_branch_problem(
-            session, branch_id=branch_id, start_date=day, days=branch.batch_days
+            session, branch_id=branch_id, start_date=day, days=branch.batch_days, rules=rules
         )
         horizon = problem.horizon
         visit = models.Visit

@@ -53,7 +53,13 @@ def create_planning_job(
     """
     if not 1 <= days <= MAX_DAYS:
         raise ProblemError(f"plan 1 to {MAX_DAYS} days at a time, not {days}")
-    problem = load_branch_problem(session, branch_id=branch_id, start_date=start_date, days=days)
+    problem = load_branch_problem(
+        session,
+        branch_id=branch_id,
+        start_date=start_date,
+        days=days,
+        rules=settings.care_rules(),
+    )
     visits = len(problem.visits_to_plan)
     if visits > settings.max_visits_per_job:
         raise ProblemError(
@@ -92,7 +98,11 @@ def run_planning_job(sessions: sessionmaker[Session], job_id: str, *, settings: 
         _update(sessions, job_id, status=JobStatus.RUNNING, phase="loading", started_at=utc_now())
         with sessions() as session:
             problem = load_branch_problem(
-                session, branch_id=branch_id, start_date=start_date, days=days
+                session,
+                branch_id=branch_id,
+                start_date=start_date,
+                days=days,
+                rules=settings.care_rules(),
             )
         _update(sessions, job_id, phase="solving", progress=0.1)
         params = SolveParams(time_limit=limit, workers=settings.solve_workers)
