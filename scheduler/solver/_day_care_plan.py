@@ -21,7 +21,7 @@ from scheduler.domain.frequency import order_periods
 from scheduler.solver._day_model import DayModel
 
 SPACING_COST = 2400  # two visits of a care plan closer than its spacing
-SOC_DAY_COST = 1800  # each day a start of care waits after its first possible day
+SOC_DAY_COST = 3600  # each day a start of care waits after its first possible day
 
 
 def add_care_plan_rules(day: DayModel) -> None:
