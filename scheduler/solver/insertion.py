@@ -11,12 +11,10 @@ can cost an option but never give a wrong one.
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from scheduler.domain import (
-    DAY,
     Clinician,
     LunchBreak,
     Plan,
@@ -28,9 +26,9 @@ from scheduler.domain import (
     TravelMatrix,
     Visit,
     compute_kpis,
-    qualification_gap,
 )
 from scheduler.errors import ProblemError
+from scheduler.solver.clinician_days import clinician_days
 from scheduler.solver.validate import validate
 
 log = logging.getLogger("scheduler")
@@ -135,17 +133,9 @@ def insertion_options(
             f"{first.message}; insertion options are only given for a valid plan"
         )
     grown = replace(problem, visits=(*problem.visits, visit))
-    tried: list[InsertionOption] = []
-    for day in _open_days(problem, plan, visit):
-        tried += _route_options(grown, day, visit, patient.location.id, travel)
-    tried.sort(key=_rank)
     options: list[InsertionOption] = []
-    for option in tried:
-        key = (option.clinician_id, option.day)
-        changed = tuple(option.route if (r.clinician_id, r.day) == key else r for r in plan.routes)
-        if plan.route_of(*key) is None:
-            changed += (option.route,)
-        trial = Plan(changed, plan.unassigned, compute_kpis(grown, changed, plan.unassigned))
+    for option in candidate_insertions(grown, plan, visit, travel):
+        trial = with_insertion(grown, plan, option)
         violations = validate(grown, trial, travel)
         if violations:
             log.warning(
@@ -163,6 +153,58 @@ def insertion_options(
     return options
 
 
+def candidate_insertions(
+    problem: Problem, plan: Plan, visit: Visit, travel: TravelMatrix
+) -> list[InsertionOption]:
+    """Every place ``visit`` fits in time on an open clinician-day, cheapest first.
+
+    Open means no rule or cap of ``clinician_days`` blocks the day; the options are not yet
+    validated. ``visit`` must be a visit of ``problem`` that ``plan`` does not hold.
+    """
+    found: list[InsertionOption] = []
+    for day in clinician_days(problem, plan, visit):
+        if day.open:
+            found += route_insertions(
+                problem, day.clinician, day.shift, day.route, visit, travel, work_cap=day.work_cap
+            )
+    found.sort(key=_rank)
+    return found
+
+
+def route_insertions(
+    problem: Problem,
+    clinician: Clinician,
+    shift: Shift,
+    route: Route | None,
+    visit: Visit,
+    travel: TravelMatrix,
+    *,
+    work_cap: int | None,
+) -> list[InsertionOption]:
+    """Each position of one clinician-day's route where ``visit`` fits in time.
+
+    Windows, the shift (overtime included), the lunch and ``work_cap`` (seconds of work, lunch
+    excluded, or ``None``) are kept; rules across days are not looked at. ``route`` is the
+    day's route, or ``None`` for a day with no visits yet.
+    """
+    place = problem.patient_by_id[visit.patient_id].location.id
+    return _route_options(problem, _Day(clinician, shift, route, work_cap), visit, place, travel)
+
+
+def with_insertion(problem: Problem, plan: Plan, option: InsertionOption) -> Plan:
+    """``plan`` with ``option``'s route in place of the day's route, KPIs recomputed.
+
+    The inserted visit leaves the plan's unassigned visits if it was one of them.
+    """
+    key = (option.clinician_id, option.day)
+    routes = tuple(option.route if (r.clinician_id, r.day) == key else r for r in plan.routes)
+    if plan.route_of(*key) is None:
+        routes += (option.route,)
+    inserted = option.route.stops[option.position].visit_id
+    unassigned = tuple(u for u in plan.unassigned if u.visit_id != inserted)
+    return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+
+
 def _rank(option: InsertionOption) -> tuple[int, int, str, int, int]:
     """Cheapest added driving first, then the earliest start (ties in a stable order)."""
     return (
@@ -172,60 +214,6 @@ def _rank(option: InsertionOption) -> tuple[int, int, str, int, int]:
         option.day,
         option.position,
     )
-
-
-def _open_days(problem: Problem, plan: Plan, visit: Visit) -> list[_Day]:
-    """Working days of qualified clinicians that meet a window and have room for one more.
-
-    Room means the daily and weekly caps, no care plan visit of the patient's discipline
-    that day, and no clinician too many for the patient that week.
-    """
-    patient = problem.patient_by_id[visit.patient_id]
-    visits = problem.visit_by_id
-    routes = {(route.clinician_id, route.day): route for route in plan.routes}
-    care_plan_days: set[int] = set()
-    seen: dict[int, set[str]] = defaultdict(set)  # clinicians of the patient's week
-    week_visits: dict[tuple[str, int], int] = defaultdict(int)
-    week_work: dict[tuple[str, int], int] = defaultdict(int)
-    for route in plan.routes:
-        week_work[route.clinician_id, route.day // 7] += route.work_seconds
-        for stop in route.stops:
-            made = visits[stop.visit_id]
-            week_visits[route.clinician_id, stop.start // DAY // 7] += 1
-            if (made.patient_id, made.discipline) != (visit.patient_id, visit.discipline):
-                continue
-            if made.care_plan_id is not None:
-                care_plan_days.add(stop.start // DAY)
-            else:
-                seen[stop.start // DAY // 7].add(route.clinician_id)
-    days = []
-    for clinician in problem.clinicians:
-        if qualification_gap(clinician, visit, patient) is not None:
-            continue
-        for shift in clinician.shifts:
-            week = shift.day // 7
-            route = routes.get((clinician.id, shift.day))
-            stops = route.stops if route else ()
-            points = visit.points + sum(visits[s.visit_id].points for s in stops)
-            if (
-                shift.day in care_plan_days
-                or not any(
-                    window.end >= shift.window.start and window.start <= shift.latest_end
-                    for window in visit.windows
-                )
-                or len(seen[week] | {clinician.id}) > problem.rules.max_clinicians_per_week
-                or _over(len(stops) + 1, clinician.max_visits_per_day)
-                or _over(points, clinician.max_points_per_day)
-                or _over(week_visits[clinician.id, week] + 1, clinician.max_visits_per_week)
-            ):
-                continue
-            work_cap = clinician.max_work_per_day
-            if clinician.max_work_per_week is not None:
-                others = week_work[clinician.id, week] - (route.work_seconds if route else 0)
-                room = clinician.max_work_per_week - others
-                work_cap = room if work_cap is None else min(work_cap, room)
-            days.append(_Day(clinician, shift, route, work_cap))
-    return days
 
 
 def _over(value: int, cap: int | None) -> bool:
