@@ -1,0 +1,171 @@
+"""Reasons for left-out visits are claims checked on the final routes.
+
+Tiny named instances: places on a line 10 minutes apart, two nurses working Monday morning
+(08:00-12:00), routes timed by the insertion machinery so that they are valid.
+"""
+
+from dataclasses import replace
+from datetime import date
+
+import numpy as np
+
+from scheduler.domain import (
+    HOUR,
+    CarePlan,
+    Clinician,
+    Credential,
+    Discipline,
+    Horizon,
+    Location,
+    Patient,
+    Plan,
+    Problem,
+    ReasonCode,
+    Route,
+    Shift,
+    TimeWindow,
+    TravelMatrix,
+    Unassigned,
+    Visit,
+    compute_kpis,
+)
+from scheduler.solver.explain import explain_left_out
+from scheduler.solver.insertion import route_insertions
+from scheduler.solver.validate import validate
+
+MONDAY = date(2026, 12, 7)
+MORNING = Shift(0, TimeWindow(8 * HOUR, 12 * HOUR))
+PLACES = tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(8))
+
+
+def line_travel() -> TravelMatrix:
+    """10 minutes (5 km) per step along the line."""
+    steps = np.abs(np.subtract.outer(np.arange(len(PLACES)), np.arange(len(PLACES))))
+    return TravelMatrix(tuple(p.id for p in PLACES), 600 * steps, 5000 * steps)
+
+
+def nurse(clinician_id: str, place: int) -> Clinician:
+    """An RN living at ``PLACES[place]`` working Monday morning."""
+    return Clinician(clinician_id, clinician_id, Credential.RN, PLACES[place], (MORNING,))
+
+
+def visit(visit_id: str, patient: int, **changes) -> Visit:
+    """A 45-minute SN visit to ``p{patient}``, startable 08:00-11:15."""
+    fields = {
+        "id": visit_id,
+        "patient_id": f"p{patient}",
+        "discipline": Discipline.SN,
+        "duration": 2700,
+        "windows": (TimeWindow(8 * HOUR, 11 * HOUR + 900),),
+    }
+    return Visit(**(fields | changes))
+
+
+def crowded_monday(*extra: Visit, b_busy: bool = False) -> tuple[Problem, TravelMatrix]:
+    """Nurse ``a`` (place 0) with a1..a4 next door; nurse ``b`` (place 4), idle unless busy.
+
+    Four 45-minute visits fill a's morning; with ``b_busy``, b1..b4 fill b's.
+    """
+    visits = [visit(f"a{k}", 1) for k in range(1, 5)]
+    if b_busy:
+        visits += [visit(f"b{k}", 4) for k in range(1, 5)]
+    patients = tuple(Patient(f"p{k}", f"P{k}", PLACES[k]) for k in range(len(PLACES)))
+    problem = Problem(Horizon(MONDAY), (nurse("a", 0), nurse("b", 4)), patients, (*visits, *extra))
+    return problem, line_travel()
+
+
+def fill(problem: Problem, travel: TravelMatrix, clinician_id: str, ids: list[str]) -> Route:
+    """The clinician's Monday making ``ids`` in order, each appended where it fits."""
+    clinician = problem.clinician_by_id[clinician_id]
+    route = None
+    for visit_id in ids:
+        options = route_insertions(
+            problem, clinician, MORNING, route, problem.visit_by_id[visit_id], travel,
+            work_cap=None,
+        )  # fmt: skip
+        route = next(o.route for o in options if o.position == len(route.stops if route else ()))
+    assert route is not None
+    return route
+
+
+def plan_with(
+    problem: Problem, travel: TravelMatrix, routes: list[Route], reason: ReasonCode, text: str
+) -> Plan:
+    """A valid plan of ``routes``; every other visit left out with ``reason``."""
+    planned = {stop.visit_id for route in routes for stop in route.stops}
+    left = tuple(
+        Unassigned(v.id, reason, text) for v in problem.visits_to_plan if v.id not in planned
+    )
+    plan = Plan(tuple(routes), left, compute_kpis(problem, tuple(routes), left))
+    assert validate(problem, plan, travel) == []
+    return plan
+
+
+def reason_of(problem: Problem, travel: TravelMatrix, plan: Plan, visit_id: str) -> Unassigned:
+    """What ``explain_left_out`` says about one visit of ``plan``."""
+    (found,) = explain_left_out(problem, travel, plan, [problem.visit_by_id[visit_id]])
+    return found
+
+
+def test_a_visit_another_nurse_has_room_for_is_not_capacity() -> None:
+    """With b idle, a visit left out of a's full day is 'would fit b', never 'capacity'."""
+    problem, travel = crowded_monday(visit("v", 2))
+    plan = plan_with(problem, travel, [fill(problem, travel, "a", ["a1", "a2", "a3", "a4"])],
+                     ReasonCode.CAPACITY, "old claim")  # fmt: skip
+    found = reason_of(problem, travel, plan, "v")
+    assert found.reason == ReasonCode.NOT_SOLVED
+    assert "would fit b on Monday 2026-12-07 at" in found.message
+
+
+def test_when_every_route_is_full_the_reason_is_capacity_with_what_would_place_it() -> None:
+    """Both mornings full: 'capacity', naming the clinician-day and the minutes it lacks."""
+    late = visit("v", 2, windows=(TimeWindow(8 * HOUR, 16 * HOUR),))
+    problem, travel = crowded_monday(late, b_busy=True)
+    routes = [
+        fill(problem, travel, "a", ["a1", "a2", "a3", "a4"]),
+        fill(problem, travel, "b", ["b1", "b2", "b3", "b4"]),
+    ]
+    found = reason_of(
+        problem, travel, plan_with(problem, travel, routes, ReasonCode.CAPACITY, "x"), "v"
+    )
+    assert found.reason == ReasonCode.CAPACITY
+    assert "It would fit a on Monday 2026-12-07 at 11:" in found.message
+    assert "more minutes of work that day" in found.message
+
+
+def test_a_visit_no_nurse_can_reach_in_its_window_is_unreachable() -> None:
+    """A visit at the far end that must start by 08:05 is unreachable, nearest miss named."""
+    far = visit("far", 7, windows=(TimeWindow(8 * HOUR, 8 * HOUR + 300),))
+    problem, travel = crowded_monday(far)
+    plan = plan_with(problem, travel, [], ReasonCode.CAPACITY, "x")
+    found = reason_of(problem, travel, plan, "far")
+    assert found.reason == ReasonCode.UNREACHABLE_IN_WINDOW
+    assert "b on Monday 2026-12-07 could start it at 08:30 at the earliest" in found.message
+
+
+def test_optional_visit_left_out_says_what_it_lost_to() -> None:
+    """An optional visit with no room anywhere is 'low_priority' and names the day it lost to."""
+    extra = visit("o", 2, optional=True, priority=1)
+    problem, travel = crowded_monday(extra, b_busy=True)
+    routes = [
+        fill(problem, travel, "a", ["a1", "a2", "a3", "a4"]),
+        fill(problem, travel, "b", ["b1", "b2", "b3", "b4"]),
+    ]
+    found = reason_of(
+        problem, travel, plan_with(problem, travel, routes, ReasonCode.CAPACITY, "x"), "o"
+    )
+    assert found.reason == ReasonCode.LOW_PRIORITY
+    assert "lost to the 4 visit(s) (4 required)" in found.message
+
+
+def test_a_rule_that_bars_every_day_is_named() -> None:
+    """A care plan visit on the day of the patient's other SN visit: 'no_day_left', rule named."""
+    problem, travel = crowded_monday(visit("given", 2))
+    problem = replace(
+        problem, care_plans=(CarePlan("cp1", "p2", Discipline.SN, "1W1", MONDAY, 2700),)
+    )
+    routes = [fill(problem, travel, "b", ["given"])]
+    plan = plan_with(problem, travel, routes, ReasonCode.CAPACITY, "x")
+    found = reason_of(problem, travel, plan, "cp1-w1-1")
+    assert found.reason == ReasonCode.NO_DAY_LEFT
+    assert "already has SN visit given that day (one a day)" in found.message
