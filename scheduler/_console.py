@@ -145,6 +145,8 @@ def week_table(rows: Sequence[WeekRow]) -> Table:
         ("overtime (min)", lambda r: f"{r.kpis.overtime_seconds / 60:.0f}"),
         ("solve seconds", lambda r: f"{r.seconds:.0f}"),
         ("validator violations", lambda r: f"{r.violations}"),
+        ("no-place reasons checked by the oracle", lambda r: f"{r.reasons_checked}"),
+        ("false reasons", lambda r: f"{r.false_reasons}"),
     ]
     for name, cell in lines:
         table.add_row(name, *(cell(row) for row in rows))

@@ -27,18 +27,25 @@ from scheduler.domain import (
 from scheduler.domain.care_plan import visit_spacing_days
 from scheduler.domain.continuity import primary_clinician
 from scheduler.solver import SolveParams, solve
+from scheduler.solver.oracle import check_reasons
 from scheduler.solver.validate import validate
 
 
 @dataclass(frozen=True)
 class WeekRow:
-    """One method's outcome on the week."""
+    """One method's outcome on the week.
+
+    ``reasons_checked`` counts the left-out visits whose reason claims they have no place,
+    each tested by the oracle (``solver/oracle.py``); ``false_reasons`` those it showed false.
+    """
 
     method: str
     kpis: Kpis
     required_unassigned: int
     seconds: float
     violations: int
+    reasons_checked: int = 0
+    false_reasons: int = 0
 
 
 def plan_week_both_ways(
@@ -180,7 +187,16 @@ def _row(
     unassigned: tuple[Unassigned, ...],
     seconds: float,
 ) -> WeekRow:
-    """KPIs and validator findings of one method's plan on the week problem."""
+    """KPIs, validator findings and the oracle's check of the reasons of one method's plan."""
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
     required = sum(not problem.visit_by_id[u.visit_id].optional for u in unassigned)
-    return WeekRow(method, plan.kpis, required, seconds, len(validate(problem, plan, travel)))
+    oracle = check_reasons(problem, plan, travel)
+    return WeekRow(
+        method,
+        plan.kpis,
+        required,
+        seconds,
+        len(validate(problem, plan, travel)),
+        oracle.checked,
+        len(oracle.false_claims),
+    )
