@@ -29,7 +29,11 @@ from scheduler.domain import (
     Visit,
     VisitType,
 )
-from scheduler.solver import SolveParams, SolveStatus, solve
+from scheduler.solver import SolveParams, SolveStatus, horizon, solve
+from scheduler.solver.day_choice import DayChoice
+from scheduler.solver.explain import screen_visits
+from scheduler.solver.horizon import allowed_vehicles, left_out_weight
+from scheduler.solver.model import list_vehicles
 from scheduler.solver.validate import validate
 
 MONDAY = date(2026, 12, 7)
@@ -260,3 +264,54 @@ def test_weekly_working_time_cap_holds() -> None:
     result = solve_valid(*week_problem(plans, max_work_per_week=6 * HOUR))
     work = sum(route.work_seconds for route in result.plan.routes if route.clinician_id == "rn-a")
     assert work <= 6 * HOUR and result.plan.kpis.visits_planned == 9
+
+
+def chosen_on(problem: Problem, plan_ids: dict[str, tuple[str, int]], loads: dict[int, int]):
+    """A day choice giving each visit id the (clinician, day) named, with the loads given."""
+    vehicles = list_vehicles(problem)
+    number = {(v.clinician.id, v.shift.day): n for n, v in enumerate(vehicles)}
+    vehicle_of = {visit_id: number[key] for visit_id, key in plan_ids.items()}
+    return vehicles, DayChoice(vehicle_of, (), {number[k]: s for k, s in loads.items()}, "test")
+
+
+def test_day_routing_offers_other_nurses_on_the_busiest_day_within_the_weekly_rule() -> None:
+    """Team of one, two allowed: the busiest day's visit may go to any RN, the others stay."""
+    problem, _ = week_problem([plan_of("cp1", "p0", "3W1")])
+    ids = sorted(v.id for v in problem.visits_to_plan)
+    days = {ids[0]: ("rn-a", 0), ids[1]: ("rn-a", 2), ids[2]: ("rn-a", 4)}
+    vehicles, choice = chosen_on(problem, days, {("rn-a", 0): 8 * HOUR, ("rn-a", 2): HOUR})
+    candidates = screen_visits(problem, vehicles).candidates
+    visits = problem.visits_to_plan
+    allowed = allowed_vehicles(problem, choice, visits, vehicles, candidates, 2)
+    who = {v: {vehicles[n].clinician.id for n in allowed[v]} for v in ids}
+    assert who == {ids[0]: {"rn-a", "rn-b"}, ids[1]: {"rn-a"}, ids[2]: {"rn-a"}}
+    tight = allowed_vehicles(problem, choice, visits, vehicles, candidates, 1)
+    assert all({vehicles[n].clinician.id for n in tight[v]} == {"rn-a"} for v in ids)
+
+
+def test_a_missing_required_visit_outweighs_any_optional_ones() -> None:
+    """Leaving one required visit out is worse than leaving every optional one out."""
+    started = MONDAY - timedelta(days=6)
+    plans = [plan_of("cp1", "p0", "2W2", start_of_care=started, visits_made=(started,) * 2)]
+    problem, _ = week_problem([*plans, plan_of("cp2", "p1", "3W1")])
+    optional = tuple(v.id for v in problem.visits_to_plan if v.optional)
+    required = next(v.id for v in problem.visits_to_plan if not v.optional)
+    empty = DayChoice({}, optional, {}, "test")
+    one_required = DayChoice({}, (required,), {}, "test")
+    assert left_out_weight(problem, (one_required, {})) > left_out_weight(problem, (empty, {}))
+
+
+def test_repair_runs_at_a_one_second_limit(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A visit the day choice left out is placed by repair even with a one-second limit."""
+    problem, travel = week_problem([plan_of("cp1", "p0", "3W1")])
+    choose = horizon.choose_days
+
+    def leave_one_out(*args, **kwargs) -> DayChoice:
+        choice = choose(*args, **kwargs)
+        dropped = sorted(choice.vehicle_of)[0]
+        kept = {v: n for v, n in choice.vehicle_of.items() if v != dropped}
+        return DayChoice(kept, (*choice.left_out, dropped), choice.load, choice.status)
+
+    monkeypatch.setattr(horizon, "choose_days", leave_one_out)
+    result = solve_valid(problem, travel, seconds=1.0)
+    assert result.status == SolveStatus.SOLVED and result.plan.kpis.visits_planned == 3
