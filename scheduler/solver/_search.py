@@ -30,8 +30,7 @@ log = logging.getLogger("scheduler")
 SEARCH_SHARE = 0.95  # of the time before the kill, for the OR-Tools search in the child
 REBUILD_SHARE = 0.05  # of the time, kept after the kill to rebuild the last plan's times
 REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept for a rebuild
-RESTORE_SHARE = 0.1  # of the search time, to restore the first routes' times (finer times)
-RESTORE_SECONDS = 0.5  # the least time to restore them, if there is that much
+TIMING_SECONDS = 1.0  # the most the LNS limit grows to, so that given routes can be timed
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -174,6 +173,9 @@ def _rebuild_in_child(search: SearchInput, sequences: list[list[int]], sender: C
     """Child process body: restore the routes and send them with their times (or ``None``)."""
     try:
         model = search.build()
+        parameters = pywrapcp.DefaultRoutingSearchParameters()  # greedy: stops once timed
+        parameters.lns_time_limit.FromMilliseconds(_timing_milliseconds(TIMING_SECONDS))
+        model.routing.CloseModelWithParameters(parameters)
         routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
         assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
         sender.send(None if assignment is None else read_routes(model, assignment))
@@ -214,33 +216,32 @@ def _search_and_report(
 
     routing.AddAtSolutionCallback(on_solution)
     initial = _first_routes(search, model, strategy, soft_deadline)
-    start = None
-    if initial is not None:
-        # Restoring searches the times of the routes; the limit it closes with bounds that.
-        remaining = max(0.0, soft_deadline - time.monotonic())
-        restore_seconds = min(remaining, max(RESTORE_SECONDS, RESTORE_SHARE * remaining))
-        routing.CloseModelWithParameters(
-            search_parameters(search.params, strategy, restore_seconds)
-        )
-        routes = [[model.visit_index(node) for node in sequence] for sequence in initial]
-        start = routing.ReadAssignmentFromRoutes(routes, True)
-        if start is None:
-            log.info("the first routes break a rule of the model; %s builds new ones", strategy)
-        else:  # the starting plan is the fallback if the search is cut short
-            started = (read_routes(model, start), start.ObjectiveValue())
-            sender.send(("improved", started[1], [list(q) for q in initial]))
     seconds = max(0.05, soft_deadline - time.monotonic())
     parameters = search_parameters(search.params, strategy, seconds)
-    if start is None:
+    assignment = None
+    if initial is not None:
+        # The routes are loaded as they are and timed by the search's first step, which
+        # reports them at once. (ReadAssignmentFromRoutes would time them by a search that,
+        # under guided local search, runs to the limit it closes with.) Timing them runs
+        # under the LNS limit, 0.1 s by default: on a busy machine that failed a valid warm
+        # start, and the search started again from nothing, too late to place anything.
+        parameters.lns_time_limit.FromMilliseconds(_timing_milliseconds(seconds))
+        routing.CloseModelWithParameters(parameters)
+        routes = [[model.visit_index(node) for node in sequence] for sequence in initial]
+        start = routing.solver().Assignment()
+        if routing.RoutesToAssignment(routes, True, True, start):
+            assignment = routing.SolveFromAssignmentWithParameters(start, parameters)
+        if assignment is None and best_cost[0] is None:
+            log.info("the first routes break a rule of the model; %s builds new ones", strategy)
+            seconds = max(0.05, soft_deadline - time.monotonic())
+            parameters = search_parameters(search.params, strategy, seconds)
+            initial = None
+    if initial is None:
         assignment = routing.SolveWithParameters(parameters)
-    else:
-        assignment = routing.SolveFromAssignmentWithParameters(start, parameters)
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
     message = f"search ended ({status})"
     if assignment is not None:
         sender.send(("final", read_routes(model, assignment), assignment.ObjectiveValue(), message))
-    elif start is not None:  # cut short before it could even register its start
-        sender.send(("final", *started, message))
     else:
         sender.send(("final", None, None, f"no plan found ({status})"))
 
@@ -265,6 +266,11 @@ def _first_routes(
         return None
     seconds = params.pyvrp_share * max(0.0, soft_deadline - time.monotonic())
     return seed_sequences(model, search.candidates, seconds=seconds, seed=params.seed)
+
+
+def _timing_milliseconds(seconds: float) -> int:
+    """The LNS limit while routes given as they are get their times: half the search, <= 1 s."""
+    return int(1000 * max(0.1, min(TIMING_SECONDS, seconds / 2)))
 
 
 def search_parameters(
