@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from scheduler.api.schemas import Id, VisitCreate, VisitWindow, WriteModel
+from scheduler.domain import ReasonCode
 
 
 class ClinicianUnavailable(WriteModel):
@@ -88,16 +89,37 @@ class ChangePublic(BaseModel):
 
     visit_id: str
     patient_id: str
-    kind: str
+    kind: Literal["added", "cancelled", "reassigned", "retimed", "dropped"]
     clinician_before: str | None
     clinician_after: str | None
     start_before: AwareDatetime | None
     start_after: AwareDatetime | None
-    reason: str | None
+    reason: str | None = Field(description="Why a visit left out is left out (a sentence).")
+    reason_code: ReasonCode | None = Field(
+        None, description="The reason's code, for a visit left out."
+    )
+
+
+class DroppedVisitPublic(BaseModel):
+    """A visit the published day had placed that the answer leaves out, and why."""
+
+    visit_id: str
+    patient_id: str
+    clinician_before: str
+    start_before: AwareDatetime
+    reason_code: ReasonCode
+    reason: str
 
 
 class RescheduleAnswer(BaseModel):
-    """The replan's diff, who must be told, and the day's KPIs before and after."""
+    """The replan's diff, who must be told, and the day's KPIs before and after.
+
+    The answer never places fewer visits than the fallback (the current routes less what can
+    no longer be made, e.g. a called-out clinician's visits), comparing required visits
+    first: when the solver's replan would, the fallback is the answer (``plan_source``),
+    with the visits it leaves out inserted where they fit. Every visit the published day had
+    placed that the answer leaves out is in ``dropped`` with its reason.
+    """
 
     day: date
     dry_run: bool
@@ -105,6 +127,16 @@ class RescheduleAnswer(BaseModel):
     seconds: float
     visits_moved: int
     visits_reassigned: int
+    plan_source: Literal["replan", "fallback"] = Field(
+        description="The solver's replan, or the fallback when the replan placed fewer visits."
+    )
+    visits_kept: int = Field(description="Visits of the day the answer places (made included).")
+    fallback_visits_kept: int = Field(
+        description="Visits the fallback places, before inserting what it leaves out."
+    )
+    solver_visits_kept: int = Field(description="Visits the solver's replan places.")
+    visits_dropped: int = Field(description="Visits the published day had placed, left out now.")
+    dropped: list[DroppedVisitPublic]
     changes: list[ChangePublic]
     clinicians_to_tell: list[str]
     patients_to_tell: list[str]

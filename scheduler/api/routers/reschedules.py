@@ -87,8 +87,12 @@ def reschedule(
     """Freeze what started before ``now``, replan the rest changing as little as possible.
 
     The answer lists each changed visit (reassigned, retimed, dropped, added, cancelled),
-    the clinicians and patients to tell, and the day's KPIs before and after. With
-    ``dry_run`` nothing changes; otherwise the new version is published and announced.
+    the clinicians and patients to tell, and the day's KPIs before and after. It never
+    places fewer visits than the current routes less what can no longer be made (required
+    visits first): if the solver's replan would, that fallback is the answer
+    (``plan_source``). Each visit the published day had placed that the answer leaves out
+    is in ``dropped`` with its reason. With ``dry_run`` nothing changes; otherwise the new
+    version is published and announced (the event lists the dropped visits too).
     """
     branch_in_reach(session, principal, branch_id)
     revision = expected_revision(if_match)
