@@ -39,14 +39,15 @@ from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
-from scheduler.solver.repair import repair_left_out
+from scheduler.solver.repair import plan_score, repair_left_out
 from scheduler.solver.routing import Routing, route_visits
 
 log = logging.getLogger("scheduler")
 
 DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
-REPAIR_SHARE = 0.2  # of the time left after the day choice, kept for repair at any limit
-RECHOOSE_SHARE = 0.5  # of the repair time, for choosing days again; the rest inserts
+REPAIR_SHARE = 0.25  # of the time left after the day choice, kept for repair at any limit
+RECHOOSE_SHARE = 0.3  # of the repair time, for choosing days again
+GREEDY_SHARE = 0.4  # of the repair time, for a plan by insertion alone (kept if better)
 EXPLAIN_SHARE = 0.1  # of the repair time, kept for checking the reasons at the end
 MAX_REPAIRS = 2
 KEEP_CHOSEN = 3600  # seconds of driving day routing spends to keep a visit with the chosen one
@@ -85,13 +86,25 @@ def plan_horizon(
     )  # fmt: skip
     routes, message = _merge(choice, by_day)
     placed = {stop.visit_id for route in routes for stop in route.stops}
-    left = [visit for visit in visits if visit.id not in placed]
     repair = repair_left_out(
-        problem, travel, _checkable(problem, routes, placed), left,
-        deadline=deadline - EXPLAIN_SHARE * repair_seconds,
+        problem, travel, _checkable(problem, routes, placed),
+        [visit for visit in visits if visit.id not in placed],
+        deadline=deadline - (GREEDY_SHARE + EXPLAIN_SHARE) * repair_seconds,
     )  # fmt: skip
     log.info("repaired, %.1f s left", deadline - time.monotonic())
-    left = [visit for visit in left if visit.id not in set(repair.placed)]
+    greedy = repair_left_out(
+        problem, travel, _checkable(problem, (), set()), visits,
+        deadline=deadline - EXPLAIN_SHARE * repair_seconds,
+    )  # fmt: skip
+    ours, theirs = (
+        plan_score(problem, repair.plan, params),
+        plan_score(problem, greedy.plan, params),
+    )
+    log.info("planned by the days %s, by insertion alone %s", ours, theirs)
+    if theirs < ours:
+        repair, message = greedy, "insertion alone (better than the day choice's plan)"
+    planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
+    left = [visit for visit in visits if visit.id not in planned]
     routes = tuple(sorted(repair.plan.routes, key=lambda route: (route.day, route.clinician_id)))
     unassigned = explain_left_out(problem, travel, repair.plan, left, refused=repair.refused)
     log.info("reasons checked, %.1f s left", deadline - time.monotonic())

@@ -19,11 +19,13 @@ from scheduler.domain import (
     LunchBreak,
     Plan,
     Problem,
+    ReasonCode,
     Route,
     Shift,
     Stop,
     TimeWindow,
     TravelMatrix,
+    Unassigned,
     Visit,
     compute_kpis,
 )
@@ -205,6 +207,34 @@ def with_insertion(problem: Problem, plan: Plan, option: InsertionOption) -> Pla
     return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
 
 
+def plan_without(problem: Problem, plan: Plan, visit_id: str, travel: TravelMatrix) -> Plan | None:
+    """``plan`` with ``visit_id`` taken out of its route, the route timed again.
+
+    The route's other visits keep their order and times (or move later, e.g. past a lunch
+    that can no longer be taken where it was); a route left with no visits is dropped. The
+    visit joins the unassigned ones (the reason "Taken out to make room", to be replaced).
+    ``None`` if the route cannot be timed again.
+    """
+    route = next(r for r in plan.routes if any(s.visit_id == visit_id for s in r.stops))
+    clinician = problem.clinician_by_id[route.clinician_id]
+    shift = next(shift for shift in clinician.shifts if shift.day == route.day)
+    position = next(k for k, stop in enumerate(route.stops) if stop.visit_id == visit_id)
+    rebuilt = None
+    if len(route.stops) > 1:
+        rebuilt = _remove(problem, _Day(clinician, shift, route, None), position, travel)
+        if rebuilt is None or _over(rebuilt.work_seconds, clinician.max_work_per_day):
+            return None
+    key = (route.clinician_id, route.day)
+    routes = tuple(r for r in plan.routes if (r.clinician_id, r.day) != key)
+    if rebuilt is not None:
+        routes += (rebuilt,)
+    unassigned = (
+        *plan.unassigned,
+        Unassigned(visit_id, ReasonCode.NOT_SOLVED, "Taken out to make room."),
+    )
+    return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+
+
 def _rank(option: InsertionOption) -> tuple[int, int, str, int, int]:
     """Cheapest added driving first, then the earliest start (ties in a stable order)."""
     return (
@@ -261,16 +291,53 @@ def _insert(
     problem: Problem, day: _Day, visit: Visit, place: str, position: int, travel: TravelMatrix
 ) -> Route | None:
     """The day's route with ``visit`` at ``position``, timed; ``None`` if it does not fit."""
+    stops = day.route.stops if day.route else ()
+    patients = problem.patient_by_id
+    items = [_Item(visit, place, 0)]
+    items += [
+        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
+        for s in stops[position:]
+    ]
+    return _retime(problem, day, position, items, travel)
+
+
+def _remove(problem: Problem, day: _Day, position: int, travel: TravelMatrix) -> Route | None:
+    """The day's route without its stop at ``position``, the later ones kept or moved later.
+
+    ``None`` if the route cannot be timed so, or if no stop is left.
+    """
+    assert day.route is not None
+    patients = problem.patient_by_id
+    items = [
+        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
+        for s in day.route.stops[position + 1 :]
+    ]
+    if not items and position == 0:
+        return None
+    if not items:
+        return _retime(problem, day, position, [], travel)
+    if position == 0:  # the first stop left is timed from home, as early as it was
+        items[0] = items[0]._replace(not_before=0)
+    return _retime(problem, day, position, items, travel)
+
+
+def _retime(
+    problem: Problem, day: _Day, position: int, items: list[_Item], travel: TravelMatrix
+) -> Route | None:
+    """The day's first ``position`` stops as they are, then ``items`` timed in order."""
     clinician, shift, route, _ = day
     stops = route.stops if route else ()
     patients = problem.patient_by_id
     rule = shift.lunch
     if position == 0:
         # Leave by the slowest drive the shift allows; the leg is then timed when it leaves.
+        first_item = items[0]
         drive = travel.seconds_leaving(
-            clinician.start.id, place, shift.window.start, latest=shift.latest_end
+            clinician.start.id, first_item.place, shift.window.start, latest=shift.latest_end
         )
-        first = _earliest_start(visit, shift.window.start + drive)
+        first = _earliest_start(
+            first_item.visit, max(shift.window.start + drive, first_item.not_before)
+        )
         if first is None:
             return None
         leave = first - drive
@@ -285,11 +352,6 @@ def _insert(
             last.end, patients[last.patient_id].location.id, stops[:position], eaten, pending
         )
     lunch_from = route.lunch.start if route and route.lunch else rule.window.start if rule else 0
-    items = [_Item(visit, place, 0)]
-    items += [
-        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
-        for s in stops[position:]
-    ]
     states = [state]
     for number, item in enumerate(items):
         lunch_here = not (position == 0 and number == 0)  # never before leaving home

@@ -1,12 +1,15 @@
 """Repair puts left-out visits back wherever a qualified clinician's route takes them."""
 
 import time
+from datetime import timedelta
 
-from scheduler.domain import ReasonCode
+from scheduler.domain import DAY, Plan, ReasonCode, Unassigned, compute_kpis
 from scheduler.solver.explain import explain_left_out
+from scheduler.solver.insertion import plan_without, route_insertions
 from scheduler.solver.repair import repair_left_out
 from scheduler.solver.validate import validate
 from tests.solver.test_explain import crowded_monday, fill, plan_with, visit
+from tests.solver.test_horizon import MONDAY, plan_of, week_problem
 
 
 def test_a_visit_left_out_of_a_full_day_goes_to_the_nurse_with_room() -> None:
@@ -38,3 +41,33 @@ def test_required_visits_take_the_last_room_before_optional_ones() -> None:
     assert "o" not in repair.placed
     (reason,) = explain_left_out(problem, travel, repair.plan, [optional])
     assert reason.reason == ReasonCode.LOW_PRIORITY and "lost to" in reason.message
+
+
+def test_a_discharge_barred_by_a_later_visit_is_placed_by_moving_that_visit() -> None:
+    """The routine visit sits on Friday, so the discharge fits no day: repair moves the visit."""
+    started = MONDAY - timedelta(days=7)
+    plans = [plan_of("cp1", "p0", "1W1, 2W1", start_of_care=started, visits_made=(started,))]
+    problem, travel = week_problem(plans)
+    routine, discharge = problem.visit_by_id["cp1-w2-1"], problem.visit_by_id["cp1-w2-2"]
+    nurse = problem.clinician_by_id["rn-a"]
+    friday = route_insertions(
+        problem, nurse, nurse.shifts[4], None, routine, travel, work_cap=None
+    )[0].route
+    left = (Unassigned(discharge.id, ReasonCode.NO_DAY_LEFT, "x"),)
+    plan = Plan((friday,), left, compute_kpis(problem, (friday,), left))
+    assert validate(problem, plan, travel) == []
+    repair = repair_left_out(problem, travel, plan, [discharge], deadline=time.monotonic() + 5)
+    day = {s.visit_id: s.start // DAY for r in repair.plan.routes for s in r.stops}
+    assert repair.placed == [discharge.id] and day[routine.id] < day[discharge.id]
+    assert validate(problem, repair.plan, travel) == []
+
+
+def test_taking_a_visit_out_keeps_the_others_in_order_and_valid() -> None:
+    """Out of a's four-visit morning, the second goes; the rest keep their order and validate."""
+    problem, travel = crowded_monday()
+    plan = plan_with(problem, travel, [fill(problem, travel, "a", ["a1", "a2", "a3", "a4"])],
+                     ReasonCode.CAPACITY, "x")  # fmt: skip
+    smaller = plan_without(problem, plan, "a2", travel)
+    assert smaller is not None
+    assert [s.visit_id for s in smaller.routes[0].stops] == ["a1", "a3", "a4"]
+    assert validate(problem, smaller, travel) == []
