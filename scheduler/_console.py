@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from scheduler.bench.report import BenchReport, Cell, format_cell
-from scheduler.bench.reschedule import RescheduleBench
+from scheduler.bench.reschedule import RescheduleBench, spread
 from scheduler.bench.week import WeekRow
 from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
 
@@ -150,6 +150,63 @@ def week_table(rows: Sequence[WeekRow]) -> Table:
     ]
     for name, cell in lines:
         table.add_row(name, *(cell(row) for row in rows))
+    return table
+
+
+def reschedule_runs_table(bench: RescheduleBench) -> Table:
+    """Each run's least-change answer against its fallback, then min/median/max of the runs.
+
+    ``fallback`` is what the fallback keeps; ``scratch`` what the replan from scratch keeps.
+    """
+    table = Table(title=f"Least-change replans of one call-out, {len(bench.runs)} run(s)")
+    for column in (
+        "run",
+        "plan",
+        "kept",
+        "fallback",
+        "moved",
+        "reassigned",
+        "dropped",
+        "seconds",
+        "scratch",
+    ):
+        table.add_column(column, justify="right")
+    figures = {"kept": [], "moved": [], "reassigned": [], "dropped": [], "seconds": []}
+    for number, run in enumerate(bench.runs, start=1):
+        answer, scratch = run.least_change, run.from_scratch
+        row = {
+            "kept": answer.visits_kept,
+            "moved": answer.visits_moved,
+            "reassigned": answer.visits_reassigned,
+            "dropped": answer.visits_dropped,
+            "seconds": run.least_change_seconds,
+        }
+        for name, value in row.items():
+            figures[name].append(value)
+        table.add_row(
+            str(number),
+            answer.plan_source,
+            str(answer.visits_kept),
+            str(answer.fallback_visits_kept),
+            str(answer.visits_moved),
+            str(answer.visits_reassigned),
+            str(answer.visits_dropped),
+            f"{run.least_change_seconds:.2f}",
+            f"{scratch.visits_kept}{'' if scratch.plan_source == 'replan' else ' (fallback)'}",
+        )
+    for label, index in (("min", 0), ("median", 1), ("max", 2)):
+        cells = {name: spread(values)[index] for name, values in figures.items()}
+        table.add_row(
+            label,
+            "",
+            f"{cells['kept']:g}",
+            "",
+            f"{cells['moved']:g}",
+            f"{cells['reassigned']:g}",
+            f"{cells['dropped']:g}",
+            f"{cells['seconds']:.2f}",
+            "",
+        )
     return table
 
 

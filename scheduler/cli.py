@@ -495,18 +495,24 @@ def bench_reschedule_command(
     patients: Annotated[int, typer.Option(min=1, help="Patients of the demo day.")] = 240,
     plan_seconds: Annotated[float, typer.Option(min=1, help="Seconds to plan the day.")] = 30.0,
     replan_seconds: Annotated[float, typer.Option(min=0.5, help="Seconds per replan.")] = 3.0,
+    runs: Annotated[int, typer.Option(min=1, help="Replans of the same published day.")] = 1,
 ) -> None:
-    """A 10:00 call-out of the busiest clinician: least-change replan against from scratch."""
+    """A 10:00 call-out of the busiest clinician: least-change replan against from scratch.
+
+    Fails (exit 1) if any replan keeps fewer visits than the fallback, the current routes
+    less the called-out clinician's (required visits compared first).
+    """
     settings = get_settings()
     try:
         result = _console.run_with_progress(
-            "planning the day, then replanning it twice",
-            plan_seconds + 2 * replan_seconds,
+            f"planning the day, then replanning it twice, {runs} time(s)",
+            plan_seconds + runs * (2 * replan_seconds + 1),
             lambda: bench_reschedule(
                 clinicians=clinicians,
                 patients=patients,
                 plan_seconds=plan_seconds,
                 replan_seconds=replan_seconds,
+                runs=runs,
                 settings=settings,
             ),
         )
@@ -518,6 +524,13 @@ def bench_reschedule_command(
         "visits still to make"
     )
     console.print(_console.reschedule_table(result))
+    console.print(_console.reschedule_runs_table(result))
+    shortfalls = result.shortfalls()
+    if shortfalls:
+        for line in shortfalls:
+            console.print(f"[red]a replan kept fewer visits than the fallback: {line}[/red]")
+        raise typer.Exit(1)
+    console.print("every replan kept at least as many visits as the fallback")
 
 
 @bench_app.command("andorra")

@@ -131,8 +131,12 @@ class RescheduleAnswer(BaseModel):
         description="The solver's replan, or the fallback when the replan placed fewer visits."
     )
     visits_kept: int = Field(description="Visits of the day the answer places (made included).")
+    required_visits_kept: int = Field(description="Required visits among ``visits_kept``.")
     fallback_visits_kept: int = Field(
         description="Visits the fallback places, before inserting what it leaves out."
+    )
+    fallback_required_visits_kept: int = Field(
+        description="Required visits among ``fallback_visits_kept``."
     )
     solver_visits_kept: int = Field(description="Visits the solver's replan places.")
     visits_dropped: int = Field(description="Visits the published day had placed, left out now.")

@@ -106,10 +106,11 @@ class RescheduleOutcome:
     ``plan_source`` says which plan the answer is: ``replan`` (the solver's) or ``fallback``
     (the current routes less what can no longer be made, with left-out visits inserted where
     they fit), used when the replan placed fewer visits, required ones first. The counts are
-    of the whole day, frozen visits included: ``visits_kept`` by the answer,
-    ``fallback_visits_kept`` by the fallback before insertion, ``solver_visits_kept`` by the
-    solver's replan. ``dropped`` lists each visit the published day had placed that the
-    answer leaves out, with its reason; nothing is dropped without being listed there.
+    of the whole day, frozen visits included: ``visits_kept`` (``required_visits_kept``) by
+    the answer, ``fallback_visits_kept`` (``fallback_required_visits_kept``) by the fallback
+    before insertion, ``solver_visits_kept`` by the solver's replan. ``dropped`` lists each
+    visit the published day had placed that the answer leaves out, with its reason; nothing
+    is dropped without being listed there.
     """
 
     day: date
@@ -124,7 +125,9 @@ class RescheduleOutcome:
     visits_reassigned: int = field(default=0)
     plan_source: str = "replan"
     visits_kept: int = 0
+    required_visits_kept: int = 0
     fallback_visits_kept: int = 0
+    fallback_required_visits_kept: int = 0
     solver_visits_kept: int = 0
     visits_dropped: int = 0
     dropped: tuple[DroppedVisit, ...] = ()
@@ -194,7 +197,10 @@ def reschedule_day(
     )
     result = solve(remaining, travel, params, start_from=fallback if least_change else None)
     chosen, source = _choose(remaining, result.plan, fallback, travel, state.notes)
-    frozen_count = sum(len(stops) for stops in state.frozen.values())
+    frozen_ids = [s.visit_id for stops in state.frozen.values() for s in stops]
+    frozen_count = len(frozen_ids)
+    frozen_required = sum(not record.visit_by_id[v].optional for v in frozen_ids)
+    answer, floor = count_placed(remaining, chosen), count_placed(remaining, fallback)
     plan = _merged(state, chosen, travel)
     changes = diff_day(record.horizon, state.routes, plan, state.added, state.cancelled, record)
     dropped = dropped_visits(changes)
@@ -233,8 +239,10 @@ def reschedule_day(
         visits_moved=sum(c.kind in ("reassigned", "retimed") for c in changes),
         visits_reassigned=sum(c.kind == "reassigned" for c in changes),
         plan_source=source,
-        visits_kept=plan.kpis.visits_planned,
-        fallback_visits_kept=frozen_count + count_placed(remaining, fallback).total,
+        visits_kept=frozen_count + answer.total,
+        required_visits_kept=frozen_required + answer.required,
+        fallback_visits_kept=frozen_count + floor.total,
+        fallback_required_visits_kept=frozen_required + floor.required,
         solver_visits_kept=frozen_count + count_placed(remaining, result.plan).total,
         visits_dropped=len(dropped),
         dropped=dropped,

@@ -8,10 +8,14 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+import scheduler.service.reschedule as reschedule_module
+from scheduler.domain import Plan, ReasonCode, Unassigned, compute_kpis
 from scheduler.geo import travel_matrix
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
+from scheduler.solver import SolveStatus
+from scheduler.solver.result import Result
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.models import utc_now
@@ -79,6 +83,7 @@ def test_call_out_at_ten_moves_only_the_rest_of_that_day(client, day):
     moved = {c["visit_id"] for c in diff["changes"] if c["clinician_before"] == nurse}
     assert moved == {s.visit_id for s in old_route.stops if s.start >= ten}
     assert nurse in diff["clinicians_to_tell"]
+    assert diff["plan_source"] == "replan" and diff["visits_kept"] >= diff["fallback_visits_kept"]
     others_before = {
         s.visit_id: r.clinician_id for r in plan.routes for s in r.stops if r.clinician_id != nurse
     }
@@ -89,6 +94,50 @@ def test_call_out_at_ten_moves_only_the_rest_of_that_day(client, day):
         f"/v1/itineraries/{nurse}/{DAY}", headers=bearer(day.clinicians[nurse])
     ).json()
     assert [stop["visit_id"] for stop in itinerary["stops"]] == kept
+
+
+def starved_solve(problem, travel, params=None, *, start_from=None) -> Result:
+    """A search that ran out of time before any plan: no routes, every visit not solved."""
+    unassigned = tuple(
+        Unassigned(v.id, ReasonCode.NOT_SOLVED, "The search stopped before finding a plan.")
+        for v in problem.visits_to_plan
+    )
+    plan = Plan((), unassigned, compute_kpis(problem, (), unassigned))
+    return Result(SolveStatus.NO_SOLUTION, plan, None, 0.0, "starved")
+
+
+def test_a_starved_search_keeps_the_fallback_and_lists_each_visit_it_drops(
+    client, day, monkeypatch
+):
+    """A replan placing nothing is not published: the current routes are, and drops are listed."""
+    monkeypatch.setattr(reschedule_module, "solve", starved_solve)
+    _, _, plan = published(client)
+    nurse = busiest(plan)
+    body = {
+        "day": DAY,
+        "now": TEN,
+        "events": [{"type": "clinician_unavailable", "clinician_id": nurse, "from": TEN}],
+    }
+    answer = post(client, day, body)
+    assert answer.status_code == 200, answer.text
+    diff = answer.json()
+    assert diff["plan_source"] == "fallback"
+    assert diff["solver_visits_kept"] < diff["fallback_visits_kept"] <= diff["visits_kept"]
+    assert diff["fallback_required_visits_kept"] <= diff["required_visits_kept"]
+    _, new_problem, new_plan = published(client)
+    assert validate(new_problem, new_plan, travel_matrix(new_problem.locations())) == []
+    placed = {s.visit_id for r in new_plan.routes for s in r.stops}
+    assert diff["visits_kept"] == len(placed)
+    others = {s.visit_id for r in plan.routes if r.clinician_id != nurse for s in r.stops}
+    assert others <= placed
+    later = {s.visit_id for s in plan.route_of(nurse, 0).stops if s.start >= 10 * 3600}
+    lost = {s.visit_id for r in plan.routes for s in r.stops} - placed
+    dropped = {item["visit_id"]: item for item in diff["dropped"]}
+    assert set(dropped) == lost and lost <= later and diff["visits_dropped"] == len(lost)
+    assert {c["visit_id"] for c in diff["changes"] if c["kind"] == "dropped"} == lost
+    for item in dropped.values():
+        assert item["clinician_before"] == nurse and item["reason_code"]
+        assert item["reason"].startswith(f"Its clinician {nurse} is unavailable from 10:00.")
 
 
 def test_cancel_add_late_and_patient_window_events(client, day):
