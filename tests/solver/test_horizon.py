@@ -30,9 +30,10 @@ from scheduler.domain import (
     VisitType,
 )
 from scheduler.solver import SolveParams, SolveStatus, horizon, solve
+from scheduler.solver._day_routing import allowed_vehicles
 from scheduler.solver.day_choice import DayChoice
 from scheduler.solver.explain import screen_visits
-from scheduler.solver.horizon import allowed_vehicles, left_out_weight
+from scheduler.solver.horizon import left_out_weight
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.validate import validate
 
