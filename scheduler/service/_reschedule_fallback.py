@@ -38,6 +38,7 @@ from scheduler.solver.validate import validate
 log = logging.getLogger("scheduler")
 
 MAX_REPAIRS = 5  # rounds of dropping the visits a validator finding names
+INSERT_SECONDS = 1.0  # most time to insert left-out visits into the fallback chosen
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,36 @@ def count_placed(problem: Problem, plan: Plan) -> Placed:
     visits = problem.visit_by_id
     placed = [stop.visit_id for route in plan.routes for stop in route.stops]
     return Placed(sum(not visits[v].optional for v in placed if v in visits), len(placed))
+
+
+def choose_plan(
+    problem: Problem,
+    replan: Plan,
+    fallback: Plan,
+    travel: TravelMatrix,
+    *,
+    notes: Mapping[str, str] | None = None,
+) -> tuple[Plan, str]:
+    """The replan, unless the fallback places more visits (required first): then the fallback.
+
+    Returns the plan and its source, ``replan`` or ``fallback``. The fallback chosen gets
+    the visits it leaves out inserted where they fit (for up to ``INSERT_SECONDS``), and
+    the solver's reasons for what is still left out, after its note (who called out).
+    """
+    kept, floor = count_placed(problem, replan), count_placed(problem, fallback)
+    if kept.key() >= floor.key():
+        return replan, "replan"
+    log.warning(
+        "the replan places %d visits (%d required), fewer than the current routes' %d (%d); "
+        "the current routes are kept",
+        kept.total,
+        kept.required,
+        floor.total,
+        floor.required,
+    )
+    deadline = time.monotonic() + INSERT_SECONDS
+    improved = insert_left_out(problem, fallback, travel, deadline=deadline)
+    return explain_left_out(problem, improved, travel, notes=notes), "fallback"
 
 
 def fallback_plan(

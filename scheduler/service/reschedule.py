@@ -52,10 +52,9 @@ from scheduler.service._reschedule_day import (
 )
 from scheduler.service._reschedule_diff import Change, DroppedVisit, diff_day, dropped_visits
 from scheduler.service._reschedule_fallback import (
+    choose_plan,
     count_placed,
-    explain_left_out,
     fallback_plan,
-    insert_left_out,
 )
 from scheduler.service._reschedule_links import bind_to_frozen, links_among
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
@@ -77,7 +76,6 @@ log = logging.getLogger("scheduler")
 
 REASSIGN_PENALTY = 10 * 3600  # a visit given to another clinician costs an hour of driving
 MIN_SOLVE_SECONDS = 0.2  # the search gets at least this, whatever the fallback took
-INSERT_SECONDS = 1.0  # most time to insert left-out visits into the fallback
 
 
 @dataclass(frozen=True)
@@ -171,7 +169,7 @@ def reschedule_day(
     no cost for changes): the baseline the least-change replan is measured against. Either
     way the answer never places fewer visits than the fallback (see ``RescheduleOutcome``).
     ``time_limit`` bounds the fallback and the search; inserting into the fallback, when
-    it is used, takes at most ``INSERT_SECONDS`` more.
+    it is used, takes at most ``_reschedule_fallback.INSERT_SECONDS`` more.
 
     Raises
     ------
@@ -196,7 +194,7 @@ def reschedule_day(
         preference_penalty=penalty,
     )
     result = solve(remaining, travel, params, start_from=fallback if least_change else None)
-    chosen, source = _choose(remaining, result.plan, fallback, travel, state.notes)
+    chosen, source = choose_plan(remaining, result.plan, fallback, travel, notes=state.notes)
     frozen_ids = [s.visit_id for stops in state.frozen.values() for s in stops]
     frozen_count = len(frozen_ids)
     frozen_required = sum(not record.visit_by_id[v].optional for v in frozen_ids)
@@ -388,31 +386,6 @@ def _prepare(
         statuses=statuses,
         notes=notes,
     )
-
-
-def _choose(
-    problem: Problem, replan: Plan, fallback: Plan, travel: TravelMatrix, notes: dict[str, str]
-) -> tuple[Plan, str]:
-    """The replan, unless the fallback places more visits (required first): then the fallback.
-
-    The fallback chosen gets the visits it leaves out inserted where they fit, and its
-    reasons (after the note of a called-out clinician).
-    """
-    kept, floor = count_placed(problem, replan), count_placed(problem, fallback)
-    if kept.key() >= floor.key():
-        return replan, "replan"
-    log.warning(
-        "the replan places %d visits (%d required), fewer than the current routes' %d (%d); "
-        "the current routes are kept",
-        kept.total,
-        kept.required,
-        floor.total,
-        floor.required,
-    )
-    improved = insert_left_out(
-        problem, fallback, travel, deadline=time.monotonic() + INSERT_SECONDS
-    )
-    return explain_left_out(problem, improved, travel, notes=notes), "fallback"
 
 
 def _merged(state: _Replan, chosen: Plan, travel: TravelMatrix) -> Plan:
