@@ -15,12 +15,23 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
-from scheduler.domain import DAY, Problem, TimeWindow, TravelMatrix, Visit
+from scheduler.domain import (
+    DAY,
+    Plan,
+    Problem,
+    Route,
+    TimeWindow,
+    TravelMatrix,
+    Visit,
+    compute_kpis,
+)
 from scheduler.domain.continuity import care_group
 from scheduler.solver.day_choice import DayChoice
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
+from scheduler.solver.repair import plan_score
 from scheduler.solver.routing import Routing, route_visits
+from scheduler.solver.validate import validate
 
 KEEP_CHOSEN = 3600  # seconds of driving day routing spends to keep a visit with the chosen one
 
@@ -35,8 +46,13 @@ def route_days(
     candidates: Mapping[str, Sequence[int]],
     only: set[int],
     deadline: float,
+    *,
+    start_from: Sequence[Route] = (),
 ) -> dict[int, Routing]:
-    """Route each day (or the days in ``only``, when given), ``params.workers`` at a time."""
+    """Route each day (or the days in ``only``, when given), ``params.workers`` at a time.
+
+    ``start_from`` routes (by clinician and day) seed each day's search.
+    """
     chosen_visits: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
         if visit.id in choice.vehicle_of:
@@ -56,6 +72,7 @@ def route_days(
         return _route_day(
             problem, travel, params, choice, chosen_visits[day], vehicles, allowed, day,
             deadline=min(deadline, time.monotonic() + seconds),
+            start_from=[route for route in start_from if route.day == day],
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
@@ -129,6 +146,7 @@ def _route_day(
     day: int,
     *,
     deadline: float,
+    start_from: Sequence[Route] = (),
 ) -> Routing:
     """Route one day's visits, each preferring the clinician the day choice gave it.
 
@@ -156,8 +174,9 @@ def _route_day(
         preference_penalty=max(params.preference_penalty, params.travel_weight * KEEP_CHOSEN),
     )
     return route_visits(
-        problem, travel, one_worker, day_visits, day_vehicles, day_candidates, deadline=deadline
-    )
+        problem, travel, one_worker, day_visits, day_vehicles, day_candidates,
+        deadline=deadline, start_from=start_from,
+    )  # fmt: skip
 
 
 def _windows_on(visit: Visit, day: int) -> tuple[TimeWindow, ...]:
@@ -198,3 +217,69 @@ def _with_week_budget(number: int, choice: DayChoice, vehicles: Sequence[Vehicle
             budget = min(budget, clinician.max_visits_per_day)
         changes["max_visits_per_day"] = budget
     return replace(vehicle, clinician=replace(clinician, **changes))
+
+
+def polish_days(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    plan: Plan,
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    *,
+    deadline: float,
+) -> Plan:
+    """Route each day of ``plan`` again, starting from its routes, by ``deadline``.
+
+    Each visit keeps its day and prefers its clinician, as day routing does with a choice.
+    A day's new routes are kept when they hold every visit of the day and score better
+    (``plan_score``); days the validator then finds fault with get their old routes back.
+    """
+    number = {(v.clinician.id, v.shift.day): n for n, v in enumerate(vehicles)}
+    vehicle_of = {
+        stop.visit_id: number[route.clinician_id, route.day]
+        for route in plan.routes
+        for stop in route.stops
+    }
+    load = {number[route.clinician_id, route.day]: route.work_seconds for route in plan.routes}
+    choice = DayChoice(vehicle_of, (), load, "plan")
+    visits = [problem.visit_by_id[visit_id] for visit_id in vehicle_of]
+    by_day = route_days(
+        problem, travel, params, choice, visits, vehicles, candidates, set(), deadline,
+        start_from=plan.routes,
+    )  # fmt: skip
+    best = plan
+    for day, routing in sorted(by_day.items()):
+        if routing.routes is None or routing.unassigned:
+            continue
+        trial = _with_day(problem, best, day, routing.routes)
+        if plan_score(problem, trial, params) < plan_score(problem, best, params):
+            best = trial
+    if best is plan:
+        return plan
+    before = _findings(problem, plan, travel)
+    for _ in range(3):
+        fresh = _findings(problem, best, travel) - before
+        if not fresh:
+            return best
+        named = {visit_id for _, _, visit_ids in fresh for visit_id in visit_ids}
+        days = {vehicles[vehicle_of[v]].shift.day for v in named if v in vehicle_of}
+        for day in days:
+            best = _with_day(problem, best, day, [r for r in plan.routes if r.day == day])
+    return plan
+
+
+def _findings(
+    problem: Problem, plan: Plan, travel: TravelMatrix
+) -> set[tuple[str, str, tuple[str, ...]]]:
+    """The validator's findings on ``plan`` (KPIs aside): rule, subject, visits named."""
+    return {
+        (v.rule, v.subject, v.visit_ids) for v in validate(problem, plan, travel) if v.rule != "kpi"
+    }
+
+
+def _with_day(problem: Problem, plan: Plan, day: int, routes: Sequence[Route]) -> Plan:
+    """``plan`` with the routes of ``day`` replaced by ``routes``."""
+    kept = tuple(route for route in plan.routes if route.day != day) + tuple(routes)
+    kept = tuple(sorted(kept, key=lambda route: (route.day, route.clinician_id)))
+    return Plan(kept, plan.unassigned, compute_kpis(problem, kept, plan.unassigned))

@@ -31,7 +31,7 @@ from scheduler.domain import (
     Visit,
     compute_kpis,
 )
-from scheduler.solver._day_routing import route_days
+from scheduler.solver._day_routing import polish_days, route_days
 from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.model import Vehicle
@@ -42,10 +42,11 @@ from scheduler.solver.routing import Routing
 log = logging.getLogger("scheduler")
 
 DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
-REPAIR_SHARE = 0.25  # of the time left after the day choice, kept for repair at any limit
-RECHOOSE_SHARE = 0.3  # of the repair time, for choosing days again
-GREEDY_SHARE = 0.4  # of the repair time, for a plan by insertion alone (kept if better)
-EXPLAIN_SHARE = 0.1  # of the repair time, kept for checking the reasons at the end
+REPAIR_SHARE = 0.3  # of the time left after the day choice, kept for repair at any limit
+# Shares of the repair time, in order: choosing days again, inserting left-out visits, a plan
+# by insertion alone (kept if better), routing the days of the plan kept again from its
+# routes, and checking the reasons at the end.
+RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE, POLISH_SHARE = 0.2, 0.1, 0.3, 0.35
 MAX_REPAIRS = 2
 
 
@@ -76,29 +77,41 @@ def plan_horizon(
         deadline - repair_seconds,
     )  # fmt: skip
     log.info("days routed, %.1f s left", deadline - time.monotonic())
+
+    def until(*shares: float) -> float:
+        return deadline - (1 - sum(shares)) * repair_seconds
+
     choice, by_day = _choose_again(
         problem, travel, params, visits, vehicles, candidates, choice, by_day,
-        deadline=deadline - (1 - RECHOOSE_SHARE) * repair_seconds,
+        deadline=until(RECHOOSE_SHARE),
     )  # fmt: skip
     routes, message = _merge(choice, by_day)
     placed = {stop.visit_id for route in routes for stop in route.stops}
     repair = repair_left_out(
         problem, travel, _checkable(problem, routes, placed),
         [visit for visit in visits if visit.id not in placed],
-        deadline=deadline - (GREEDY_SHARE + EXPLAIN_SHARE) * repair_seconds,
+        deadline=until(RECHOOSE_SHARE, INSERT_SHARE),
     )  # fmt: skip
     log.info("repaired, %.1f s left", deadline - time.monotonic())
     greedy = repair_left_out(
         problem, travel, _checkable(problem, (), set()), visits,
-        deadline=deadline - EXPLAIN_SHARE * repair_seconds,
+        deadline=until(RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE),
     )  # fmt: skip
-    ours, theirs = (
-        plan_score(problem, repair.plan, params),
-        plan_score(problem, greedy.plan, params),
-    )
+    ours = plan_score(problem, repair.plan, params)
+    theirs = plan_score(problem, greedy.plan, params)
     log.info("planned by the days %s, by insertion alone %s", ours, theirs)
     if theirs < ours:
         repair, message = greedy, "insertion alone (better than the day choice's plan)"
+    polished = polish_days(
+        problem, travel, params, repair.plan, vehicles, candidates,
+        deadline=until(RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE, POLISH_SHARE),
+    )  # fmt: skip
+    log.info(
+        "polished %s, %.1f s left",
+        plan_score(problem, polished, params),
+        deadline - time.monotonic(),
+    )
+    repair.plan = polished
     planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
     left = [visit for visit in visits if visit.id not in planned]
     routes = tuple(sorted(repair.plan.routes, key=lambda route: (route.day, route.clinician_id)))
