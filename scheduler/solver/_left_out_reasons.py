@@ -38,6 +38,7 @@ class _Look:
     fit: InsertionOption | None  # the cheapest place in the final route, if open and fitting
     rules: tuple[str, ...]  # the rules barring the day, in words
     full: tuple[str, ...]  # the caps the day (or week) has reached, in words
+    crowded: bool  # the final route has no room in time
 
 
 def explain_one(
@@ -117,15 +118,15 @@ def _look(
     ]
     full = [b.text for b in day.blockers if b.kind == BlockKind.FULL]
     fit = None
+    crowded = False
     if alone and not rules and not full:
         options = route_insertions(
             problem, clinician, shift, day.route, visit, travel, work_cap=day.work_cap
         )
         fit = min(options, key=lambda option: option.added_travel_seconds, default=None)
-        if fit is None:
-            stops = len(day.route.stops) if day.route else 0
-            full.append(f"its route has no room in time with its {stops} visit(s)")
-    return _Look(day, min(alone, key=_by_start, default=None), fit, tuple(rules), tuple(full))
+        crowded = fit is None
+    best_alone = min(alone, key=_by_start, default=None)
+    return _Look(day, best_alone, fit, tuple(rules), tuple(full), crowded)
 
 
 def _barred(problem: Problem, visit: Visit, reachable: Sequence[_Look]) -> Unassigned:
@@ -211,10 +212,12 @@ def _what_would_place(
             look,
         )
     extra, where, look = best
-    caps = f" if {'; '.join(look.full)} were lifted" if look.full and extra == 0 else ""
+    needs = [f"{cap} raised" for cap in look.full]
     if extra > 0:
-        caps = f" with {_minutes(extra)} more minutes of work that day (overtime or a longer day)"
-    return f"It would fit {where}{caps}.", look
+        needs.insert(
+            0, f"{_minutes(extra)} more minutes of work that day (overtime or a longer day)"
+        )
+    return f"It would fit {where}" + (f" with {' and '.join(needs)}" if needs else "") + ".", look
 
 
 def _nearest_miss(

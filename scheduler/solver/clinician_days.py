@@ -37,7 +37,10 @@ class BlockKind(StrEnum):
 
 @dataclass(frozen=True)
 class Blocker:
-    """One reason a clinician-day cannot take the visit, as a phrase for a scheduler."""
+    """One reason a clinician-day cannot take the visit, as a phrase for a scheduler.
+
+    A rule's text is a sentence; a cap's names the cap (``c07's cap of 6 visits a day``).
+    """
 
     kind: BlockKind
     rule: str
@@ -221,18 +224,18 @@ class _Context:
         week = day // 7
         found = []
         if _over(len(stops) + 1, clinician.max_visits_per_day):
-            text = f"{clinician.id} has the most visits a day ({clinician.max_visits_per_day})"
+            text = f"{clinician.id}'s cap of {clinician.max_visits_per_day} visits a day"
             found.append(Blocker(BlockKind.FULL, "max_visits", text))
         if _over(points, clinician.max_points_per_day):
             cap = clinician.max_points_per_day
-            text = f"{clinician.id} would pass the day's points cap ({cap})"
+            text = f"{clinician.id}'s cap of {cap} points a day"
             found.append(Blocker(BlockKind.FULL, "max_points", text))
         if _over(self.week_visits[clinician.id, week] + 1, clinician.max_visits_per_week):
-            text = f"{clinician.id} has the most visits a week ({clinician.max_visits_per_week})"
+            text = f"{clinician.id}'s cap of {clinician.max_visits_per_week} visits a week"
             found.append(Blocker(BlockKind.FULL, "max_visits_week", text))
         cap = self.work_cap(clinician, day, route)
         if cap is not None and cap <= self.visit.duration:
-            text = f"{clinician.id} has no working time left that week"
+            text = f"{clinician.id}'s weekly working time"
             found.append(Blocker(BlockKind.FULL, "max_work_week", text))
         return found
 
