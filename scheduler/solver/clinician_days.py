@@ -11,6 +11,7 @@ candidates: a place is taken only once the independent validator accepts the pla
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -67,15 +68,20 @@ class ClinicianDay:
         return not self.blockers
 
 
-def clinician_days(problem: Problem, plan: Plan, visit: Visit) -> list[ClinicianDay]:
+def clinician_days(
+    problem: Problem, plan: Plan, visit: Visit, *, clinicians: Collection[str] | None = None
+) -> list[ClinicianDay]:
     """Every qualified clinician-day meeting a window of ``visit``, with what blocks it.
 
     ``visit`` is not in ``plan``'s routes: a new visit, or one the plan leaves out.
+    ``clinicians`` limits the answer to those clinician ids (``None``: every one).
     """
     patient = problem.patient_by_id[visit.patient_id]
     context = _Context.of(problem, plan, visit)
     days = []
     for clinician in problem.clinicians:
+        if clinicians is not None and clinician.id not in clinicians:
+            continue
         if qualification_gap(clinician, visit, patient) is not None:
             continue
         for shift in sorted(clinician.shifts, key=lambda s: s.day):

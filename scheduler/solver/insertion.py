@@ -12,6 +12,7 @@ one.
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 
 from scheduler.domain import (
@@ -127,15 +128,21 @@ def insertion_options(
 
 
 def candidate_insertions(
-    problem: Problem, plan: Plan, visit: Visit, travel: TravelMatrix
+    problem: Problem,
+    plan: Plan,
+    visit: Visit,
+    travel: TravelMatrix,
+    *,
+    clinicians: Collection[str] | None = None,
 ) -> list[InsertionOption]:
     """Every place ``visit`` fits in time on an open clinician-day, cheapest first.
 
     Open means no rule or cap of ``clinician_days`` blocks the day; the options are not yet
     validated. ``visit`` must be a visit of ``problem`` that ``plan`` does not hold.
+    ``clinicians`` limits the search to those clinician ids (``None``: every one).
     """
     found: list[InsertionOption] = []
-    for day in clinician_days(problem, plan, visit):
+    for day in clinician_days(problem, plan, visit, clinicians=clinicians):
         if day.open:
             found += route_insertions(
                 problem, day.clinician, day.shift, day.route, visit, travel, work_cap=day.work_cap
@@ -166,10 +173,13 @@ def route_insertions(
     )
 
 
-def with_insertion(problem: Problem, plan: Plan, option: InsertionOption) -> Plan:
+def with_insertion(
+    problem: Problem, plan: Plan, option: InsertionOption, *, recount: bool = True
+) -> Plan:
     """``plan`` with ``option``'s route in place of the day's route, KPIs recomputed.
 
-    The inserted visit leaves the plan's unassigned visits if it was one of them.
+    The inserted visit leaves the plan's unassigned visits if it was one of them. With
+    ``recount=False`` the old KPIs are kept (for a plan still being built).
     """
     key = (option.clinician_id, option.day)
     routes = tuple(option.route if (r.clinician_id, r.day) == key else r for r in plan.routes)
@@ -177,7 +187,8 @@ def with_insertion(problem: Problem, plan: Plan, option: InsertionOption) -> Pla
         routes += (option.route,)
     inserted = option.route.stops[option.position].visit_id
     unassigned = tuple(u for u in plan.unassigned if u.visit_id != inserted)
-    return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+    kpis = compute_kpis(problem, routes, unassigned) if recount else plan.kpis
+    return Plan(routes, unassigned, kpis)
 
 
 def plan_without(problem: Problem, plan: Plan, visit_id: str, travel: TravelMatrix) -> Plan | None:
@@ -228,7 +239,12 @@ def _route_options(
     old_seconds = before.travel_seconds if before else 0
     old_metres = before.travel_metres if before else 0
     found = []
+    latest = visit.pinned_start
+    if latest is None:
+        latest = max((w.end for w in visit.windows if w.start <= day.shift.latest_end), default=-1)
     for position in range(len(stops) + 1):
+        if position and stops[position - 1].end > latest:
+            break  # the stop before ends after the visit's last start: so do the later ones
         route = insert_visit(problem, day, visit, place, position, travel)
         if route is None:
             continue

@@ -19,7 +19,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 
-from scheduler.domain import DAY, Plan, Problem, TravelMatrix, Visit, VisitType
+from scheduler.domain import (
+    DAY,
+    Clinician,
+    Plan,
+    Problem,
+    TravelMatrix,
+    Visit,
+    VisitType,
+    compute_kpis,
+)
 from scheduler.domain.care_plan import visit_spacing_days
 from scheduler.domain.continuity import primary_clinician
 from scheduler.solver._validation import Violation
@@ -38,6 +47,7 @@ log = logging.getLogger("scheduler")
 DAY_RULES = frozenset({"one_visit_per_discipline_day", "discharge_last", "period_count"})
 IGNORED_RULES = frozenset({"kpi"})  # bookkeeping, recomputed with every plan
 AWAY_FROM_PRIMARY = 1800  # seconds of driving worth keeping a visit with its primary clinician
+NEARBY = 6  # clinicians living nearest a patient, tried first (then every qualified one)
 SWAP_OPTIONAL = 20  # optional visits at most tried as room for one required visit
 SPACING_COST = 2400  # seconds of driving worth keeping a care plan's visits spaced apart
 
@@ -176,6 +186,32 @@ def _swap_in(
     return False
 
 
+def _nearby(problem: Problem, travel: TravelMatrix, plan: Plan) -> Callable[[Visit], set[str]]:
+    """Per visit, the clinicians to try first.
+
+    The ``NEARBY`` living nearest the patient, the primary and those already seeing the
+    patient; the others only when none of these has a place.
+    """
+    seeing: dict[str, set[str]] = defaultdict(set)
+    for route in plan.routes:
+        for stop in route.stops:
+            seeing[stop.patient_id].add(route.clinician_id)
+    by_discipline: dict[str, list[Clinician]] = defaultdict(list)
+    for clinician in problem.clinicians:
+        by_discipline[clinician.discipline].append(clinician)
+
+    def clinicians(visit: Visit) -> set[str]:
+        place = problem.patient_by_id[visit.patient_id].location.id
+        near = sorted(
+            by_discipline[visit.discipline],
+            key=lambda c: travel.seconds_between(c.start.id, place),
+        )[:NEARBY]
+        primary = primary_clinician(problem, visit)
+        return {c.id for c in near} | seeing[visit.patient_id] | ({primary} if primary else set())
+
+    return clinicians
+
+
 def _in_the_way(problem: Problem, plan: Plan, visit: Visit) -> list[Visit]:
     """Planned visits whose move could make room: the patient's, then optional ones nearby."""
     own = []
@@ -211,28 +247,38 @@ def _insert_batch(
     inserted: dict[str, InsertionOption] = {}
     tried = set()
     days = care_plan_days(problem, trial)
+    nearby = _nearby(problem, travel, trial)
     for visit in pending:
         if time.monotonic() >= deadline:
             break
         refused = repair.refused.get(visit.id, [])
         primary = primary_clinician(problem, visit)
         near = _too_close(problem, visit, days)
-        option = min(
-            (
-                option
-                for option in candidate_insertions(problem, trial, visit, travel)
-                if not any(_covers(r, option) for r in refused)
-            ),
-            key=lambda o: _cost(o, primary, near),
-            default=None,
-        )
+        option = None
+        for clinicians in (nearby(visit), None):
+            option = min(
+                (
+                    option
+                    for option in candidate_insertions(
+                        problem, trial, visit, travel, clinicians=clinicians
+                    )
+                    if not any(_covers(r, option) for r in refused)
+                ),
+                key=lambda o: _cost(o, primary, near),
+                default=None,
+            )
+            if option is not None:
+                break
         tried.add(visit.id)
         if option is not None:
-            trial = with_insertion(problem, trial, option)
+            trial = with_insertion(problem, trial, option, recount=False)
             inserted[visit.id] = option
             if visit.care_plan_id is not None:
                 days[visit.care_plan_id].append(option.day)
     repair.tried = tried - set(inserted)
+    trial = Plan(
+        trial.routes, trial.unassigned, compute_kpis(problem, trial.routes, trial.unassigned)
+    )
     return trial, inserted
 
 
