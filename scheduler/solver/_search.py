@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 
-from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from scheduler.domain import Problem, Route, TravelMatrix, Visit
 from scheduler.solver._chronological import chronological_sequences
@@ -30,7 +30,8 @@ log = logging.getLogger("scheduler")
 SEARCH_SHARE = 0.95  # of the time before the kill, for the OR-Tools search in the child
 REBUILD_SHARE = 0.05  # of the time, kept after the kill to rebuild the last plan's times
 REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept for a rebuild
-TIMING_SECONDS = 1.0  # the most the LNS limit grows to, so that given routes can be timed
+TIMING_SECONDS = 3.0  # the most the LNS limit grows to, so that given routes can be timed
+GLOP_SCHEDULING = routing_parameters_pb2.RoutingSearchParameters.SCHEDULING_GLOP
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -224,8 +225,13 @@ def _search_and_report(
         # reports them at once. (ReadAssignmentFromRoutes would time them by a search that,
         # under guided local search, runs to the limit it closes with.) Timing them runs
         # under the LNS limit, 0.1 s by default: on a busy machine that failed a valid warm
-        # start, and the search started again from nothing, too late to place anything.
+        # start, and the search started again from nothing, too late to place anything. It
+        # may take the whole search time now (each LNS step may too, which costs little).
+        # Days with a lunch break are timed by a MIP, CP-SAT by default, which on a busy
+        # machine failed half the valid warm starts within 0.3 s; GLOP never did (the break
+        # itself stays a constraint of the model, so the times still keep every rule).
         parameters.lns_time_limit.FromMilliseconds(_timing_milliseconds(seconds))
+        parameters.mixed_integer_scheduling_solver = GLOP_SCHEDULING
         routing.CloseModelWithParameters(parameters)
         routes = [[model.visit_index(node) for node in sequence] for sequence in initial]
         start = routing.solver().Assignment()
@@ -269,8 +275,8 @@ def _first_routes(
 
 
 def _timing_milliseconds(seconds: float) -> int:
-    """The LNS limit while routes given as they are get their times: half the search, <= 1 s."""
-    return int(1000 * max(0.1, min(TIMING_SECONDS, seconds / 2)))
+    """The LNS limit while given routes get their times: the search's time, at most 3 s."""
+    return int(1000 * max(0.1, min(TIMING_SECONDS, seconds)))
 
 
 def search_parameters(
