@@ -2,10 +2,11 @@
 
 After an event the published routes, less what can no longer be made (the visits of a
 clinician who called out, cancelled visits, visits whose new times no longer fit), are a plan
-the clinicians can follow at once. A replan is published only if it places at least as many
-visits (required ones first); otherwise the fallback is, improved by cheap insertion of what it
-leaves out. Pure: the problem is the replanned part of the day (each clinician resumed from
-where they are at ``now``), the same problem the solver is given.
+the clinicians can follow at once. The visits it leaves out are inserted where they fit
+(cheapest first, each insertion validated), and that plan is the search's warm start. A
+replan is published only if it places at least as many visits (required ones first);
+otherwise the fallback is. Pure: the problem is the replanned part of the day (each
+clinician resumed from where they are at ``now``), the same problem the solver is given.
 """
 
 from __future__ import annotations
@@ -38,7 +39,8 @@ from scheduler.solver.validate import validate
 log = logging.getLogger("scheduler")
 
 MAX_REPAIRS = 5  # rounds of dropping the visits a validator finding names
-INSERT_SECONDS = 1.0  # most time to insert left-out visits into the fallback chosen
+INSERT_SECONDS = 1.0  # most time to insert left-out visits into the fallback
+INSERT_SHARE = 1 / 3  # of a replan's time limit, at most, to insert them
 
 
 @dataclass(frozen=True)
@@ -68,26 +70,23 @@ def choose_plan(
     *,
     notes: Mapping[str, str] | None = None,
 ) -> tuple[Plan, str]:
-    """The replan, unless the fallback places more visits (required first): then the fallback.
+    """The replan, unless ``fallback`` places more visits (required first): then the fallback.
 
     Returns the plan and its source, ``replan`` or ``fallback``. The fallback chosen gets
-    the visits it leaves out inserted where they fit (for up to ``INSERT_SECONDS``), and
-    the solver's reasons for what is still left out, after its note (who called out).
+    the solver's reasons for what it leaves out, after its note (who called out).
     """
     kept, floor = count_placed(problem, replan), count_placed(problem, fallback)
     if kept.key() >= floor.key():
         return replan, "replan"
     log.warning(
-        "the replan places %d visits (%d required), fewer than the current routes' %d (%d); "
-        "the current routes are kept",
+        "the replan places %d visits (%d required), fewer than the fallback's %d (%d); "
+        "the fallback is the answer",
         kept.total,
         kept.required,
         floor.total,
         floor.required,
     )
-    deadline = time.monotonic() + INSERT_SECONDS
-    improved = insert_left_out(problem, fallback, travel, deadline=deadline)
-    return explain_left_out(problem, improved, travel, notes=notes), "fallback"
+    return explain_left_out(problem, fallback, travel, notes=notes), "fallback"
 
 
 def fallback_plan(

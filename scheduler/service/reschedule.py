@@ -52,9 +52,12 @@ from scheduler.service._reschedule_day import (
 )
 from scheduler.service._reschedule_diff import Change, DroppedVisit, diff_day, dropped_visits
 from scheduler.service._reschedule_fallback import (
+    INSERT_SECONDS,
+    INSERT_SHARE,
     choose_plan,
     count_placed,
     fallback_plan,
+    insert_left_out,
 )
 from scheduler.service._reschedule_links import bind_to_frozen, links_among
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
@@ -167,9 +170,9 @@ def reschedule_day(
     whole, published (checked against ``expected_revision`` when given) and announced.
     ``least_change=False`` replans the unfrozen visits from scratch instead (no warm start,
     no cost for changes): the baseline the least-change replan is measured against. Either
-    way the answer never places fewer visits than the fallback (see ``RescheduleOutcome``).
-    ``time_limit`` bounds the fallback and the search; inserting into the fallback, when
-    it is used, takes at most ``_reschedule_fallback.INSERT_SECONDS`` more.
+    way the answer never places fewer visits than the fallback (see ``RescheduleOutcome``)
+    with the visits it leaves out inserted where they fit, which is also the warm start.
+    ``time_limit`` bounds the fallback, the insertion (a third, at most 1 s) and the search.
 
     Raises
     ------
@@ -187,14 +190,16 @@ def reschedule_day(
     remaining, record = state.remaining, state.record
     travel = travel_matrix(record.locations(), settings=settings)
     fallback = fallback_plan(remaining, state.current, travel)
+    inserting = min(INSERT_SECONDS, INSERT_SHARE * time_limit)
+    improved = insert_left_out(remaining, fallback, travel, deadline=time.monotonic() + inserting)
     penalty = REASSIGN_PENALTY if least_change else SolveParams().preference_penalty
     params = SolveParams(
         time_limit=max(MIN_SOLVE_SECONDS, time_limit - (time.monotonic() - clock)),
         workers=settings.solve_workers,
         preference_penalty=penalty,
     )
-    result = solve(remaining, travel, params, start_from=fallback if least_change else None)
-    chosen, source = choose_plan(remaining, result.plan, fallback, travel, notes=state.notes)
+    result = solve(remaining, travel, params, start_from=improved if least_change else None)
+    chosen, source = choose_plan(remaining, result.plan, improved, travel, notes=state.notes)
     frozen_ids = [s.visit_id for stops in state.frozen.values() for s in stops]
     frozen_count = len(frozen_ids)
     frozen_required = sum(not record.visit_by_id[v].optional for v in frozen_ids)

@@ -83,7 +83,7 @@ def test_call_out_at_ten_moves_only_the_rest_of_that_day(client, day):
     moved = {c["visit_id"] for c in diff["changes"] if c["clinician_before"] == nurse}
     assert moved == {s.visit_id for s in old_route.stops if s.start >= ten}
     assert nurse in diff["clinicians_to_tell"]
-    assert diff["plan_source"] == "replan" and diff["visits_kept"] >= diff["fallback_visits_kept"]
+    assert diff["visits_kept"] >= diff["fallback_visits_kept"]
     others_before = {
         s.visit_id: r.clinician_id for r in plan.routes for s in r.stops if r.clinician_id != nurse
     }
