@@ -82,29 +82,38 @@ def insert_visit(
 def remove_visit(
     problem: Problem, day: TimedDay, position: int, travel: TravelMatrix
 ) -> Route | None:
-    """The day's route without its stop at ``position``, the later ones kept or moved later.
+    """The day's route without its stop at ``position``, the later ones as early as they may.
 
-    ``None`` if the route cannot be timed so, or if no stop is left.
+    The lunch may then move anywhere in its window. ``None`` if the route cannot be timed
+    so, or if no stop is left.
     """
     assert day.route is not None
     patients = problem.patient_by_id
     items = [
-        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
+        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, 0)
         for s in day.route.stops[position + 1 :]
     ]
     if not items and position == 0:
         return None
-    if not items:
-        return _retime(problem, day, position, [], travel)
-    if position == 0:  # the first stop left is timed from home, as early as it was
-        items[0] = items[0]._replace(not_before=0)
-    return _retime(problem, day, position, items, travel)
+    rule = day.shift.lunch
+    return _retime(
+        problem, day, position, items, travel, lunch_from=rule.window.start if rule else 0
+    )
 
 
 def _retime(
-    problem: Problem, day: TimedDay, position: int, items: list[_Item], travel: TravelMatrix
+    problem: Problem,
+    day: TimedDay,
+    position: int,
+    items: list[_Item],
+    travel: TravelMatrix,
+    *,
+    lunch_from: int | None = None,
 ) -> Route | None:
-    """The day's first ``position`` stops as they are, then ``items`` timed in order."""
+    """The day's first ``position`` stops as they are, then ``items`` timed in order.
+
+    The lunch starts no earlier than ``lunch_from`` (default: where the route has it).
+    """
     clinician, shift, route, _ = day
     stops = route.stops if route else ()
     patients = problem.patient_by_id
@@ -131,7 +140,10 @@ def _retime(
         state = _State(
             last.end, patients[last.patient_id].location.id, stops[:position], eaten, pending
         )
-    lunch_from = route.lunch.start if route and route.lunch else rule.window.start if rule else 0
+    if lunch_from is None:
+        lunch_from = (
+            route.lunch.start if route and route.lunch else rule.window.start if rule else 0
+        )
     states = [state]
     for number, item in enumerate(items):
         lunch_here = not (position == 0 and number == 0)  # never before leaving home

@@ -191,13 +191,16 @@ def with_insertion(
     return Plan(routes, unassigned, kpis)
 
 
-def plan_without(problem: Problem, plan: Plan, visit_id: str, travel: TravelMatrix) -> Plan | None:
+def plan_without(
+    problem: Problem, plan: Plan, visit_id: str, travel: TravelMatrix, *, recount: bool = True
+) -> Plan | None:
     """``plan`` with ``visit_id`` taken out of its route, the route timed again.
 
-    The route's other visits keep their order and times (or move later, e.g. past a lunch
-    that can no longer be taken where it was); a route left with no visits is dropped. The
+    The route's other visits keep their order, each as early as it may (the lunch anywhere
+    in its window); a route left with no visits is dropped. The
     visit joins the unassigned ones (the reason "Taken out to make room", to be replaced).
-    ``None`` if the route cannot be timed again.
+    ``None`` if the route cannot be timed again. With ``recount=False`` the old KPIs are
+    kept (for a plan still being built).
     """
     route = next(r for r in plan.routes if any(s.visit_id == visit_id for s in r.stops))
     clinician = problem.clinician_by_id[route.clinician_id]
@@ -216,7 +219,8 @@ def plan_without(problem: Problem, plan: Plan, visit_id: str, travel: TravelMatr
         *plan.unassigned,
         Unassigned(visit_id, ReasonCode.NOT_SOLVED, "Taken out to make room."),
     )
-    return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+    kpis = compute_kpis(problem, routes, unassigned) if recount else plan.kpis
+    return Plan(routes, unassigned, kpis)
 
 
 def _rank(option: InsertionOption) -> tuple[int, int, str, int, int]:

@@ -24,6 +24,7 @@ from scheduler.domain import (
     Clinician,
     Plan,
     Problem,
+    Route,
     TravelMatrix,
     Visit,
     VisitType,
@@ -47,6 +48,10 @@ log = logging.getLogger("scheduler")
 DAY_RULES = frozenset({"one_visit_per_discipline_day", "discharge_last", "period_count"})
 IGNORED_RULES = frozenset({"kpi"})  # bookkeeping, recomputed with every plan
 AWAY_FROM_PRIMARY = 1800  # seconds of driving worth keeping a visit with its primary clinician
+OVERTIME_FACTOR = 2.0  # a second of overtime weighs two of driving (as in SolveParams)
+WORK_FACTOR = 0.1  # a second of working time weighs a tenth of one of driving
+MIN_GAIN = 60  # seconds of driving a move must save
+MOVES_PER_CHECK = 25  # moves checked by the validator at once
 NEARBY = 6  # clinicians living nearest a patient, tried first (then every qualified one)
 SWAP_OPTIONAL = 20  # optional visits at most tried as room for one required visit
 SPACING_COST = 2400  # seconds of driving worth keeping a care plan's visits spaced apart
@@ -155,17 +160,18 @@ def _swap_in(
         if freed is None:
             continue
         primary = primary_clinician(problem, visit)
-        near = _too_close(problem, visit, care_plan_days(problem, freed))
+        extra = _extras(problem, freed, visit, care_plan_days(problem, freed))
         options = sorted(
             candidate_insertions(problem, freed, visit, travel),
-            key=lambda o: _cost(o, primary, near),
+            key=lambda o: _cost(o, primary, extra),
         )
         best_per_day = {o.day: o for o in reversed(options)}  # the cheapest of each day
-        for option in sorted(best_per_day.values(), key=lambda o: _cost(o, primary, near)):
+        for option in sorted(best_per_day.values(), key=lambda o: _cost(o, primary, extra)):
             trial = with_insertion(problem, freed, option)
+            other_extra = _extras(problem, trial, other, care_plan_days(problem, trial))
             back = min(
                 candidate_insertions(problem, trial, other, travel),
-                key=lambda o: _cost(o, primary_clinician(problem, other), lambda day: 0),
+                key=lambda o: _cost(o, primary_clinician(problem, other), other_extra),
                 default=None,
             )
             if back is not None:
@@ -253,7 +259,7 @@ def _insert_batch(
             break
         refused = repair.refused.get(visit.id, [])
         primary = primary_clinician(problem, visit)
-        near = _too_close(problem, visit, days)
+        extra = _extras(problem, trial, visit, days)
         option = None
         for clinicians in (nearby(visit), None):
             option = min(
@@ -264,7 +270,7 @@ def _insert_batch(
                     )
                     if not any(_covers(r, option) for r in refused)
                 ),
-                key=lambda o: _cost(o, primary, near),
+                key=lambda o: _cost(o, primary, extra),
                 default=None,
             )
             if option is not None:
@@ -283,16 +289,43 @@ def _insert_batch(
 
 
 def _cost(
-    option: InsertionOption, primary: str | None, near: Callable[[int], int]
-) -> tuple[int, int]:
+    option: InsertionOption, primary: str | None, extra: Callable[[InsertionOption], float]
+) -> tuple[float, int]:
     """What a place costs, in seconds of driving, and its start.
 
-    Added driving, ``AWAY_FROM_PRIMARY`` when another than the primary makes it, and
-    ``SPACING_COST`` per visit of the care plan closer than its spacing.
+    Added driving, ``AWAY_FROM_PRIMARY`` when another than the primary makes it, and what
+    ``extra`` adds (``_extras``: spacing, overtime, working time).
     """
     away = primary is not None and option.clinician_id != primary
-    cost = option.added_travel_seconds + AWAY_FROM_PRIMARY * away + SPACING_COST * near(option.day)
-    return cost, option.start
+    return option.added_travel_seconds + AWAY_FROM_PRIMARY * away + extra(option), option.start
+
+
+def _extras(
+    problem: Problem, plan: Plan, visit: Visit, days: dict[str, list[int]]
+) -> Callable[[InsertionOption], float]:
+    """The costs of a place beyond driving, in seconds of driving.
+
+    ``SPACING_COST`` per visit of the care plan closer than its spacing, and the change in
+    the route's ``_time_cost`` (overtime and working time, weighed as the routing does).
+    """
+    near = _too_close(problem, visit, days)
+    routes = {(route.clinician_id, route.day): route for route in plan.routes}
+
+    def extra(option: InsertionOption) -> float:
+        old = routes.get((option.clinician_id, option.day))
+        grown = _time_cost(problem, option.route) - (_time_cost(problem, old) if old else 0)
+        return SPACING_COST * near(option.day) + grown
+
+    return extra
+
+
+def _time_cost(problem: Problem, route: Route) -> float:
+    """Overtime and working time of a route, in seconds of driving (the routing's weights)."""
+    shift = next(
+        s for s in problem.clinician_by_id[route.clinician_id].shifts if s.day == route.day
+    )
+    overtime = max(0, route.end - shift.window.end)
+    return OVERTIME_FACTOR * overtime + WORK_FACTOR * route.work_seconds
 
 
 def care_plan_days(problem: Problem, plan: Plan) -> dict[str, list[int]]:
@@ -370,3 +403,100 @@ def plan_score(problem: Problem, plan: Plan, params: SolveParams) -> tuple[int, 
     travel = sum(route.travel_seconds for route in plan.routes)
     cost = params.travel_weight * (travel + SPACING_COST * close) + params.preference_penalty * away
     return required, optional, cost
+
+
+def improve_by_moves(
+    problem: Problem,
+    travel: TravelMatrix,
+    plan: Plan,
+    *,
+    deadline: float,
+) -> tuple[Plan, int]:
+    """Move planned visits to cheaper places (another position, clinician or day).
+
+    Each visit in turn is taken out and put back at its cheapest open place (the costs of
+    ``repair_left_out``: driving, the primary clinician, the care plan's spacing) when that
+    saves at least ``MIN_GAIN``. Moves are checked by the validator ``MOVES_PER_CHECK`` at a
+    time; a group it finds fault with is undone. Returns the plan and the number of moves.
+    """
+    before = _findings(problem, plan, travel)
+    start = plan
+    moved = 0
+    order = [
+        stop.visit_id
+        for route in plan.routes
+        for stop in route.stops
+        if stop.visit_id not in problem.link_by_visit
+    ]
+    group: list[str] = []
+    nearby = _nearby(problem, travel, plan)
+    for visit_id in order:
+        if time.monotonic() >= deadline:
+            break
+        trial = _move(problem, travel, start, problem.visit_by_id[visit_id], nearby)
+        if trial is None:
+            continue
+        start = trial
+        group.append(visit_id)
+        if len(group) == MOVES_PER_CHECK:
+            plan, start, moved = _check_moves(problem, travel, plan, start, group, before, moved)
+            group = []
+    plan, start, moved = _check_moves(problem, travel, plan, start, group, before, moved)
+    log.info("improve: %d visits moved to cheaper places", moved)
+    return plan, moved
+
+
+def _move(
+    problem: Problem,
+    travel: TravelMatrix,
+    plan: Plan,
+    visit: Visit,
+    nearby: Callable[[Visit], set[str]],
+) -> Plan | None:
+    """``plan`` with ``visit`` at a cheaper place, or ``None`` when none saves enough."""
+    route = next(r for r in plan.routes if any(s.visit_id == visit.id for s in r.stops))
+    freed = plan_without(problem, plan, visit.id, travel, recount=False)
+    if freed is None:
+        return None
+    left = next(
+        (r for r in freed.routes if (r.clinician_id, r.day) == (route.clinician_id, route.day)),
+        None,
+    )
+    primary = primary_clinician(problem, visit)
+    days = care_plan_days(problem, freed)
+    near = _too_close(problem, visit, days)
+    extra = _extras(problem, freed, visit, days)
+    away = primary is not None and route.clinician_id != primary
+    saved = route.travel_seconds - (left.travel_seconds if left else 0)
+    saved += _time_cost(problem, route) - (_time_cost(problem, left) if left else 0)
+    old = saved + AWAY_FROM_PRIMARY * away + SPACING_COST * near(route.day)
+    option = min(
+        candidate_insertions(problem, freed, visit, travel, clinicians=nearby(visit)),
+        key=lambda o: _cost(o, primary, extra),
+        default=None,
+    )
+    if option is None or _cost(option, primary, extra)[0] > old - MIN_GAIN:
+        return None
+    return with_insertion(problem, freed, option, recount=False)
+
+
+def _check_moves(
+    problem: Problem,
+    travel: TravelMatrix,
+    kept: Plan,
+    trial: Plan,
+    group: list[str],
+    before: set[tuple[str, str]],
+    moved: int,
+) -> tuple[Plan, Plan, int]:
+    """Keep ``trial`` if the validator finds nothing new, else go back to ``kept``."""
+    if not group:
+        return kept, kept, moved
+    trial = Plan(
+        trial.routes, trial.unassigned, compute_kpis(problem, trial.routes, trial.unassigned)
+    )
+    fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
+    if any(v.rule not in IGNORED_RULES for v in fresh):
+        log.info("improve: validator refused a group of %d moves", len(group))
+        return kept, kept, moved
+    return trial, trial, moved + len(group)
