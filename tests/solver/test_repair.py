@@ -6,7 +6,7 @@ from datetime import timedelta
 from scheduler.domain import DAY, Plan, ReasonCode, Unassigned, compute_kpis
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.insertion import plan_without, route_insertions
-from scheduler.solver.repair import repair_left_out
+from scheduler.solver.repair import improve_by_moves, repair_left_out
 from scheduler.solver.validate import validate
 from tests.solver.test_explain import crowded_monday, fill, plan_with, visit
 from tests.solver.test_horizon import MONDAY, plan_of, week_problem
@@ -71,3 +71,14 @@ def test_taking_a_visit_out_keeps_the_others_in_order_and_valid() -> None:
     assert smaller is not None
     assert [s.visit_id for s in smaller.routes[0].stops] == ["a1", "a3", "a4"]
     assert validate(problem, smaller, travel) == []
+
+
+def test_a_visit_next_door_to_the_other_nurse_moves_to_her() -> None:
+    """A visit by b's home made by a, far away, is moved to b; the plan stays valid."""
+    problem, travel = crowded_monday(visit("v", 5))
+    plan = plan_with(problem, travel, [fill(problem, travel, "a", ["a1", "v"])],
+                     ReasonCode.CAPACITY, "x")  # fmt: skip
+    improved, moved = improve_by_moves(problem, travel, plan, deadline=time.monotonic() + 5)
+    assert moved == 1 and improved.route_of("b", 0).stops[0].visit_id == "v"
+    assert improved.kpis.travel_seconds < plan.kpis.travel_seconds
+    assert validate(problem, improved, travel) == []
