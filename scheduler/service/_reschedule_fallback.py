@@ -30,6 +30,7 @@ from scheduler.domain import (
     Visit,
     compute_kpis,
 )
+from scheduler.errors import ProblemError
 from scheduler.service._reschedule_links import links_among
 from scheduler.solver.explain import explain_dropped, screen_visits
 from scheduler.solver.insertion import insertion_options
@@ -236,7 +237,11 @@ def insert_left_out(
         without = replace(problem, visits=others, links=links_among(problem.links, others))
         unplaced = tuple(u for u in plan.unassigned if u.visit_id not in placed | {visit.id})
         current = Plan(tuple(routes), unplaced, compute_kpis(without, tuple(routes), unplaced))
-        options = insertion_options(without, current, visit, travel, limit=1)
+        try:
+            options = insertion_options(without, current, visit, travel, limit=1)
+        except ProblemError as error:  # a plan the validator refuses: insert nothing more
+            log.warning("no insertion into the fallback: %s", error)
+            break
         if not options:
             continue
         option = options[0]
