@@ -176,6 +176,7 @@ def _rebuild_in_child(search: SearchInput, sequences: list[list[int]], sender: C
         model = search.build()
         parameters = pywrapcp.DefaultRoutingSearchParameters()  # greedy: stops once timed
         parameters.lns_time_limit.FromMilliseconds(_timing_milliseconds(TIMING_SECONDS))
+        parameters.mixed_integer_scheduling_solver = GLOP_SCHEDULING  # as for a warm start
         model.routing.CloseModelWithParameters(parameters)
         routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
         assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
