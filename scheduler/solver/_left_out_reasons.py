@@ -20,6 +20,7 @@ from scheduler.domain import (
     TravelMatrix,
     Unassigned,
     Visit,
+    compute_kpis,
     format_clock,
 )
 from scheduler.solver.clinician_days import BlockKind, ClinicianDay, clinician_days, day_name
@@ -27,6 +28,7 @@ from scheduler.solver.insertion import InsertionOption, route_insertions
 from scheduler.solver.repair import Refusal
 
 RELAXED_OVERTIME = 4 * HOUR  # how much longer a day may get when looking for what would help
+HINT_DAYS = 4  # full clinician-days (the nearest) tried longer for what would place a visit
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,7 @@ def explain_one(
         )
     reachable = [look for look in looks if look.alone is not None]
     if not reachable:
-        miss = _nearest_miss(problem, travel, visit, looks)
-        return Unassigned(
-            visit.id,
-            ReasonCode.UNREACHABLE_IN_WINDOW,
-            "No qualified clinician can drive from their start place, make the visit inside "
-            f"its window and get back within the shift: {miss}.",
-        )
+        return _unreachable(problem, travel, visit, looks)
     fitting = [look.fit for look in reachable if look.fit is not None]
     if fitting:
         best = min(fitting, key=lambda option: option.added_travel_seconds)
@@ -93,6 +89,51 @@ def explain_one(
     return _no_room(problem, travel, visit, reachable, full)
 
 
+def explain_quickly(problem: Problem, travel: TravelMatrix, visit: Visit) -> Unassigned:
+    """A reason from the visit alone, when there is no time to look at the routes.
+
+    ``unreachable_in_window`` when no qualified clinician-day can make it as its only stop,
+    else ``not_solved`` saying so (its places in the routes were not looked at).
+    """
+    empty = Plan((), (), compute_kpis(problem, (), ()))
+    looks = [
+        _Look(day, _alone(problem, travel, visit, day), None, (), (), False)
+        for day in clinician_days(problem, empty, visit)
+    ]
+    if looks and not any(look.alone for look in looks):
+        return _unreachable(problem, travel, visit, looks)
+    return Unassigned(
+        visit.id,
+        ReasonCode.NOT_SOLVED,
+        "The search left it out and the time limit came before its places in the routes were "
+        "looked at; a qualified clinician could make it alone.",
+    )
+
+
+def _unreachable(
+    problem: Problem, travel: TravelMatrix, visit: Visit, looks: Sequence[_Look]
+) -> Unassigned:
+    """No qualified clinician-day can make the visit even as its only stop."""
+    miss = _nearest_miss(problem, travel, visit, looks)
+    return Unassigned(
+        visit.id,
+        ReasonCode.UNREACHABLE_IN_WINDOW,
+        "No qualified clinician can drive from their start place, make the visit inside "
+        f"its window and get back within the shift: {miss}.",
+    )
+
+
+def _alone(
+    problem: Problem, travel: TravelMatrix, visit: Visit, day: ClinicianDay
+) -> InsertionOption | None:
+    """The visit as the only stop of the clinician-day (the earliest start), if it fits."""
+    clinician = day.clinician
+    alone = route_insertions(
+        problem, clinician, day.shift, None, visit, travel, work_cap=clinician.max_work_per_day
+    )
+    return min(alone, key=_by_start, default=None)
+
+
 _DEFERRED = (
     "Not needed in this horizon: its order period goes on after it and can still hold the visit."
 )
@@ -107,9 +148,7 @@ def _look(
 ) -> _Look:
     """Try the visit alone and in the final route of one clinician-day."""
     clinician, shift = day.clinician, day.shift
-    alone = route_insertions(
-        problem, clinician, shift, None, visit, travel, work_cap=clinician.max_work_per_day
-    )
+    alone = _alone(problem, travel, visit, day)
     rules = [b.text for b in day.blockers if b.kind == BlockKind.RULE]
     rules += [
         f"the validator refuses it there ({r.rule}: {r.message})"
@@ -125,8 +164,7 @@ def _look(
         )
         fit = min(options, key=lambda option: option.added_travel_seconds, default=None)
         crowded = fit is None
-    best_alone = min(alone, key=_by_start, default=None)
-    return _Look(day, best_alone, fit, tuple(rules), tuple(full), crowded)
+    return _Look(day, alone, fit, tuple(rules), tuple(full), crowded)
 
 
 def _barred(problem: Problem, visit: Visit, reachable: Sequence[_Look]) -> Unassigned:
@@ -187,9 +225,16 @@ def _no_room(
 def _what_would_place(
     problem: Problem, travel: TravelMatrix, visit: Visit, full: Sequence[_Look]
 ) -> tuple[str, _Look]:
-    """The smallest change that would let a full clinician-day take the visit, in words."""
+    """The smallest change that would let a full clinician-day take the visit, in words.
+
+    The ``HINT_DAYS`` clinician-days nearest the patient are tried with a longer day.
+    """
+    place = problem.patient_by_id[visit.patient_id].location.id
+    nearest = sorted(
+        full, key=lambda look: travel.seconds_between(look.day.clinician.start.id, place)
+    )[:HINT_DAYS]
     best: tuple[int, str, _Look] | None = None
-    for look in full:
+    for look in nearest:
         day = look.day
         longer = replace(day.shift, max_overtime=day.shift.max_overtime + RELAXED_OVERTIME)
         options = route_insertions(

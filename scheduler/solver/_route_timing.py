@@ -76,7 +76,7 @@ def insert_visit(
         _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
         for s in stops[position:]
     ]
-    return _retime(problem, day, position, items, travel)
+    return _retime(problem, day, position, items, travel, old_from=position)
 
 
 def remove_visit(
@@ -109,10 +109,14 @@ def _retime(
     travel: TravelMatrix,
     *,
     lunch_from: int | None = None,
+    old_from: int | None = None,
 ) -> Route | None:
     """The day's first ``position`` stops as they are, then ``items`` timed in order.
 
-    The lunch starts no earlier than ``lunch_from`` (default: where the route has it).
+    The lunch starts no earlier than ``lunch_from`` (default: where the route has it). With
+    ``old_from``, ``items[1:]`` are the route's stops from that index on, unchanged: once one
+    of them starts and ends as before with the lunch where it was, the rest of the route is
+    kept as it is (``_same_tail``).
     """
     clinician, shift, route, _ = day
     stops = route.stops if route else ()
@@ -150,7 +154,47 @@ def _retime(
         states = _step(states, item, travel, rule, lunch_from, lunch_here=lunch_here)
         if not states:
             return None
+        if old_from is not None and number > 0 and number < len(items) - 1:
+            kept = _same_tail(day, states, old_from + number - 1, leave)
+            if kept is not None:
+                return kept
     return _close(day, states, leave, travel, lunch_from)
+
+
+def _same_tail(day: TimedDay, states: list[_State], index: int, leave: int) -> Route | None:
+    """The route finished as it was after its stop ``index``, if a state allows it.
+
+    A state allows it when that stop starts and ends as before and the lunch is taken (or
+    still owed) as before; the working-time cap is checked again.
+    """
+    route, rule = day.route, day.shift.lunch
+    assert route is not None
+    old = route.stops[index]
+    eaten_before = route.lunch is not None and route.lunch.end <= old.start
+    for state in states:
+        last = state.stops[-1]
+        if (last.start, last.end) != (old.start, old.end):
+            continue
+        if rule is not None:
+            if state.lunch_pending and (eaten_before or route.lunch is None):
+                continue
+            if not state.lunch_pending and not eaten_before:
+                continue
+        lunch = route.lunch if state.lunch_pending else state.lunch
+        work = route.end - leave - (lunch.length if lunch else 0)
+        if over(work, day.work_cap):
+            continue
+        return Route(
+            route.clinician_id,
+            route.day,
+            leave,
+            route.end,
+            (*state.stops, *route.stops[index + 1 :]),
+            route.return_travel_seconds,
+            route.return_travel_metres,
+            lunch,
+        )
+    return None
 
 
 def _step(

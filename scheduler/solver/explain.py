@@ -5,6 +5,7 @@ Every reason is a ``ReasonCode`` plus a sentence a scheduler can act on.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -22,9 +23,11 @@ from scheduler.domain import (
     format_clock,
     qualification_gap,
 )
-from scheduler.solver._left_out_reasons import explain_one
+from scheduler.solver._left_out_reasons import explain_one, explain_quickly
 from scheduler.solver.model import Vehicle
 from scheduler.solver.repair import Refusal
+
+EXPLAIN_GRACE = 0.2  # seconds past the search's deadline for looking at every place
 
 
 @dataclass(frozen=True)
@@ -75,14 +78,18 @@ def explain_dropped(
     candidates: Mapping[str, Sequence[int]],
     visits: Sequence[Visit],
     routes: Sequence[Route],
+    *,
+    deadline: float | None = None,
 ) -> tuple[Unassigned, ...]:
     """Give each visit the routing search left out the reason its ``routes`` show.
 
     ``vehicles`` and ``candidates`` are those the search had; the reasons look at every
-    qualified clinician-day of the problem (see ``explain_left_out``).
+    qualified clinician-day of the problem (see ``explain_left_out``), until
+    ``EXPLAIN_GRACE`` seconds past the search's ``deadline``.
     """
     plan = Plan(tuple(routes), (), compute_kpis(problem, tuple(routes), ()))
-    return explain_left_out(problem, travel, plan, visits)
+    until = None if deadline is None else max(deadline, time.monotonic()) + EXPLAIN_GRACE
+    return explain_left_out(problem, travel, plan, visits, deadline=until)
 
 
 def explain_left_out(
@@ -92,6 +99,7 @@ def explain_left_out(
     visits: Sequence[Visit],
     *,
     refused: Mapping[str, Sequence[Refusal]] | None = None,
+    deadline: float | None = None,
 ) -> tuple[Unassigned, ...]:
     """Why each of ``visits`` is not in ``plan``'s routes, as a claim checked on them.
 
@@ -103,11 +111,16 @@ def explain_left_out(
     every such day is barred by a rule (``waits_for_soc`` when that rule is the patient's
     missing start of care); ``not_solved`` that it would fit somewhere (the search left it).
     Each sentence says what would place the visit. ``refused`` are places the validator
-    refused (``repair.py``); they count as barred by the rule it named.
+    refused (``repair.py``); they count as barred by the rule it named. After ``deadline``
+    (monotonic clock) a visit gets only the quick check (``explain_quickly``): unreachable, or
+    ``not_solved`` saying its places were not looked at.
     """
     refused = refused or {}
     return tuple(
-        explain_one(problem, travel, plan, visit, refused.get(visit.id, ())) for visit in visits
+        explain_one(problem, travel, plan, visit, refused.get(visit.id, ()))
+        if deadline is None or time.monotonic() < deadline
+        else explain_quickly(problem, travel, visit)
+        for visit in visits
     )
 
 

@@ -28,7 +28,13 @@ from scheduler.domain import (
     compute_kpis,
 )
 from scheduler.errors import ProblemError
-from scheduler.solver._route_timing import TimedDay, insert_visit, over, remove_visit
+from scheduler.solver._route_timing import (
+    TimedDay,
+    earliest_start,
+    insert_visit,
+    over,
+    remove_visit,
+)
 from scheduler.solver.clinician_days import clinician_days
 from scheduler.solver.validate import validate
 
@@ -234,6 +240,39 @@ def _rank(option: InsertionOption) -> tuple[int, int, str, int, int]:
     )
 
 
+def _latest_start(visit: Visit, shift: Shift) -> int:
+    """The last second the visit may start on the shift's day (pin, else windows)."""
+    if visit.pinned_start is not None:
+        return visit.pinned_start
+    return max((w.end for w in visit.windows if w.start <= shift.latest_end), default=-1)
+
+
+def _may_fit(
+    problem: Problem, day: TimedDay, visit: Visit, place: str, position: int, travel: TravelMatrix
+) -> bool:
+    """A quick test that can only rule a position out: the visit and the stop after it.
+
+    Drives are taken at their plainest (rush hours and lunch only add), so a position ruled
+    out here cannot fit; one that passes is timed in full.
+    """
+    stops = day.route.stops if day.route else ()
+    patients = problem.patient_by_id
+    if position:
+        before = stops[position - 1]
+        ready = before.end + travel.seconds_between(patients[before.patient_id].location.id, place)
+    else:
+        ready = day.shift.window.start + travel.seconds_between(day.clinician.start.id, place)
+    start = earliest_start(visit, ready)
+    if start is None:
+        return False
+    if position == len(stops):
+        return True
+    after = stops[position]
+    following = problem.visit_by_id[after.visit_id]
+    there = travel.seconds_between(place, patients[after.patient_id].location.id)
+    return start + visit.duration + there <= _latest_start(following, day.shift)
+
+
 def _route_options(
     problem: Problem, day: TimedDay, visit: Visit, place: str, travel: TravelMatrix
 ) -> list[InsertionOption]:
@@ -243,12 +282,12 @@ def _route_options(
     old_seconds = before.travel_seconds if before else 0
     old_metres = before.travel_metres if before else 0
     found = []
-    latest = visit.pinned_start
-    if latest is None:
-        latest = max((w.end for w in visit.windows if w.start <= day.shift.latest_end), default=-1)
+    latest = _latest_start(visit, day.shift)
     for position in range(len(stops) + 1):
         if position and stops[position - 1].end > latest:
             break  # the stop before ends after the visit's last start: so do the later ones
+        if not _may_fit(problem, day, visit, place, position, travel):
+            continue
         route = insert_visit(problem, day, visit, place, position, travel)
         if route is None:
             continue

@@ -79,7 +79,9 @@ def route_visits(
         return Routing(None, unassigned, None, outcome.message, outcome.failed)
     routed = {stop.visit_id for route in outcome.routes for stop in route.stops}
     dropped = [visit for visit in visits if visit.id not in routed and visit.id not in lone]
-    unassigned = explain_dropped(problem, travel, vehicles, candidates, dropped, outcome.routes)
+    unassigned = explain_dropped(
+        problem, travel, vehicles, candidates, dropped, outcome.routes, deadline=deadline
+    )
     unassigned += tuple(
         Unassigned(
             visit_id,

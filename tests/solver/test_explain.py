@@ -4,6 +4,7 @@ Tiny named instances: places on a line 10 minutes apart, two nurses working Mond
 (08:00-12:00), routes timed by the insertion machinery so that they are valid.
 """
 
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -169,3 +170,18 @@ def test_a_rule_that_bars_every_day_is_named() -> None:
     found = reason_of(problem, travel, plan, "cp1-w1-1")
     assert found.reason == ReasonCode.NO_DAY_LEFT
     assert "already has SN visit given that day (one a day)" in found.message
+
+
+def test_after_the_deadline_reasons_claim_only_what_was_checked() -> None:
+    """Out of time: 'unreachable' still checked, otherwise 'not_solved', never 'capacity'."""
+    far = visit("far", 7, windows=(TimeWindow(8 * HOUR, 8 * HOUR + 300),))
+    problem, travel = crowded_monday(visit("v", 2), far, b_busy=True)
+    routes = [
+        fill(problem, travel, "a", ["a1", "a2", "a3", "a4"]),
+        fill(problem, travel, "b", ["b1", "b2", "b3", "b4"]),
+    ]
+    plan = plan_with(problem, travel, routes, ReasonCode.CAPACITY, "x")
+    left = [problem.visit_by_id["v"], problem.visit_by_id["far"]]
+    found = explain_left_out(problem, travel, plan, left, deadline=time.monotonic() - 1)
+    assert [r.reason for r in found] == [ReasonCode.NOT_SOLVED, ReasonCode.UNREACHABLE_IN_WINDOW]
+    assert "time limit came before its places in the routes were looked at" in found[0].message
