@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import IntegrityError
 from starlette.routing import BaseRoute, Match
 
-from scheduler.api.guards import AuditTrail, AuditWriter, BodyLimit
+from scheduler.api.guards import AuditTrail, AuditWriter, BodyLimit, SecureAnswers
 from scheduler.api.routers import (
     admin,
     imports,
@@ -110,8 +114,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in routers:
         app.include_router(router, responses=ERROR_ANSWERS)
     app.state.audit = audit
-    app.add_middleware(AuditTrail, writer=audit)
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(SecureAnswers)
+    app.add_middleware(AuditTrail, writer=audit)  # outermost: refusals above are audited too
     _answer_domain_errors(app)
     _allow_every_method(app, [route for router in routers for route in router.routes])
     return app
@@ -140,6 +145,15 @@ def _answer_domain_errors(app: FastAPI) -> None:
 
     app.add_exception_handler(OutdatedPlanError, outdated)
 
+    async def invalid(request: Request, error: Exception) -> JSONResponse:
+        assert isinstance(error, RequestValidationError)
+        return JSONResponse(
+            {"detail": _json_safe(jsonable_encoder(error.errors()))},
+            status_code=status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
+
+    app.add_exception_handler(RequestValidationError, invalid)
+
     async def conflict(request: Request, error: Exception) -> JSONResponse:
         return JSONResponse(
             {"detail": "the change conflicts with stored records (a duplicate, or still in use)"},
@@ -147,6 +161,19 @@ def _answer_domain_errors(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(IntegrityError, conflict)
+
+
+def _json_safe(value: Any) -> Any:
+    """``value`` with what JSON cannot carry spelled out: NaN and infinities, lone surrogates."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {_json_safe(key): _json_safe(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(item) for item in value]
+    return value
 
 
 def _allow_every_method(app: FastAPI, routes: list[BaseRoute]) -> None:

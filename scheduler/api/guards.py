@@ -1,4 +1,4 @@
-"""ASGI middleware: a body size limit, and an audit row for every API request (batched).
+"""ASGI middleware: a body size limit, an audit row per API request (batched), safe answers.
 
 The audit row names the user, role, method, resource and id, and the status answered
 (refusals included); never a patient's name or address.
@@ -38,42 +38,34 @@ class BodyLimit:
             await _too_large(send, self.max_bytes)
             return
         received = 0
-        started = False
+        too_large = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, too_large
+            if too_large:
+                return {"type": "http.disconnect"}
             message = await receive()
             received += len(message.get("body", b""))
             if received > self.max_bytes:
-                raise _BodyTooLargeError
+                too_large = True  # the app sees the client gone; its answer is replaced
+                return {"type": "http.disconnect"}
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
+        async def answering_send(message: Message) -> None:
+            if not too_large:
+                await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLargeError:
-            if not started:
-                await _too_large(send, self.max_bytes)
-
-
-class _BodyTooLargeError(Exception):
-    """A streamed body went past the limit."""
+            await self.app(scope, counting_receive, answering_send)
+        except Exception:
+            if not too_large:
+                raise
+        if too_large:
+            await _too_large(send, self.max_bytes)
 
 
 async def _too_large(send: Send, max_bytes: int) -> None:
-    body = json.dumps({"detail": f"request body is larger than {max_bytes} bytes"}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [(b"content-type", b"application/json")],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await _answer(send, 413, f"request body is larger than {max_bytes} bytes")
 
 
 class AuditWriter:
@@ -140,6 +132,11 @@ class AuditTrail:
             self.writer.record(_entry(scope, status_code))
 
 
+def _storable(text: str) -> str:
+    """``text`` as any database keeps it: NUL and lone surrogates spelled as escapes."""
+    return text.replace("\x00", "%00").encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 def _entry(scope: Scope, status_code: int) -> dict[str, Any]:
     principal = scope.get("state", {}).get("principal")
     parts = scope["path"].split("/")
@@ -149,8 +146,73 @@ def _entry(scope: Scope, status_code: int) -> dict[str, Any]:
         "user_id": getattr(principal, "user_id", None),
         "role": getattr(principal, "role", None),
         "method": scope["method"][:8],
-        "resource": (parts[2] if len(parts) > 2 else "")[:40],
-        "resource_id": None if resource_id is None else str(resource_id)[:100],
-        "path": scope["path"][:300],
+        "resource": _storable(parts[2] if len(parts) > 2 else "")[:40],
+        "resource_id": None if resource_id is None else _storable(str(resource_id))[:100],
+        "path": _storable(scope["path"])[:300],
         "status_code": status_code,
     }
+
+
+# Pages carry patient data: nothing cached, nothing framed, no script but our own files.
+PAGE_POLICY = (
+    "default-src 'none'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+    "script-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+_OWN_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+]
+_DOCS = ("/docs", "/redoc")  # FastAPI's own documentation pages keep their inline set-up
+
+
+class SecureAnswers:
+    """Security headers on every answer, and 422 for a URL holding a NUL character.
+
+    Every ``/v1`` answer may hold patient data: ``Cache-Control: no-store``. HTML answers get a
+    Content-Security-Policy without inline script and ``frame-ancestors 'none'``.
+    """
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Refuse NUL in the path or query, then add the headers as the answer starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        query = scope.get("query_string", b"").lower()
+        if "\x00" in scope["path"] or b"%00" in query or b"\x00" in query:
+            await _answer(send, 422, "the URL may not contain a NUL character (%00)")
+            return
+        path = scope["path"]
+
+        async def secured_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"cache-control" or not path.startswith("/v1/")
+                ]
+                headers += _OWN_HEADERS
+                if path.startswith("/v1/"):
+                    headers.append((b"cache-control", b"no-store"))
+                content_type = dict(headers).get(b"content-type", b"")
+                if content_type.startswith(b"text/html") and not path.startswith(_DOCS):
+                    headers.append((b"content-security-policy", PAGE_POLICY.encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, secured_send)
+
+
+async def _answer(send: Send, status_code: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status_code,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

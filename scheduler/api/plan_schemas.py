@@ -5,11 +5,21 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import available_timezones
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from scheduler.api.schemas import (
+    CareDate,
     CarePlanCreate,
     ClinicianCreate,
     Id,
@@ -21,6 +31,24 @@ from scheduler.api.schemas import (
 from scheduler.store.models import Role
 
 MAX_IMPORT = 5_000
+# IANA zones a branch may be in: not the machine's own "localtime", nor tzdata's "Factory".
+TIME_ZONES = frozenset(available_timezones() - {"Factory", "localtime", "posixrules"})
+
+
+def _known_zone(value: str) -> str:
+    """Refuse a name that is not an IANA time zone."""
+    if value not in TIME_ZONES:
+        raise ValueError(f"unknown time zone {value[:64]!r}; use an IANA name like America/Chicago")
+    return value
+
+
+TimeZoneName = Annotated[
+    str,
+    AfterValidator(_known_zone),
+    WithJsonSchema(
+        {"type": "string", "enum": sorted(TIME_ZONES), "description": "An IANA time zone name."}
+    ),
+]
 
 
 class AgencyCreate(WriteModel):
@@ -42,16 +70,7 @@ class BranchCreate(WriteModel):
     id: Id
     agency_id: Id
     name: Name
-    timezone: Annotated[str, Field(min_length=1, max_length=64, examples=["America/New_York"])]
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r}; use an IANA name") from None
-        return value
+    timezone: TimeZoneName
 
 
 class BranchPublic(BranchCreate):
@@ -107,6 +126,21 @@ class ImportBatch(WriteModel):
     care_plans: list[CarePlanCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
     visits: list[VisitCreate] = Field(default_factory=list, max_length=MAX_IMPORT)
 
+    @model_validator(mode="after")
+    def _ids_once(self) -> ImportBatch:
+        for kind in ("clinicians", "patients", "care_plans", "visits"):
+            refuse_repeated_ids(kind, [item.id for item in getattr(self, kind)])
+        return self
+
+
+def refuse_repeated_ids(kind: str, ids: list[str]) -> None:
+    """Refuse an import naming one record twice (which of the two would win is a guess)."""
+    seen: set[str] = set()
+    for record_id in ids:
+        if record_id in seen:
+            raise ValueError(f"{kind}: id {record_id!r} appears twice in one import")
+        seen.add(record_id)
+
 
 class ImportSummary(BaseModel):
     """How many records an import added and replaced, per kind."""
@@ -119,7 +153,7 @@ class PlanningJobCreate(WriteModel):
     """Plan a branch for some days."""
 
     branch_id: Id
-    start_date: date
+    start_date: CareDate
     days: Annotated[int, Field(ge=1, le=28)] = 7
     time_limit_seconds: Annotated[float, Field(gt=0, le=3600)] = 30.0
 

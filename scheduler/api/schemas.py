@@ -23,6 +23,8 @@ from pydantic import (
 )
 
 from scheduler.domain import Credential, Discipline, LinkKind, VisitLink, VisitType
+from scheduler.domain.frequency import parse_frequency
+from scheduler.errors import ProblemError
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")]
 
@@ -36,8 +38,26 @@ def _not_blank(value: str) -> str:
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=60)]
-Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False)]
-Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False)]
+
+
+def _no_bool(value: object) -> object:
+    """Refuse ``true``/``false`` where a number is due (pydantic would read them as 1 and 0)."""
+    if isinstance(value, bool):
+        raise ValueError("give a number, not true or false")
+    return value
+
+
+def _readable_frequency(value: str) -> str:
+    """Refuse a frequency order the planner cannot read, with the parser's message."""
+    try:
+        parse_frequency(value)
+    except ProblemError as error:
+        raise ValueError(str(error)) from None
+    return value
+
+
+Latitude = Annotated[float, Field(ge=-90, le=90, allow_inf_nan=False), BeforeValidator(_no_bool)]
+Longitude = Annotated[float, Field(ge=-180, le=180, allow_inf_nan=False), BeforeValidator(_no_bool)]
 Weekday = Annotated[int, Field(ge=0, le=6, description="0 = Monday ... 6 = Sunday")]
 Minutes = Annotated[int, Field(ge=1, le=24 * 60)]
 Address = Annotated[str, StringConstraints(max_length=500)]
@@ -71,6 +91,28 @@ LocalTime = Annotated[
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 
 
+def _date_in_our_era(value: date) -> date:
+    """Refuse dates so far out that a horizon or an episode from them overflows."""
+    if not 1900 <= value.year <= 2999:
+        raise ValueError("give a date between the years 1900 and 2999")
+    return value
+
+
+CareDate = Annotated[
+    date,
+    BeforeValidator(_iso_date),
+    AfterValidator(_date_in_our_era),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "format": "date",
+            "pattern": r"^(19[0-9]{2}|2[0-9]{3})-[0-9]{2}-[0-9]{2}$",
+            "description": "An ISO 8601 date between the years 1900 and 2999.",
+        }
+    ),
+]
+
+
 def _in_our_era(value: datetime) -> datetime:
     """Refuse moments so far out that moving them to the branch's zone overflows."""
     if not 1900 <= value.year <= 2999:
@@ -81,10 +123,40 @@ def _in_our_era(value: datetime) -> datetime:
 Moment = Annotated[AwareDatetime, AfterValidator(_in_our_era)]
 
 
+def refuse_unstorable_text(value: object) -> object:
+    """Refuse text holding a NUL character or an unpaired surrogate, in any nesting.
+
+    Neither can be stored (PostgreSQL refuses NUL, UTF-8 has no lone surrogates): a 422 here
+    instead of a failed write.
+    """
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text may not contain a NUL character (\\u0000)")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError(
+                "text may not contain an unpaired surrogate (\\ud800-\\udfff)"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            refuse_unstorable_text(key)
+            refuse_unstorable_text(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            refuse_unstorable_text(item)
+    return value
+
+
 class WriteModel(BaseModel):
-    """Base of request bodies: unknown fields are an error."""
+    """Base of request bodies: unknown fields are an error, and so is text no store can keep."""
 
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _storable(cls, value: object) -> object:
+        return refuse_unstorable_text(value)
 
 
 class WeeklyHours(WriteModel):
@@ -220,17 +292,20 @@ class CarePlanFields(WriteModel):
     """Fields a care plan may change."""
 
     discipline: Discipline
-    frequency: Annotated[str, StringConstraints(min_length=1, max_length=200)] = Field(
-        examples=["SN 3W2, 2W3"]
+    frequency: Annotated[
+        str, StringConstraints(min_length=1, max_length=200), AfterValidator(_readable_frequency)
+    ] = Field(
+        examples=["3W2, 2W3"],
+        description="A frequency order: segments like 3W2, 2-3W4, QD x7, BIW x4, 1M2, + 2 PRN.",
     )
-    start_of_care: date
+    start_of_care: CareDate
     visit_minutes: Minutes
     primary_clinician_id: Id | None = None
     credentials: list[Credential] = Field(default_factory=list, max_length=7)
     required_skills: list[Tag] = Field(default_factory=list, max_length=20)
-    visits_made: list[date] = Field(default_factory=list, max_length=500)
+    visits_made: list[CareDate] = Field(default_factory=list, max_length=500)
     referral_at: Moment | None = None
-    episode_start: date | None = None
+    episode_start: CareDate | None = None
 
 
 class CarePlanCreate(CarePlanFields):
@@ -388,7 +463,9 @@ class OutdatedPlan(BaseModel):
     """A plan refused because some of its stops no longer match the records."""
 
     detail: str
-    outdated: list[OutdatedStop]
+    outdated: list[OutdatedStop] = Field(
+        default_factory=list, description="The outdated stops (none for the other conflicts)."
+    )
 
 
 class InputProblem(BaseModel):

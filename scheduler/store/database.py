@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,20 +16,29 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
 def make_engine(url: str) -> Engine:
-    """An engine for ``url`` (SQLite file or PostgreSQL), with foreign keys enforced."""
+    """An engine for ``url`` (SQLite file or PostgreSQL), with foreign keys enforced.
+
+    A new SQLite file is readable by its owner only; errors never carry the statement's values.
+    """
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))  # patient data: owner only
+            os.chmod(path, 0o600)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
             pool_size=20,
             max_overflow=40,
+            hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=30, pool_recycle=1800)
+    # hide_parameters: a failed statement's log line names no row values (patient data).
+    return create_engine(
+        url, pool_size=10, max_overflow=30, pool_recycle=1800, hide_parameters=True
+    )
 
 
 def _sqlite_pragmas(connection, _record) -> None:

@@ -21,7 +21,12 @@ from scheduler.api.crud import (
     replace_fields,
 )
 from scheduler.api.deps import SessionDep
-from scheduler.api.plan_schemas import MAX_IMPORT, ImportBatch, ImportSummary
+from scheduler.api.plan_schemas import (
+    MAX_IMPORT,
+    ImportBatch,
+    ImportSummary,
+    refuse_repeated_ids,
+)
 from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
 from scheduler.api.routers.visits import VISITS, visit_first_day, write_visit_link
 from scheduler.api.schemas import VisitCreate
@@ -114,6 +119,10 @@ async def import_csv(
         )
     summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
     items = [_csv_item(resource.create, row, number) for number, row in enumerate(rows, start=2)]
+    try:
+        refuse_repeated_ids(kind, [item.id for item in items])
+    except ValueError as error:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
     for item in items:
         outcome = _upsert(session, principal, resource, item)
         summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
@@ -154,7 +163,7 @@ def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseMo
         if (is_list and cell.startswith("[")) or is_object:
             try:
                 values[key] = json.loads(cell)
-            except json.JSONDecodeError:
+            except (json.JSONDecodeError, RecursionError):
                 raise HTTPException(
                     status.HTTP_422_UNPROCESSABLE_CONTENT, f"line {line}: {key} is not valid JSON"
                 ) from None
