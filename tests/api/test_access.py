@@ -12,7 +12,7 @@ from sqlalchemy import select
 from scheduler.service.demo_service import DemoAccess, seed_demo_branch
 from scheduler.service.demo_week import generate_agency_week
 from scheduler.store import models
-from scheduler.store.models import Role
+from scheduler.store.models import Role, utc_now
 from scheduler.store.users import create_user
 from tests.api.conftest import bearer
 
@@ -216,6 +216,10 @@ def test_a_clinician_token_cannot_cancel_and_an_agency_system_cannot_complete(cl
     nurse, system = bearer(demo.clinicians[me]), bearer(demo.agency_system)
     assert client.patch(path, json={"status": "cancelled"}, headers=nurse).status_code == 403
     assert client.patch(path, json={"status": "completed"}, headers=system).status_code == 403
+    early = client.patch(path, json={"status": "completed"}, headers=nurse)
+    assert early.status_code == 409 and "once its start has come" in early.text
+    with client.app.state.sessions.begin() as session:  # the visit's start has come
+        session.get(models.Visit, mine[0]["id"]).start_at = utc_now() - timedelta(hours=1)
     done = client.patch(path, json={"status": "completed"}, headers=nurse)
     assert done.status_code == 200 and done.json()["status"] == "completed"
 

@@ -28,7 +28,12 @@ from scheduler.api.plan_schemas import (
     refuse_repeated_ids,
 )
 from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
-from scheduler.api.routers.visits import VISITS, visit_first_day, write_visit_link
+from scheduler.api.routers.visits import (
+    VISITS,
+    back_to_planned,
+    visit_first_day,
+    write_visit_link,
+)
 from scheduler.api.schemas import VisitCreate
 from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
@@ -195,5 +200,7 @@ def _upsert(session: Any, principal: Principal, resource: Resource, item: Any) -
         return "created"
     row = fetch_in_reach(session, principal, resource.model, item.id, label=resource.label)
     check_clinicians_exist(session, row.branch_id, resource.clinicians_named(item))
+    if resource is VISITS:
+        extra |= back_to_planned(row)
     replace_fields(row, item, skip=resource.stored_apart, **extra)
     return "replaced"

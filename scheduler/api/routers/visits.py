@@ -36,9 +36,10 @@ from scheduler.api.schemas import (
     VisitStatusUpdate,
     VisitUpdate,
 )
+from scheduler.domain.visit_status import HISTORY, status_change_refusal
 from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
-from scheduler.store.models import Role, VisitStatus
+from scheduler.store.models import Role, VisitStatus, utc_now
 from scheduler.store.records import delete_record, list_records
 from scheduler.store.visit_links import visit_links
 
@@ -83,6 +84,19 @@ def visits_public(session: Session, rows: Sequence[models.Visit]) -> list[VisitP
         shown = None if link is None else VisitLinkPublic.of(link, visit_id=row.id)
         public.append(VisitPublic.model_validate(row).model_copy(update={"link": shown}))
     return public
+
+
+def back_to_planned(visit: models.Visit) -> dict[str, Any]:
+    """The fields of a replaced visit: planned again, until a plan places it (409 if history).
+
+    Replacing by PUT and by import follow this one rule.
+    """
+    if visit.status in HISTORY:
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            f"visit {visit.id} is {visit.status}: its record is history and is not replaced",
+        )
+    return {"status": VisitStatus.PLANNED, "clinician_id": None, "start_at": None}
 
 
 def _visit_in_reach(session: Session, principal: Principal, visit_id: str) -> models.Visit:
@@ -178,6 +192,8 @@ def replace_visit(
 ) -> Any:
     """New fields for a visit; it goes back to planned until the next plan places it.
 
+    A completed, missed or cancelled visit is history and cannot be replaced (409).
+
     Its ``link`` replaces the link written on it; without one it is unlinked. A link in which
     it is the first visit is written on the other visit and stays.
     """
@@ -188,9 +204,7 @@ def replace_visit(
         payload,
         skip=VISITS.stored_apart,
         first_day=visit_first_day(session, visit.branch_id, payload),
-        status=VisitStatus.PLANNED,
-        clinician_id=None,
-        start_at=None,
+        **back_to_planned(visit),
     )
     write_visit_link(session, visit.id, payload)
     return visits_public(session, [visit])[0]
@@ -202,6 +216,10 @@ def report_visit(
 ) -> Any:
     """Mark a visit completed, missed or cancelled (a clinician: only their own, not cancel).
 
+    Allowed: planned -> cancelled; published -> completed or missed once its start has come,
+    or cancelled. Completed, missed and cancelled visits are history. Any other change is a
+    409 naming the visit's current status and what it may become.
+
     A linked visit keeps its link, but plans take a link only while both visits are open:
     once one is cancelled or missed, the other is planned alone (cancel both to drop a pair).
     """
@@ -210,6 +228,11 @@ def report_visit(
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a clinician may not cancel a visit")
     if principal.role == Role.AGENCY_SYSTEM and payload.status != VisitStatus.CANCELLED:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "an agency system may only cancel visits")
+    refusal = status_change_refusal(
+        visit.id, visit.status, payload.status, start_at=visit.start_at, now=utc_now()
+    )
+    if refusal is not None:
+        raise HTTPException(status.HTTP_409_CONFLICT, refusal)
     visit.status = payload.status
     return visits_public(session, [visit])[0]
 
