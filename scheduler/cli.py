@@ -193,10 +193,10 @@ def _seed_demo(
         )
     access = json.loads(tokens_path.read_text())
     first = sorted(access["clinicians"])[0]
-    console.print(f"demo tokens in {tokens_path} (admin: {access['admin']})")
+    console.print(f"demo tokens in {tokens_path} (readable by you only; never printed)")
     console.print(
         f"{first}'s Monday: http://{host}:{port}/v1/itineraries/{first}/2026-12-07/html "
-        f"(any user name, password {access['clinicians'][first]})"
+        f"(any user name; the password is clinicians.{first} in that file)"
     )
 
 

@@ -116,7 +116,7 @@ def test_bench_solomon_bad_options_exit_2(options: list[str], message: str) -> N
 
 
 def test_serve_demo_starts_the_api_with_a_published_week(tmp_path: Path) -> None:
-    """`scheduler serve --demo` stores a demo week and serves the docs and an itinerary page."""
+    """`scheduler serve --demo` serves a demo week and an itinerary page; it prints no token."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -146,4 +146,8 @@ def test_serve_demo_starts_the_api_with_a_published_week(tmp_path: Path) -> None
         assert page.status_code == 200 and "<svg" in page.text
     finally:
         server.terminate()
-        server.wait(timeout=30)
+        printed = server.communicate(timeout=30)[0].decode()
+    assert "tokens.json" in printed
+    assert not any(
+        secret in printed for secret in [tokens["admin"], *tokens["clinicians"].values()]
+    )
