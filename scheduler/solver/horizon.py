@@ -38,17 +38,20 @@ from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
-from scheduler.solver.repair import improve_by_moves, plan_score, repair_left_out
+from scheduler.solver.repair import Repair, improve_by_moves, plan_score, repair_left_out
 from scheduler.solver.routing import Routing
 
 log = logging.getLogger("scheduler")
 
 DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
 REPAIR_SHARE = 0.4  # of the time left after the day choice, kept for repair at any limit
-# Shares of the repair time, in order: choosing days again, inserting left-out visits, a plan
-# by insertion alone (kept if better), moving visits of the plan kept to cheaper places and
-# routing its days again from its routes; the rest checks the reasons at the end.
-RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE, IMPROVE_SHARE = 0.15, 0.1, 0.25, 0.45
+# Where each step of the repair must end, as the share of the repair time still left then:
+# choosing days again, inserting left-out visits, a plan by insertion alone (kept if better),
+# moving visits of the plan kept to cheaper places and routing its days again; the rest
+# checks the reasons.
+RECHOSEN_BY, INSERTED_BY, GREEDY_BY, IMPROVED_BY = 0.85, 0.35, 0.15, 0.03
+POLISH_SECONDS = 1.0  # a day's routing again is worth starting with this much time
+GREEDY_MARGIN = 1.3  # insertion alone runs when the time left holds this times its estimate
 MAX_REPAIRS = 2
 
 
@@ -80,47 +83,77 @@ def plan_horizon(
     )  # fmt: skip
     log.info("days routed, %.1f s left", deadline - time.monotonic())
 
-    def until(*shares: float) -> float:
-        return deadline - (1 - sum(shares)) * repair_seconds
+    def until(share_left: float) -> float:
+        return deadline - share_left * repair_seconds
 
     choice, by_day = _choose_again(
         problem, travel, params, visits, vehicles, candidates, choice, by_day,
-        deadline=until(RECHOOSE_SHARE),
+        deadline=until(RECHOSEN_BY),
     )  # fmt: skip
     routes, message = _merge(choice, by_day)
     placed = {stop.visit_id for route in routes for stop in route.stops}
+    started = time.monotonic()
     repair = repair_left_out(
         problem, travel, _checkable(problem, routes, placed),
-        [visit for visit in visits if visit.id not in placed],
-        deadline=until(RECHOOSE_SHARE, INSERT_SHARE),
+        [visit for visit in visits if visit.id not in placed], deadline=until(INSERTED_BY),
     )  # fmt: skip
+    per_visit = (time.monotonic() - started) / max(1, len(repair.placed))
     log.info("repaired, %.1f s left", deadline - time.monotonic())
-    greedy = repair_left_out(
-        problem, travel, _checkable(problem, (), set()), visits,
-        deadline=until(RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE),
-    )  # fmt: skip
-    ours = plan_score(problem, repair.plan, params)
-    theirs = plan_score(problem, greedy.plan, params)
-    log.info("planned by the days %s, by insertion alone %s", ours, theirs)
-    if theirs < ours:
-        repair, message = greedy, "insertion alone (better than the day choice's plan)"
-    end = until(RECHOOSE_SHARE, INSERT_SHARE, GREEDY_SHARE, IMPROVE_SHARE)
+    if (
+        len(repair.placed) < 20
+        or GREEDY_MARGIN * per_visit * len(visits) < until(GREEDY_BY) - time.monotonic()
+    ):
+        greedy = repair_left_out(
+            problem, travel, _checkable(problem, (), set()), visits, deadline=until(GREEDY_BY)
+        )
+        ours = plan_score(problem, repair.plan, params)
+        theirs = plan_score(problem, greedy.plan, params)
+        log.info("planned by the days %s, by insertion alone %s", ours, theirs)
+        if theirs < ours:
+            repair, message = greedy, "insertion alone (better than the day choice's plan)"
+    end = until(IMPROVED_BY)
+    repair = _insert_rest(problem, travel, repair, visits, deadline=end)
     moved = 1
     while moved and time.monotonic() < end:
         repair.plan, moved = improve_by_moves(problem, travel, repair.plan, deadline=end)
-    polished = polish_days(problem, travel, params, repair.plan, vehicles, candidates, deadline=end)
+    waves = -(-problem.horizon.days // params.workers)
+    if end - time.monotonic() > POLISH_SECONDS * waves:
+        repair.plan = polish_days(
+            problem, travel, params, repair.plan, vehicles, candidates, deadline=end
+        )
     log.info(
-        "polished %s, %.1f s left",
-        plan_score(problem, polished, params),
+        "improved %s, %.1f s left",
+        plan_score(problem, repair.plan, params),
         deadline - time.monotonic(),
     )
-    repair.plan = polished
     planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
     left = [visit for visit in visits if visit.id not in planned]
     routes = tuple(sorted(repair.plan.routes, key=lambda route: (route.day, route.clinician_id)))
-    unassigned = explain_left_out(problem, travel, repair.plan, left, refused=repair.refused)
+    unassigned = explain_left_out(
+        problem, travel, repair.plan, left, refused=repair.refused, deadline=deadline
+    )
     log.info("reasons checked, %.1f s left", deadline - time.monotonic())
     return Routing(routes, unassigned, None, message)
+
+
+def _insert_rest(
+    problem: Problem,
+    travel: TravelMatrix,
+    repair: Repair,
+    visits: Sequence[Visit],
+    *,
+    deadline: float,
+) -> Repair:
+    """Go on inserting the visits ``repair`` left out (the time may have cut it short)."""
+    planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
+    left = [visit for visit in visits if visit.id not in planned]
+    if not left:
+        return repair
+    more = repair_left_out(problem, travel, repair.plan, left, deadline=deadline)
+    for visit_id, refusals in repair.refused.items():
+        more.refused[visit_id] = [*refusals, *more.refused.get(visit_id, [])]
+    more.placed = [*repair.placed, *more.placed]
+    return more
 
 
 def _choose_again(
