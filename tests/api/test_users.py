@@ -182,12 +182,13 @@ def test_deleting_a_clinician_deletes_their_user(client, admin, people):
 
 
 def test_an_admin_cannot_lock_themselves_out(client, admin, people):
-    """Disabling, deleting or revoking oneself is a 409 with a reason; the token still works."""
+    """Disabling, deleting, revoking or rotating oneself (not via /v1/me) is a 409; token works."""
     me = people["admin"]["id"]
     for method, path, body in (
         ("PATCH", f"/v1/users/{me}", {"disabled": True}),
         ("DELETE", f"/v1/users/{me}", None),
         ("DELETE", f"/v1/users/{me}/token", None),
+        ("POST", f"/v1/users/{me}/token", None),
     ):
         refused = client.request(method, path, json=body, headers=admin)
         assert refused.status_code == 409, (method, path)

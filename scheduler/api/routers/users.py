@@ -149,8 +149,13 @@ def remove_user(session: SessionDep, principal: Admin, user_id: UserId) -> Respo
 def rotate_user_token(
     session: SessionDep, settings: SettingsDep, principal: Admin, user_id: UserId
 ) -> Any:
-    """A new token for the user (shown only in this answer); the old one dies at once."""
+    """A new token for another user (shown only in this answer); the old one dies at once.
+
+    Your own token is rotated with ``POST /v1/me/token``: here it is a 409, so a client acting
+    for others (a fuzzer, a sync job) never ends its own access by naming itself.
+    """
     user = user_or_404(session, user_id)
+    refuse_on_self(principal, user, "rotate your own token here (POST /v1/me/token rotates it)")
     token = rotate_token(session, user=user, valid_for=token_lifetime(settings, Role(user.role)))
     return with_token(user, token)
 
