@@ -129,7 +129,17 @@ def publish_plan(
         raise NotFoundError(f"no plan {plan_id!r}")
     if plan.status == models.PlanStatus.PUBLISHED:
         raise ConflictError(f"plan {plan_id!r} is already published")
-    bump = update(models.Branch).where(models.Branch.id == plan.branch_id)
+    _advance_revision(session, branch_id=plan.branch_id, expected_revision=expected_revision)
+    return _publish_draft(session, plan=plan, now=now)
+
+
+def _advance_revision(session: Session, *, branch_id: str, expected_revision: int | None) -> None:
+    """Move the branch's schedule revision on by one (if it still is ``expected_revision``).
+
+    The update holds the branch's row until the transaction ends, so publications of one
+    branch go one at a time and a later one still holding the old revision is stale.
+    """
+    bump = update(models.Branch).where(models.Branch.id == branch_id)
     if expected_revision is not None:
         bump = bump.where(models.Branch.schedule_revision == expected_revision)
     moved = session.execute(
@@ -137,9 +147,13 @@ def publish_plan(
     ).rowcount
     if not moved:
         raise StaleError(
-            f"the schedule of branch {plan.branch_id!r} changed since revision "
+            f"the schedule of branch {branch_id!r} changed since revision "
             f"{expected_revision}; read it again and retry"
         )
+
+
+def _publish_draft(session: Session, *, plan: models.Plan, now: datetime) -> models.Plan:
+    """Publish the draft ``plan`` once the branch's revision has moved on for it."""
     days = [plan.start_date + timedelta(days=k) for k in range(plan.days)]
     newer = session.scalar(
         select(func.count())
@@ -153,13 +167,13 @@ def publish_plan(
     )
     if newer:
         raise ConflictError(
-            f"plan {plan_id!r} (version {plan.version}) is older than a published version "
+            f"plan {plan.id!r} (version {plan.version}) is older than a published version "
             "for some of its days; plan again"
         )
     outdated = outdated_stops(session, plan)
     if outdated:
         raise OutdatedPlanError(
-            f"{len(outdated)} planned visits of plan {plan_id!r} no longer match the records "
+            f"{len(outdated)} planned visits of plan {plan.id!r} no longer match the records "
             "(changed since the plan was made); nothing was published: plan again",
             outdated,
         )
@@ -211,11 +225,14 @@ def save_and_publish(
     """Write ``plan`` as the branch's next version and publish it, in the caller's transaction.
 
     Raises what :func:`publish_plan` raises; the caller's rollback then leaves nothing behind.
+    The revision moves on first: of two saves at once from one revision, the later waits for
+    the earlier's transaction and is then stale (never a clash of version numbers).
     """
+    _advance_revision(session, branch_id=branch_id, expected_revision=expected_revision)
     row = save_plan(
         session, branch_id=branch_id, problem=problem, plan=plan, solver_status=solver_status
     )
-    return publish_plan(session, plan_id=row.id, now=now, expected_revision=expected_revision)
+    return _publish_draft(session, plan=row, now=now)
 
 
 def outdated_stops(session: Session, plan: models.Plan) -> list[dict[str, str]]:

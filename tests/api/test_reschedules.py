@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -332,3 +333,30 @@ def test_a_day_of_a_published_week_with_care_plans_is_rescheduled(client):
     ).json()
     versions = {day["day"]: day["plan_id"] for day in schedule["days"]}
     assert versions["2026-12-09"] == row.id and versions["2026-12-08"] != row.id
+
+
+def test_two_reschedules_at_once_with_one_if_match_one_wins_one_412(client, day, monkeypatch):
+    """Two reschedules from one ETag saving at the same moment: one 200, the other 412."""
+    _, _, plan = published(client)
+    etag = client.get(
+        f"/v1/branches/{DEMO_BRANCH}/schedule", headers=bearer(day.scheduler)
+    ).headers["ETag"]
+    both_solved = threading.Barrier(2, timeout=20)
+    save_and_publish = reschedule_module.save_and_publish
+
+    def save_together(*args, **kwargs):
+        both_solved.wait()  # both have read and solved the same revision before either saves
+        return save_and_publish(*args, **kwargs)
+
+    monkeypatch.setattr(reschedule_module, "save_and_publish", save_together)
+    body = {
+        "day": DAY,
+        "now": TEN,
+        "time_limit_seconds": 0.5,
+        "events": [{"type": "clinician_unavailable", "clinician_id": busiest(plan), "from": TEN}],
+    }
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        answers = list(
+            pool.map(lambda key: post(client, day, body, key=key, **{"If-Match": etag}), "ab")
+        )
+    assert sorted(answer.status_code for answer in answers) == [200, 412], answers[-1].text
