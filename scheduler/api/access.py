@@ -65,11 +65,14 @@ def authenticate(
     """The caller named by a working token, as a bearer token or a Basic password (else 401).
 
     A disabled user's, a revoked or an expired token is refused with the reason; a good call
-    notes the user's last use (at most once a minute).
+    notes the user's last use (at most once a minute). A token matching no user counts against
+    the client's address: too many answer 429 (see :mod:`scheduler.api.throttle`).
     """
     token = bearer.credentials if bearer else basic.password if basic else None
     user = user_by_token(session, token=token) if token else None
     if user is None:
+        if token:
+            _count_wrong_token(request)
         _refuse("a valid API token is required: Authorization: Bearer <token>")
     now = utc_now()
     refusal = token_refusal(user, now=now)
@@ -85,6 +88,18 @@ def authenticate(
     )
     request.state.principal = principal
     return principal
+
+
+def _count_wrong_token(request: Request) -> None:
+    """Count a wrong token against the caller's address; 429 while it is blocked."""
+    address = request.client.host if request.client else "unknown"
+    wait = request.app.state.auth_throttle.fail(address)
+    if wait is not None:
+        raise HTTPException(
+            status.HTTP_429_TOO_MANY_REQUESTS,
+            f"too many wrong API tokens from this address; retry in {wait} seconds",
+            headers={"Retry-After": str(wait)},
+        )
 
 
 def token_lifetime(settings: Settings, role: Role) -> timedelta | None:

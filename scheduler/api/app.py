@@ -29,6 +29,7 @@ from scheduler.api.routers import (
     webhooks,
 )
 from scheduler.api.schemas import ErrorMessage, InvalidRequest
+from scheduler.api.throttle import FailedAuthThrottle
 from scheduler.errors import (
     ConflictError,
     NotFoundError,
@@ -46,8 +47,10 @@ log = logging.getLogger("scheduler")
 DESCRIPTION = """
 Visit scheduling and route optimization for home health agencies.
 
-Every call needs an API token: `Authorization: Bearer hhs_...`. Times are ISO 8601 with a UTC
-offset; dates are the branch's local dates. Lists are paged with `offset` and `limit`.
+Every call needs an API token: `Authorization: Bearer hhs_...`. Many wrong tokens from one
+address are answered 429 for a while (`Retry-After`); a working token is always served. Times
+are ISO 8601 with a UTC offset; dates are the branch's local dates. Lists are paged with
+`offset` and `limit`.
 """
 
 
@@ -60,6 +63,18 @@ ERROR_ANSWERS: dict[int | str, dict[str, object]] = {
     409: {"model": ErrorMessage, "description": "Conflicts with stored records"},
     413: {"model": ErrorMessage, "description": "The request body is too large"},
     422: {"model": InvalidRequest, "description": "The request is not valid"},
+    429: {
+        "model": ErrorMessage,
+        "description": "Too many wrong API tokens from the caller's address lately (a working "
+        "token is always served)",
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds until wrong tokens from this address are heard again",
+                "required": True,
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    },
 }
 
 
@@ -97,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.auth_throttle = FailedAuthThrottle()
     routers = (
         admin.router,
         users.router,
