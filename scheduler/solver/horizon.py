@@ -50,6 +50,8 @@ REPAIR_SHARE = 0.4  # of the time left after the day choice, kept for repair at 
 # moving visits of the plan kept to cheaper places and routing its days again; the rest
 # checks the reasons.
 RECHOSEN_BY, INSERTED_BY, GREEDY_BY, IMPROVED_BY = 0.85, 0.35, 0.15, 0.03
+EXPLAIN_SECONDS = 0.01  # kept per left-out visit (25 clinicians) for checking its reason
+LAST_INSERT = 0.1  # of the improving time, kept for inserting into the room moves made
 POLISH_SECONDS = 1.0  # a day's routing again is worth starting with this much time
 GREEDY_MARGIN = 1.3  # insertion alone runs when the time left holds this times its estimate
 MAX_REPAIRS = 2
@@ -111,16 +113,20 @@ def plan_horizon(
         log.info("planned by the days %s, by insertion alone %s", ours, theirs)
         if theirs < ours:
             repair, message = greedy, "insertion alone (better than the day choice's plan)"
-    end = until(IMPROVED_BY)
-    repair = _insert_rest(problem, travel, repair, visits, deadline=end)
+    repair = _insert_rest(problem, travel, repair, visits, deadline=until(IMPROVED_BY))
+    left_out = len(visits) - sum(len(route.stops) for route in repair.plan.routes)
+    explaining = EXPLAIN_SECONDS * left_out * len(problem.clinicians) / 25
+    end = min(until(IMPROVED_BY), deadline - min(explaining, 0.25 * (deadline - time.monotonic())))
+    improve_end = end - LAST_INSERT * (end - time.monotonic())
     moved = 1
-    while moved and time.monotonic() < end:
-        repair.plan, moved = improve_by_moves(problem, travel, repair.plan, deadline=end)
+    while moved and time.monotonic() < improve_end:
+        repair.plan, moved = improve_by_moves(problem, travel, repair.plan, deadline=improve_end)
     waves = -(-problem.horizon.days // params.workers)
-    if end - time.monotonic() > POLISH_SECONDS * waves:
+    if improve_end - time.monotonic() > POLISH_SECONDS * waves:
         repair.plan = polish_days(
-            problem, travel, params, repair.plan, vehicles, candidates, deadline=end
+            problem, travel, params, repair.plan, vehicles, candidates, deadline=improve_end
         )
+    repair = _insert_rest(problem, travel, repair, visits, deadline=end)
     log.info(
         "improved %s, %.1f s left",
         plan_score(problem, repair.plan, params),
@@ -144,7 +150,10 @@ def _insert_rest(
     *,
     deadline: float,
 ) -> Repair:
-    """Go on inserting the visits ``repair`` left out (the time may have cut it short)."""
+    """Go on inserting the visits ``repair`` left out.
+
+    The time may have cut the insertion short, or moves may have made room.
+    """
     planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
     left = [visit for visit in visits if visit.id not in planned]
     if not left:
