@@ -132,7 +132,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.audit = audit
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecureAnswers)
-    app.add_middleware(AuditTrail, writer=audit)  # outermost: refusals above are audited too
+    # Outermost: refusals above are audited too, naming the caller of a working token.
+    app.add_middleware(AuditTrail, writer=audit, sessions=sessions)
     _answer_domain_errors(app)
     _allow_every_method(app, [route for router in routers for route in router.routes])
     return app

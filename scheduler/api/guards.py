@@ -6,6 +6,8 @@ The audit row names the user, role, method, resource and id, and the status answ
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import logging
 import queue
@@ -14,9 +16,12 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.store import models
+from scheduler.store.models import utc_now
+from scheduler.store.users import working_user
 
 log = logging.getLogger("scheduler")
 
@@ -107,11 +112,23 @@ class AuditWriter:
 
 
 class AuditTrail:
-    """Record one ``audit_log`` row per request under ``/v1``, once it is answered."""
+    """Record one ``audit_log`` row per request under ``/v1``, once it is answered.
 
-    def __init__(self, app: ASGIApp, *, writer: AuditWriter):
+    The row names the caller the routes authenticated. An answer given before any route did
+    (an unknown path 404, a 405, 413, a NUL-URL 422) names the caller of a working token
+    too, looked up only then, and only when ``sessions`` is given.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        writer: AuditWriter,
+        sessions: sessionmaker[Session] | None = None,
+    ):
         self.app = app
         self.writer = writer
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Pass the request on, note the status, then queue its row."""
@@ -129,7 +146,44 @@ class AuditTrail:
         try:
             await self.app(scope, receive, noting_send)
         finally:
-            self.writer.record(_entry(scope, status_code))
+            entry = _entry(scope, status_code)
+            token = _token(scope)
+            if entry["user_id"] is None and status_code in _BEFORE_ROUTES and token:
+                try:
+                    caller = await run_in_threadpool(self._caller, token)
+                except Exception:
+                    log.exception("could not name the caller of an audited answer")
+                    caller = None
+                if caller is not None:
+                    entry["user_id"], entry["role"] = caller
+            self.writer.record(entry)
+
+    def _caller(self, token: str) -> tuple[str, str] | None:
+        """The id and role of the user whose ``token`` works, or ``None``."""
+        if self.sessions is None:
+            return None
+        with self.sessions() as session:
+            user = working_user(session, token=token, now=utc_now())
+            return None if user is None else (user.id, user.role)
+
+
+# Answers the app may give before a route authenticates the caller.
+_BEFORE_ROUTES = frozenset({404, 405, 413, 422})
+
+
+def _token(scope: Scope) -> str | None:
+    """The token of a request's ``Authorization`` header (Bearer, or a Basic password)."""
+    header = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer":
+        return value.strip() or None
+    if scheme.lower() == "basic":
+        try:
+            decoded = base64.b64decode(value.strip(), validate=True).decode("latin-1")
+        except (ValueError, binascii.Error):
+            return None
+        return decoded.partition(":")[2] or None
+    return None
 
 
 def _storable(text: str) -> str:

@@ -78,6 +78,12 @@ def token_refusal(user: models.User, *, now: datetime) -> str | None:
     return None
 
 
+def working_user(session: Session, *, token: str, now: datetime) -> models.User | None:
+    """The user whose ``token`` works at ``now`` (enabled, neither revoked nor expired)."""
+    user = user_by_token(session, token=token)
+    return user if user is not None and token_refusal(user, now=now) is None else None
+
+
 def use_is_unrecorded(user: models.User, *, now: datetime) -> bool:
     """Whether a call at ``now`` is worth writing down (the last one noted is a minute old)."""
     return user.last_used_at is None or now - user.last_used_at >= LAST_USE_RESOLUTION
