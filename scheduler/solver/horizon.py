@@ -139,6 +139,8 @@ def plan_horizon(
         problem, travel, repair.plan, left, refused=repair.refused, deadline=deadline
     )
     log.info("reasons checked, %.1f s left", deadline - time.monotonic())
+    if repair.placed:
+        message += f"; {len(repair.placed)} visit(s) placed by repair"
     return Routing(routes, unassigned, None, message)
 
 
