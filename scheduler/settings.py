@@ -92,6 +92,12 @@ class Settings(BaseSettings):
     token_days_system: int | None = Field(
         None, ge=1, le=3650, description="Days an agency system's token lives (unset: no expiry)."
     )
+    auth_failures_per_minute: int = Field(
+        10,
+        ge=0,
+        description="Wrong API tokens one address may send in a minute before its further wrong "
+        "ones get 429 for a doubling time (0: no limit). Each API process counts on its own.",
+    )
 
     def care_rules(self) -> CareRules:
         """The agency's care plan rules these settings set."""

@@ -112,7 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
-    app.state.auth_throttle = FailedAuthThrottle()
+    app.state.auth_throttle = FailedAuthThrottle(limit=settings.auth_failures_per_minute)
     routers = (
         admin.router,
         users.router,

@@ -31,7 +31,8 @@ class FailedAuthThrottle:
 
     After ``limit`` failures within ``window`` seconds, the client's further failing attempts
     are refused for ``block`` seconds, doubling with each block up to ``max_block``; a client
-    without failures for ``max_block`` seconds starts afresh. At most ``max_clients`` clients
+    without failures for ``max_block`` seconds starts afresh; a ``limit`` of 0 refuses none.
+    At most ``max_clients`` clients
     are remembered (the least recently failing are forgotten first), so memory stays bounded.
     Safe to use from many threads.
     """
@@ -66,6 +67,8 @@ class FailedAuthThrottle:
         counted (``None``: answer it as usual), and the ``limit``-th within the window starts
         a block for the attempts after it.
         """
+        if self.limit <= 0:
+            return None
         now = self._clock()
         with self._lock:
             entry = self._clients.pop(client, None) or _Client()

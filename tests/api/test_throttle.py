@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.api.throttle import FailedAuthThrottle
@@ -61,6 +62,13 @@ def test_thirty_wrong_tokens_get_429_but_the_right_one_is_served(client: TestCli
     assert refused.status_code == 429 and int(refused.headers["Retry-After"]) >= 59
     assert client.get("/v1/me", headers=admin).status_code == 200
     assert client.get("/v1/me").status_code == 401  # no token: nothing guessed, nothing counted
+
+
+@pytest.mark.parametrize("client", [{"auth_failures_per_minute": 0}], indirect=True)
+def test_a_limit_of_zero_throttles_nothing(client: TestClient):
+    """With the setting at 0, thirty wrong tokens all get 401."""
+    codes = {client.get("/v1/me", headers=bearer(f"hhs_guess{n}")).status_code for n in range(30)}
+    assert codes == {401}
 
 
 def test_every_operation_documents_429_with_retry_after(client: TestClient):
