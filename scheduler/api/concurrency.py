@@ -5,13 +5,21 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Header
+from pydantic import WithJsonSchema
 
 from scheduler.api.schemas import ErrorMessage
 from scheduler.errors import StaleError
 
+_ETAG = r'^ *(\*|(W/)?"r[0-9]{1,18}") *$'
 IfMatch = Annotated[
     str | None,
-    Header(alias="If-Match", description="The schedule's ETag; a stale one answers 412."),
+    # Optional, but when sent a string of the ETag's shape (never JSON null).
+    WithJsonSchema({"type": "string", "pattern": _ETAG}),
+    Header(
+        alias="If-Match",
+        pattern=_ETAG,
+        description="The schedule's ETag (or *); a stale one answers 412.",
+    ),
 ]
 # The answer a route taking ``IfMatch`` documents besides the shared ones.
 STALE_SCHEDULE: dict[int | str, dict[str, object]] = {

@@ -13,6 +13,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     WithJsonSchema,
     field_validator,
     model_validator,
@@ -93,7 +94,7 @@ class UserUpdate(WriteModel):
     """A change to a user: a new name, or disabled (its token refused) or enabled again."""
 
     name: Name | None = None
-    disabled: bool | None = None
+    disabled: StrictBool | None = None
 
 
 class UserPublic(BaseModel):

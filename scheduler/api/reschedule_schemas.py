@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
 
-from scheduler.api.schemas import Id, VisitCreate, VisitWindow, WriteModel
+from scheduler.api.schemas import Id, IsoDate, Moment, VisitCreate, VisitWindow, WriteModel
 from scheduler.domain import ReasonCode
 
 
@@ -16,7 +16,7 @@ class ClinicianUnavailable(WriteModel):
 
     type: Literal["clinician_unavailable"]
     clinician_id: Id
-    from_time: AwareDatetime | None = Field(None, alias="from")
+    from_time: Moment | None = Field(None, alias="from")
 
 
 class VisitCancelled(WriteModel):
@@ -38,7 +38,7 @@ class VisitRunningLate(WriteModel):
 
     type: Literal["visit_running_late"]
     visit_id: Id
-    ends_at: AwareDatetime
+    ends_at: Moment
 
 
 class PatientUnavailable(WriteModel):
@@ -58,10 +58,10 @@ EventIn = Annotated[
 class RescheduleRequest(WriteModel):
     """Events on a published day; ``now`` (default: the current time) freezes what started."""
 
-    day: date
+    day: IsoDate
     events: list[EventIn] = Field(min_length=1, max_length=50)
-    now: AwareDatetime | None = None
-    dry_run: bool = Field(False, description="A what-if: answer the diff, change nothing.")
+    now: Moment | None = None
+    dry_run: StrictBool = Field(False, description="A what-if: answer the diff, change nothing.")
     time_limit_seconds: Annotated[float, Field(gt=0, le=30)] = 3.0
 
     model_config = ConfigDict(

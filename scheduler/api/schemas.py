@@ -17,12 +17,14 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     WithJsonSchema,
     model_validator,
 )
 
 from scheduler.domain import Credential, Discipline, LinkKind, VisitLink, VisitType
+from scheduler.domain.care_plan import ASSESSING_CREDENTIAL
 from scheduler.domain.frequency import parse_frequency
 from scheduler.errors import ProblemError
 
@@ -36,7 +38,13 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200), AfterValidator(_not_blank)]
+# Python's str.strip() blanks; spelled out so the schema's pattern and the handler agree.
+_BLANK = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+Name = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200, pattern=f"[^{_BLANK}]"),
+    AfterValidator(_not_blank),
+]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=60)]
 
 
@@ -72,8 +80,19 @@ def _without_offset(value: time) -> time:
 
 
 def _iso_date(value: object) -> object:
-    """Read text as an ISO 8601 date only (pydantic would read ``"0"`` as Unix time 0)."""
-    return date.fromisoformat(value) if isinstance(value, str) else value
+    """Read text as an ISO 8601 date only (pydantic would read ``"0"`` or ``0`` as Unix time 0)."""
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    if isinstance(value, date):
+        return value
+    raise ValueError("give an ISO 8601 date as text, e.g. 2026-11-30")
+
+
+def _iso_moment(value: object) -> object:
+    """Take a moment only as ISO 8601 text (the schema's string), never a number of seconds."""
+    if isinstance(value, str | datetime):
+        return value
+    raise ValueError("give an ISO 8601 date and time with its UTC offset as text")
 
 
 LocalTime = Annotated[
@@ -120,7 +139,7 @@ def _in_our_era(value: datetime) -> datetime:
     return value
 
 
-Moment = Annotated[AwareDatetime, AfterValidator(_in_our_era)]
+Moment = Annotated[AwareDatetime, BeforeValidator(_iso_moment), AfterValidator(_in_our_era)]
 
 
 def refuse_unstorable_text(value: object) -> object:
@@ -307,6 +326,23 @@ class CarePlanFields(WriteModel):
     referral_at: Moment | None = None
     episode_start: CareDate | None = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            # A referral starts care with an assessment, which only an RN (SN) or a PT makes.
+            "if": {"properties": {"referral_at": {"type": "string"}}, "required": ["referral_at"]},
+            "then": {"properties": {"discipline": {"enum": ["SN", "PT"]}}},
+        }
+    )
+
+    @model_validator(mode="after")
+    def _referral_to_an_assessor(self) -> CarePlanFields:
+        if self.referral_at is not None and self.discipline not in ASSESSING_CREDENTIAL:
+            raise ValueError(
+                "a referral starts care with an assessment by an RN or a PT: give it to the "
+                "patient's SN or PT care plan"
+            )
+        return self
+
 
 class CarePlanCreate(CarePlanFields):
     """A new care plan for a patient."""
@@ -333,6 +369,24 @@ class VisitLinkFields(WriteModel):
     ``sequential``: this visit starts ``min_gap_minutes`` (default 0) to ``max_gap_minutes``
     after the linked one starts (an aide after the nurse).
     """
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            # The kind decides the gaps: a sequential link names its max_gap_minutes; a
+            # simultaneous one gives none (0 or null). min <= max is checked by the handler.
+            "if": {"properties": {"kind": {"const": "sequential"}}, "required": ["kind"]},
+            "then": {
+                "properties": {"max_gap_minutes": {"type": "integer"}},
+                "required": ["max_gap_minutes"],
+            },
+            "else": {
+                "properties": {
+                    "min_gap_minutes": {"enum": [0, None]},
+                    "max_gap_minutes": {"enum": [0, None]},
+                }
+            },
+        }
+    )
 
     visit_id: Id
     kind: LinkKind
@@ -396,7 +450,7 @@ class VisitFields(WriteModel):
     required_skills: list[Tag] = Field(default_factory=list, max_length=20)
     due_at: Moment | None = None
     priority: Annotated[int, Field(ge=1, le=5)] = 3
-    optional: bool = False
+    optional: StrictBool = False
     pinned_clinician_id: Id | None = None
     pinned_start_at: Moment | None = None
     preferred_clinician_id: Id | None = None
