@@ -38,11 +38,14 @@ def _not_blank(value: str) -> str:
     return value.strip()
 
 
-# Python's str.strip() blanks; spelled out so the schema's pattern and the handler agree.
+# Python's str.strip() blanks; spelled out so the schema's pattern and the handler agree. A
+# name has one character besides them, and no NUL (no database keeps it).
 _BLANK = r"\t\n\v\f\r \x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 Name = Annotated[
     str,
-    StringConstraints(min_length=1, max_length=200, pattern=f"[^{_BLANK}]"),
+    StringConstraints(
+        min_length=1, max_length=200, pattern=f"^[^\\x00]*[^{_BLANK}\\x00][^\\x00]*$"
+    ),
     AfterValidator(_not_blank),
 ]
 Tag = Annotated[str, StringConstraints(min_length=1, max_length=60)]
