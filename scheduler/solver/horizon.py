@@ -101,10 +101,10 @@ def plan_horizon(
     )  # fmt: skip
     per_visit = (time.monotonic() - started) / max(1, len(repair.placed))
     log.info("repaired, %.1f s left", deadline - time.monotonic())
-    if (
+    if placed and (
         len(repair.placed) < 20
         or GREEDY_MARGIN * per_visit * len(visits) < until(GREEDY_BY) - time.monotonic()
-    ):
+    ):  # (with nothing placed by the days, the repair was insertion alone already)
         greedy = repair_left_out(
             problem, travel, _checkable(problem, (), set()), visits, deadline=until(GREEDY_BY)
         )
