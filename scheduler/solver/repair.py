@@ -16,7 +16,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 
 from scheduler.domain import (
@@ -25,8 +25,10 @@ from scheduler.domain import (
     Plan,
     Problem,
     Route,
+    TimeWindow,
     TravelMatrix,
     Visit,
+    VisitLink,
     VisitType,
     compute_kpis,
 )
@@ -53,6 +55,7 @@ WORK_FACTOR = 0.1  # a second of working time weighs a tenth of one of driving
 MIN_GAIN = 60  # seconds of driving a move must save
 MOVES_PER_CHECK = 25  # moves checked by the validator at once
 NEARBY = 6  # clinicians living nearest a patient, tried first (then every qualified one)
+PAIR_TRIES = 10  # places of a link's first visit tried with a place of its second
 SWAP_OPTIONAL = 20  # optional visits at most tried as room for one required visit
 SPACING_COST = 2400  # seconds of driving worth keeping a care plan's visits spaced apart
 
@@ -96,7 +99,8 @@ def repair_left_out(
     """Insert as many of ``visits`` (left out of ``plan``) as fit, required ones first.
 
     Start of care visits go first (the patient's other visits wait for them), discharges last
-    among their kind. Linked visits are left as they are (both or neither).
+    among their kind. Linked visits left out together go in pairs at the end (both or
+    neither).
     """
     pending = sorted(
         (visit for visit in visits if visit.id not in problem.link_by_visit),
@@ -109,7 +113,9 @@ def repair_left_out(
         ),
     )
     repair = Repair(plan)
-    if not pending:
+    left = {visit.id for visit in visits}
+    links = [link for link in problem.links if link.first in left and link.second in left]
+    if not pending and not links:
         return repair
     before = _findings(problem, plan, travel)
     while pending and time.monotonic() < deadline:
@@ -130,6 +136,9 @@ def repair_left_out(
             break
         if _swap_in(problem, travel, repair, visit, before, deadline):
             pending.remove(visit)
+    for link in links:
+        if time.monotonic() < deadline:
+            _insert_pair(problem, travel, repair, link, before)
     log.info(
         "repair: %d of %d left-out visits placed",
         len(repair.placed),
@@ -216,6 +225,53 @@ def _nearby(problem: Problem, travel: TravelMatrix, plan: Plan) -> Callable[[Vis
         return {c.id for c in near} | seeing[visit.patient_id] | ({primary} if primary else set())
 
     return clinicians
+
+
+def _insert_pair(
+    problem: Problem,
+    travel: TravelMatrix,
+    repair: Repair,
+    link: VisitLink,
+    before: set[tuple[str, str]],
+) -> bool:
+    """Place both visits of a link, or neither.
+
+    The first goes where it is cheapest, the second on another clinician's route that day at
+    the link's gap; the first pair the validator accepts is kept.
+    """
+    first, second = problem.visit_by_id[link.first], problem.visit_by_id[link.second]
+    days = care_plan_days(problem, repair.plan)
+    extra = _extras(problem, repair.plan, first, days)
+    primary = primary_clinician(problem, first)
+    options = sorted(
+        candidate_insertions(problem, repair.plan, first, travel),
+        key=lambda o: _cost(o, primary, extra),
+    )
+    for option in options[:PAIR_TRIES]:
+        with_first = with_insertion(problem, repair.plan, option, recount=False)
+        gap = TimeWindow(option.start + link.min_gap, option.start + link.max_gap)
+        windows = tuple(w for w in (gap.intersection(w) for w in second.windows) if w)
+        if not windows:
+            continue
+        timed = replace(second, windows=windows, pinned_start=None)
+        found = [
+            o
+            for o in candidate_insertions(problem, with_first, timed, travel)
+            if o.clinician_id != option.clinician_id and o.day == option.day
+        ]
+        if not found:
+            continue
+        other_extra = _extras(problem, with_first, second, days)
+        best = min(found, key=lambda o: _cost(o, primary_clinician(problem, second), other_extra))
+        trial = with_insertion(problem, with_first, best)
+        fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
+        if any(v.rule not in IGNORED_RULES for v in fresh):
+            continue
+        repair.plan = trial
+        repair.placed += [first.id, second.id]
+        log.info("repair: linked visits %s and %s placed", first.id, second.id)
+        return True
+    return False
 
 
 def _in_the_way(problem: Problem, plan: Plan, visit: Visit) -> list[Visit]:

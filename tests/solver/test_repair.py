@@ -1,9 +1,18 @@
 """Repair puts left-out visits back wherever a qualified clinician's route takes them."""
 
 import time
+from dataclasses import replace
 from datetime import timedelta
 
-from scheduler.domain import DAY, Plan, ReasonCode, Unassigned, compute_kpis
+from scheduler.domain import (
+    DAY,
+    LinkKind,
+    Plan,
+    ReasonCode,
+    Unassigned,
+    VisitLink,
+    compute_kpis,
+)
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.insertion import plan_without, route_insertions
 from scheduler.solver.repair import improve_by_moves, repair_left_out
@@ -82,3 +91,18 @@ def test_a_visit_next_door_to_the_other_nurse_moves_to_her() -> None:
     assert moved == 1 and improved.route_of("b", 0).stops[0].visit_id == "v"
     assert improved.kpis.travel_seconds < plan.kpis.travel_seconds
     assert validate(problem, improved, travel) == []
+
+
+def test_two_linked_visits_left_out_are_placed_together() -> None:
+    """A transfer needing two nurses at once goes in as a pair: same start, two nurses."""
+    pair = VisitLink("lift-a", "lift-b", LinkKind.SIMULTANEOUS)
+    problem, travel = crowded_monday(visit("lift-a", 2), visit("lift-b", 2))
+    problem = replace(problem, links=(pair,))
+    plan = plan_with(problem, travel, [fill(problem, travel, "a", ["a1", "a2"])],
+                     ReasonCode.LINKED_VISIT_LEFT_OUT, "x")  # fmt: skip
+    left = [problem.visit_by_id["lift-a"], problem.visit_by_id["lift-b"]]
+    repair = repair_left_out(problem, travel, plan, left, deadline=time.monotonic() + 5)
+    made = {s.visit_id: (r.clinician_id, s.start) for r in repair.plan.routes for s in r.stops}
+    assert sorted(repair.placed) == ["lift-a", "lift-b"]
+    assert made["lift-a"][1] == made["lift-b"][1] and made["lift-a"][0] != made["lift-b"][0]
+    assert validate(problem, repair.plan, travel) == []
