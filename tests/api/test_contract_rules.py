@@ -1,0 +1,43 @@
+"""Rules the OpenAPI schema states are the rules the handlers keep (found by Schemathesis)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+CARE_PLAN: dict[str, Any] = {
+    "id": "cp1",
+    "patient_id": "p1",
+    "discipline": "SN",
+    "frequency": "3W2",
+    "start_of_care": "2026-12-07",
+    "visit_minutes": 45,
+}
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/v1/care-plans", CARE_PLAN | {"episode_start": 0}),
+        ("/v1/care-plans", CARE_PLAN | {"referral_at": 0}),
+        ("/v1/planning-jobs", {"branch_id": "b1", "start_date": 0}),
+        ("/v1/care-plans", CARE_PLAN | {"discipline": "OT", "referral_at": "2026-12-01T09:00Z"}),
+        ("/v1/agencies", {"id": "a9", "name": "\x1c"}),
+        ("/v1/agencies", {"id": "a9", "name": "A\x00B"}),
+    ],
+)
+def test_numbers_for_dates_and_rules_the_schema_states_are_422(client, admin, path, body) -> None:
+    """Unix numbers for dates, a referral off an SN/PT plan and blank or NUL names are 422."""
+    assert client.post(path, json=body, headers=admin).status_code == 422
+
+
+def test_booleans_are_strict_and_if_match_has_the_etag_shape(client, admin) -> None:
+    """0 is not false, and an If-Match that is no ETag is refused by the schema's pattern."""
+    me = client.get("/v1/me", headers=admin).json()["id"]
+    assert client.patch(f"/v1/users/{me}", json={"disabled": 0}, headers=admin).status_code == 422
+    published = client.post("/v1/plans/x/publish", headers=admin | {"If-Match": "0"})
+    assert published.status_code == 422
+    assert (
+        client.post("/v1/plans/x/publish", headers=admin | {"If-Match": '"r1"'}).status_code == 404
+    )
