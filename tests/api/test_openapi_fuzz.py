@@ -229,7 +229,10 @@ def running(seed: Seed, tmp_path: Path) -> Iterator[FastAPI]:
     for file in seed.database.parent.glob(f"{seed.database.name}*"):
         shutil.copy(file, tmp_path / file.name)
     database = f"sqlite:///{tmp_path / seed.database.name}"
-    RUNNING.app = create_app(make_settings(database, tmp_path, max_job_seconds=1.0))
+    # Schemathesis sends wrong tokens on purpose to every operation: the throttle is off here
+    # (tests/api/test_throttle.py proves it), so each wrong token gets its 401.
+    settings = make_settings(database, tmp_path, max_job_seconds=1.0, auth_failures_per_minute=0)
+    RUNNING.app = create_app(settings)
     RUNNING.ids = seed.ids
     yield RUNNING.app
     RUNNING.app = None
