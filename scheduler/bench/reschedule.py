@@ -21,7 +21,8 @@ from zoneinfo import ZoneInfo
 
 from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
-from scheduler.service.reschedule import Event, RescheduleOutcome, reschedule_day
+from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
+from scheduler.service.reschedule_events import Event
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema

@@ -37,7 +37,7 @@ from scheduler.domain import (
     compute_kpis,
     format_clock,
 )
-from scheduler.errors import NotFoundError, ProblemError
+from scheduler.errors import NotFoundError
 from scheduler.geo import travel_matrix
 from scheduler.service._reschedule_day import (
     as_made,
@@ -61,6 +61,7 @@ from scheduler.service._reschedule_fallback import (
 )
 from scheduler.service._reschedule_links import bind_to_frozen, links_among
 from scheduler.service.branch_problem import load_branch_problem, visit_from_row
+from scheduler.service.reschedule_events import Event, check_events
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams, solve
 from scheduler.solver.result import SolveStatus
@@ -73,31 +74,12 @@ from scheduler.store.plan_versions import (
     stored_solution,
 )
 
-__all__ = ["Change", "DroppedVisit", "Event", "RescheduleOutcome", "reschedule_day"]
+__all__ = ["Change", "DroppedVisit", "RescheduleOutcome", "reschedule_day"]
 
 log = logging.getLogger("scheduler")
 
 REASSIGN_PENALTY = 10 * 3600  # a visit given to another clinician costs an hour of driving
 MIN_SOLVE_SECONDS = 0.2  # the search gets at least this, whatever the fallback took
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something that changes the day.
-
-    ``kind`` is one of ``clinician_unavailable`` (``clinician_id``, from ``at`` or the whole
-    day), ``visit_cancelled`` (``visit_id``), ``visit_added`` (``visit``: its row, stored or
-    not), ``visit_running_late`` (``visit_id`` ends at ``at``), ``patient_unavailable``
-    (``patient_id`` is home only in ``windows`` today).
-    """
-
-    kind: str
-    clinician_id: str | None = None
-    visit_id: str | None = None
-    patient_id: str | None = None
-    at: datetime | None = None
-    windows: tuple[tuple[datetime, datetime], ...] = ()
-    visit: models.Visit | None = None
 
 
 @dataclass(frozen=True)
@@ -296,7 +278,7 @@ def _prepare(
         for r in routes
         for s in r.stops
     }
-    _check_events(events, today, visits)
+    check_events(events, today, visits)
     statuses = dict(
         session.execute(
             select(models.Visit.id, models.Visit.status).where(models.Visit.id.in_(list(visits)))
@@ -399,19 +381,3 @@ def _merged(state: _Replan, chosen: Plan, travel: TravelMatrix) -> Plan:
     routes = merge(record, state.routes, state.frozen, chosen, travel)
     unassigned = chosen.unassigned + state.left_out
     return Plan(routes, unassigned, compute_kpis(record, routes, unassigned))
-
-
-def _check_events(events: tuple[Event, ...], today: Problem, visits: dict[str, Visit]) -> None:
-    """Every event names something of the day (NotFoundError otherwise)."""
-    for event in events:
-        if (
-            event.kind == "clinician_unavailable"
-            and event.clinician_id not in today.clinician_by_id
-        ):
-            raise NotFoundError(f"no clinician {event.clinician_id!r} in the branch")
-        if event.kind in ("visit_cancelled", "visit_running_late") and event.visit_id not in visits:
-            raise NotFoundError(f"visit {event.visit_id!r} is not in the day's published plan")
-        if event.kind == "visit_running_late" and event.at is None:
-            raise ProblemError("visit_running_late needs the time the visit will end")
-        if event.kind == "patient_unavailable" and event.patient_id not in today.patient_by_id:
-            raise NotFoundError(f"no patient {event.patient_id!r} in the branch")

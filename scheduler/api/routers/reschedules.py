@@ -27,7 +27,8 @@ from scheduler.api.reschedule_schemas import (
 )
 from scheduler.api.routers.visits import VISITS, visit_first_day
 from scheduler.api.schemas import ErrorMessage
-from scheduler.service.reschedule import Event, reschedule_day
+from scheduler.service.reschedule import reschedule_day
+from scheduler.service.reschedule_events import Event
 from scheduler.store import models
 from scheduler.store.models import utc_now
 from scheduler.store.records import column_values
