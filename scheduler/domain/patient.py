@@ -35,6 +35,9 @@ class Patient:
         Clinician ids the patient (or their care plan) prefers, best first.
     excluded_clinicians
         Clinician ids who must never visit this patient.
+    preferred_hours
+        The part of the day the patient would like visits to start in (seconds from local
+        midnight, e.g. 08:00-12:00 for mornings); soft, ``None`` for no wish.
     """
 
     id: str
@@ -43,6 +46,7 @@ class Patient:
     availability: tuple[Availability, ...] = ()
     preferred_clinicians: tuple[str, ...] = ()
     excluded_clinicians: frozenset[str] = field(default_factory=frozenset)
+    preferred_hours: TimeWindow | None = None
 
     def windows_on(self, day: int, weekday: int) -> tuple[TimeWindow, ...]:
         """When the patient is home on horizon ``day`` (a ``weekday``), in horizon seconds."""
