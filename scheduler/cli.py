@@ -130,7 +130,7 @@ def solve(
     try:
         problem = read_problem(problem_path)
         params = SolveParams(
-            time_limit=time_limit or settings.solve_time_limit, workers=settings.solve_workers
+            time_limit=settings.resolve_time_limit(time_limit), workers=settings.solve_workers
         )
         _plan_and_report(problem, settings, params, out or problem_path.with_name("plan.json"))
     except SchedulerError as error:
@@ -617,7 +617,7 @@ def batch_run_now(
             raise SchedulerError(f"--date must be a date like 2026-12-08, not {day!r}") from None
         outcome = _console.run_with_progress(
             f"planning {branch} from {first_day}",
-            time_limit or settings.solve_time_limit,
+            settings.resolve_time_limit(time_limit),
             lambda: run_batch_now(
                 settings,
                 branch_id=branch,

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.domain import CareRules, RushHours, parse_rush_hours
+from scheduler.errors import ProblemError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -69,7 +70,9 @@ class Settings(BaseSettings):
         5_000, gt=0, description="Most visits one planning job may hold."
     )
     max_job_seconds: float = Field(
-        600.0, gt=0.0, description="Hard wall-clock limit of one planning job's solve."
+        3600.0,
+        gt=0.0,
+        description="Longest solve a planning job, a nightly run or the CLI may ask for.",
     )
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
@@ -98,6 +101,22 @@ class Settings(BaseSettings):
         description="Wrong API tokens one address may send in a minute before its further wrong "
         "ones get 429 for a doubling time (0: no limit). Each API process counts on its own.",
     )
+
+    def resolve_time_limit(self, requested: float | None) -> float:
+        """The solve seconds for a ``requested`` limit (``None``: ``solve_time_limit``).
+
+        Raises
+        ------
+        ProblemError
+            When ``requested`` is not positive or above ``max_job_seconds``.
+        """
+        limit = self.solve_time_limit if requested is None else requested
+        if not 0 < limit <= self.max_job_seconds:
+            raise ProblemError(
+                f"a time limit of {limit:g} s is out of range: give more than 0 and at most "
+                f"{self.max_job_seconds:g} s (SCHEDULER_MAX_JOB_SECONDS)"
+            )
+        return limit
 
     def care_rules(self) -> CareRules:
         """The agency's care plan rules these settings set."""

@@ -3,6 +3,7 @@
 import pytest
 from pydantic import ValidationError
 
+from scheduler.errors import ProblemError
 from scheduler.settings import Settings
 
 
@@ -16,3 +17,13 @@ def test_assessment_minutes_refuse_a_too_short_assessment() -> None:
     """An assessment shorter than 15 minutes is refused when settings are read."""
     with pytest.raises(ValidationError, match="assessment_minutes"):
         Settings(assessment_minutes=5)
+
+
+def test_one_function_resolves_a_time_limit_against_the_settings() -> None:
+    """No limit takes the default; a limit above ``max_job_seconds`` or not positive is refused."""
+    settings = Settings(solve_time_limit=12.0, max_job_seconds=60.0)
+    assert settings.resolve_time_limit(None) == 12.0
+    assert settings.resolve_time_limit(60.0) == 60.0
+    for wrong in (60.5, 0.0, -1.0):
+        with pytest.raises(ProblemError, match="SCHEDULER_MAX_JOB_SECONDS"):
+            settings.resolve_time_limit(wrong)

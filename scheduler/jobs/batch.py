@@ -261,6 +261,7 @@ def serve_batch(
     once; the run is then redone on the next start).
     """
     global _context
+    settings.resolve_time_limit(time_limit)  # a bad limit stops the start, not every run
     engine, sessions = open_batch_database(settings)
     _context = BatchContext(settings, sessions, batch_owner(), lease_seconds, time_limit)
     scheduler, store = build_scheduler(settings, workers=workers)

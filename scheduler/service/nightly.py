@@ -111,8 +111,8 @@ def run_nightly(
         How long the claim holds unrenewed; it is renewed while the run works, so a killed
         run may be taken over this long after it died.
     time_limit
-        Solver seconds; ``None`` uses ``settings.solve_time_limit`` (both capped by
-        ``settings.max_job_seconds``).
+        Solver seconds; ``None`` uses ``settings.solve_time_limit`` (see
+        ``Settings.resolve_time_limit``).
     stale_retries
         Attempts more, each from the new schedule, when a publication during the run made it
         stale (each attempt is recorded: the run's ``attempts`` counts them).
@@ -128,7 +128,10 @@ def run_nightly(
     ------
     NotFoundError
         For an unknown branch (no run is recorded).
+    ProblemError
+        For a time limit out of range (no run is recorded).
     """
+    limit = settings.resolve_time_limit(time_limit)
     offset = (now - utc_now()) if now is not None else timedelta(0)
 
     def clock() -> datetime:
@@ -162,7 +165,7 @@ def run_nightly(
             day=day,
             settings=settings,
             lease_seconds=lease_seconds,
-            time_limit=time_limit,
+            time_limit=limit,
             clock=clock,
         )
         if not outcome.stale:
@@ -178,7 +181,7 @@ def _attempt(
     day: date,
     settings: Settings,
     lease_seconds: float,
-    time_limit: float | None,
+    time_limit: float,
     clock: Clock,
 ) -> NightlyOutcome:
     """Plan, then publish and record the run in one transaction, holding ``claim``."""
@@ -188,9 +191,8 @@ def _attempt(
             revision, problem, published = read_night(
                 sessions, branch_id=branch_id, day=day, rules=settings.care_rules()
             )
-            limit = min(time_limit or settings.solve_time_limit, settings.max_job_seconds)
             params = SolveParams(
-                time_limit=limit,
+                time_limit=time_limit,
                 workers=settings.solve_workers,
                 preference_penalty=STABILITY_PENALTY,
             )

@@ -71,7 +71,7 @@ def create_planning_job(
         branch_id=branch_id,
         start_date=start_date,
         days=days,
-        time_limit=min(time_limit, settings.max_job_seconds),
+        time_limit=settings.resolve_time_limit(time_limit),
         status=JobStatus.QUEUED,
         phase="queued",
         progress=0.0,

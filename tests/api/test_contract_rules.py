@@ -41,3 +41,19 @@ def test_booleans_are_strict_and_if_match_has_the_etag_shape(client, admin) -> N
     assert (
         client.post("/v1/plans/x/publish", headers=admin | {"If-Match": '"r1"'}).status_code == 404
     )
+
+
+@pytest.mark.parametrize("client", [{"max_job_seconds": 5.0}], indirect=True)
+def test_a_planning_job_over_the_servers_time_limit_is_422_not_silently_cut(
+    client, admin, branch
+) -> None:
+    """Above ``max_job_seconds`` the answer says the limit; no job is queued."""
+    body = {"branch_id": branch, "start_date": "2026-12-07", "time_limit_seconds": 6}
+    answer = client.post("/v1/planning-jobs", json=body, headers=admin)
+    assert answer.status_code == 422 and "at most 5 s" in answer.text
+    assert (
+        client.post(
+            "/v1/planning-jobs", json=body | {"time_limit_seconds": 5}, headers=admin
+        ).json()["time_limit"]
+        == 5
+    )
