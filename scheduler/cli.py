@@ -30,15 +30,15 @@ from scheduler.bench.roads import bench_roads, plan_week_on_roads
 from scheduler.bench.solomon import SolomonSet
 from scheduler.bench.uhhc import UhhcSet, read_families
 from scheduler.bench.week import plan_week_both_ways
+from scheduler.demo.agency import generate_agency
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Problem, clinician_kpis
 from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.jobs.batch import run_batch_now, serve_batch
+from scheduler.render.day_map import day_map_html
 from scheduler.service.batch_runs import DEFAULT_LEASE_SECONDS
-from scheduler.service.day_map import day_map_html
-from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams

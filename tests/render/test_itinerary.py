@@ -42,7 +42,7 @@ from scheduler.render.itinerary import (
     itinerary_to_html,
     itinerary_to_ics,
 )
-from scheduler.service.route_map import route_map_svg, route_places
+from scheduler.render.route_map import route_map_svg, route_places
 
 NEW_YORK = ZoneInfo("America/New_York")
 TUESDAY = DAY  # horizon second of Tuesday's local midnight

@@ -19,7 +19,7 @@ from scheduler.render.itinerary import (
     itinerary_to_html,
     itinerary_to_ics,
 )
-from scheduler.service.route_map import route_map_svg
+from scheduler.render.route_map import route_map_svg
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.plan_versions import published_itinerary

@@ -6,7 +6,7 @@ import pytest
 
 from scheduler.domain import Location
 from scheduler.errors import ProblemError
-from scheduler.service.route_map import route_map_svg
+from scheduler.render.route_map import route_map_svg
 
 OFFICE = Location("office", 42.5060, 1.5210)
 HOMES = (Location("h1", 42.5100, 1.5300), Location("h2", 42.5000, 1.5400))

@@ -26,8 +26,8 @@ from scheduler.domain import (
 )
 from scheduler.geo.road_matrix import road_paths
 from scheduler.geo.road_network import RoadNetwork
-from scheduler.service.day_map import day_map_html
-from scheduler.service.route_map import route_places
+from scheduler.render.day_map import day_map_html
+from scheduler.render.route_map import route_places
 
 SIDE = 4
 BASE = Location("base", 42.50, 1.50)

@@ -18,7 +18,7 @@ import numpy as np
 from scheduler.domain import DAY, Problem, Route, format_clock
 from scheduler.geo.road_matrix import road_paths
 from scheduler.geo.road_network import RoadNetwork
-from scheduler.service.route_map import route_places
+from scheduler.render.route_map import route_places
 
 ATTRIBUTION = "© OpenStreetMap contributors, ODbL"
 STREET_MARGIN = 0.25  # share of the day's extent drawn around it
@@ -112,7 +112,7 @@ def day_map_html(problem: Problem, route: Route, *, network: RoadNetwork) -> str
         "bases": bases,
     }
     blob = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
-    leaflet = files("scheduler.service") / "_leaflet"
+    leaflet = files("scheduler.render") / "_leaflet"
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
