@@ -119,22 +119,7 @@ def hold_claim(session: Session, claim: Claim, *, lease_until: datetime) -> None
     ClaimLostError
         When another attempt took the run over.
     """
-    run = models.BatchRun
-    held = session.execute(
-        update(run)
-        .where(
-            run.id == claim.run_id,
-            run.attempts == claim.attempts,
-            run.status == BatchRunStatus.RUNNING,
-        )
-        .values(lease_until=lease_until)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if not held:
-        raise ClaimLostError(
-            f"run {claim.run_id} attempt {claim.attempts} lost its claim (its lease ran out "
-            "and another attempt took it over)"
-        )
+    _write_while_held(session, claim, lease_until=lease_until)
 
 
 def finish_run(
@@ -154,25 +139,41 @@ def finish_run(
     ClaimLostError
         When another attempt took the run over.
     """
+    _write_while_held(
+        session,
+        claim,
+        status=status,
+        finished_at=now,
+        plan_id=plan_id,
+        kpis=null() if kpis is None else kpis,
+        error=error,
+    )
+
+
+def _write_while_held(session: Session, claim: Claim, **values: Any) -> None:
+    """Write ``values`` on the run if ``claim`` still holds it (the fencing check).
+
+    Raises
+    ------
+    ClaimLostError
+        When another attempt took the run over.
+    """
     run = models.BatchRun
-    done = session.execute(
+    written = session.execute(
         update(run)
         .where(
             run.id == claim.run_id,
             run.attempts == claim.attempts,
             run.status == BatchRunStatus.RUNNING,
         )
-        .values(
-            status=status,
-            finished_at=now,
-            plan_id=plan_id,
-            kpis=null() if kpis is None else kpis,
-            error=error,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     ).rowcount
-    if not done:
-        raise ClaimLostError(f"run {claim.run_id} attempt {claim.attempts} lost its claim")
+    if not written:
+        raise ClaimLostError(
+            f"run {claim.run_id} attempt {claim.attempts} lost its claim (its lease ran out "
+            "and another attempt took it over)"
+        )
 
 
 class LeaseKeeper:
