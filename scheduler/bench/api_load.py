@@ -17,9 +17,9 @@ from sqlalchemy.exc import OperationalError
 
 from scheduler.bench.open_loop import LoadResult, Reader, run_load
 from scheduler.bench.served_api import serve_api
+from scheduler.demo.week import generate_agency_week
 from scheduler.errors import BenchmarkError
 from scheduler.service.demo_service import seed_demo_branch
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, upgrade_schema

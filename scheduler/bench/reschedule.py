@@ -19,7 +19,7 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from scheduler.service.demo_agency import generate_agency
+from scheduler.demo.agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
 from scheduler.service.reschedule_events import Event

@@ -13,12 +13,12 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Location, Plan, Problem
 from scheduler.domain.kpis import reprice_travel
 from scheduler.geo import travel_matrix
 from scheduler.geo.road_matrix import METRES_PER_DEGREE, TIME_SCALE, road_matrix, snap_to_roads
 from scheduler.geo.road_network import RoadNetwork, load_road_network
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams

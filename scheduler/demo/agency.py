@@ -9,6 +9,13 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from scheduler.demo._people import (
+    DEFAULT_START,
+    SPANISH,
+    lay_out_region,
+    make_clinicians,
+    make_patients,
+)
 from scheduler.domain import (
     DAY,
     HOUR,
@@ -22,13 +29,6 @@ from scheduler.domain import (
     TimeWindow,
     Visit,
     VisitType,
-)
-from scheduler.service._demo_people import (
-    DEFAULT_START,
-    SPANISH,
-    lay_out_region,
-    make_clinicians,
-    make_patients,
 )
 
 

@@ -11,16 +11,16 @@ import random
 from dataclasses import replace
 from datetime import date, timedelta
 
-from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
-from scheduler.domain.care_plan import CarePlan
-from scheduler.domain.frequency import order_periods, parse_frequency
-from scheduler.service._demo_people import (
+from scheduler.demo._people import (
     DEFAULT_START,
     MAX_VISITS,
     lay_out_region,
     make_clinicians,
     make_patients,
 )
+from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
+from scheduler.domain.care_plan import CarePlan
+from scheduler.domain.frequency import order_periods, parse_frequency
 
 # Orders as agencies write them, with how often each is seen, per discipline.
 ORDERS: dict[Discipline, tuple[tuple[str, int], ...]] = {

@@ -9,8 +9,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.service.demo_service import DemoAccess, seed_demo_branch
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.store import models
 from scheduler.store.models import Role, utc_now
 from scheduler.store.users import create_user

@@ -7,9 +7,9 @@ import time
 from fastapi.testclient import TestClient
 from icalendar import Calendar
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import DAY
 from scheduler.geo import travel_matrix
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.problem_records import problem_to_records
 from scheduler.solver.validate import validate
 from scheduler.store import models

@@ -9,9 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from scheduler.demo.agency import generate_agency
 from scheduler.domain import HOUR, Discipline, Plan, TimeWindow, Visit, compute_kpis
 from scheduler.geo import travel_matrix
-from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
 from scheduler.solver.insertion import insertion_options
 from scheduler.solver.validate import validate

@@ -27,7 +27,7 @@ from schemathesis.openapi.checks import RejectedPositiveData
 from starlette.types import Receive, Scope, Send
 
 from scheduler.api.app import create_app
-from scheduler.service.demo_week import generate_agency_week
+from scheduler.demo.week import generate_agency_week
 from scheduler.service.problem_records import problem_to_records
 from scheduler.store.models import Role
 from scheduler.store.users import create_user

@@ -10,11 +10,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 import scheduler.service.reschedule as reschedule_module
+from scheduler.demo.agency import generate_agency
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Plan, ReasonCode, Unassigned, compute_kpis
 from scheduler.geo import travel_matrix
-from scheduler.service.demo_agency import generate_agency
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.solver import SolveStatus
 from scheduler.solver.result import Result
 from scheduler.solver.validate import validate

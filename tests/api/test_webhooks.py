@@ -13,8 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from scheduler.api.routers.webhooks import host_resolver
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Kpis, Plan
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.webhook_sender import create_webhook
 from scheduler.store import models
 from scheduler.store.models import Role

@@ -4,9 +4,9 @@ from collections import Counter
 
 import pytest
 
+from scheduler.demo.agency import generate_agency
 from scheduler.domain import DAY, Discipline, competence_gap
 from scheduler.errors import ProblemError
-from scheduler.service.demo_agency import generate_agency
 
 
 def test_same_seed_same_agency_other_seed_other_agency() -> None:

@@ -1,8 +1,8 @@
 """KPIs: repricing a plan's legs under its own travel matrix gives back its travel."""
 
+from scheduler.demo.agency import generate_agency
 from scheduler.domain.kpis import clinician_kpis, reprice_travel
 from scheduler.geo import travel_matrix
-from scheduler.service.demo_agency import generate_agency
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams, solve
 

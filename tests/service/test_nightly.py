@@ -16,12 +16,12 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Route, Stop, TimeWindow, Visit, compute_kpis
 from scheduler.domain.plan import Plan
 from scheduler.errors import NotFoundError
 from scheduler.service.batch_runs import claim_batch_run
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.service.nightly import (
     PublishedVisit,
     keep_published,

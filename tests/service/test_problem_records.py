@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from scheduler.demo.agency import generate_agency
 from scheduler.domain import HOUR, LinkKind, VisitLink
-from scheduler.service.demo_agency import generate_agency
 from scheduler.service.problem_records import problem_to_records
 
 

@@ -2,9 +2,9 @@
 
 import time
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import HOUR, Plan, ReasonCode, TimeWindow
 from scheduler.geo import travel_matrix
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams, solve
 from scheduler.solver.explain import explain_left_out

@@ -7,8 +7,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
+from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Kpis, Plan
-from scheduler.service.demo_week import generate_agency_week
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
 from scheduler.store.plan_versions import save_plan

@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
+from scheduler.demo.agency import generate_agency
 from scheduler.domain import Kpis, Plan, ReasonCode, Unassigned
 from scheduler.errors import ProblemError
-from scheduler.service.demo_agency import generate_agency
 from scheduler.store.problem_io import (
     plan_from_json,
     plan_to_json,
