@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections import defaultdict
 from dataclasses import dataclass
 from itertools import pairwise
 
+from scheduler.domain.clinician import Clinician
 from scheduler.domain.continuity import primary_clinician
 from scheduler.domain.plan import Kpis, Route, Unassigned
 from scheduler.domain.problem import Problem
+from scheduler.domain.time_window import DAY
 from scheduler.domain.travel import TravelMatrix
 
 
@@ -136,3 +141,117 @@ def reprice_travel(
             seconds += travel.seconds_between(origin, destination)
             metres += travel.metres_between(origin, destination)
     return seconds, metres
+
+
+@dataclass(frozen=True)
+class WeekKpis:
+    """What issue 12 asks of a week's plan, over paid time (shift hours less unpaid lunch).
+
+    Parameters
+    ----------
+    paid_seconds
+        Shift seconds of every clinician, lunch breaks excluded.
+    utilisation
+        Route time (leaving to arriving back, lunch excluded) over paid time.
+    service_share, service_travel_share
+        Time with patients, and time with patients or driving, over paid time.
+    fairness
+        Per discipline, the worst max/min weekly work (service + travel) among clinicians
+        with the same paid hours that week (``inf`` when one of them has none); disciplines
+        without two such clinicians are absent.
+    start_spread_minutes
+        Median over patients and disciplines with at least two visits in a week of the
+        latest minus the earliest local start time; ``None`` when there are none.
+    preferred_met_share
+        Planned visits of patients with preferred hours that start inside them, over all
+        such visits; ``None`` when there are none.
+    """
+
+    paid_seconds: int
+    utilisation: float
+    service_share: float
+    service_travel_share: float
+    fairness: dict[str, float]
+    start_spread_minutes: float | None
+    preferred_met_share: float | None
+
+
+def paid_seconds(clinician: Clinician, *, week: int | None = None) -> int:
+    """Seconds of the clinician's shifts (in horizon week ``week``, or all), lunch excluded."""
+    return sum(
+        shift.window.length - (shift.lunch.duration if shift.lunch else 0)
+        for shift in clinician.shifts
+        if week is None or shift.day // 7 == week
+    )
+
+
+def week_kpis(problem: Problem, routes: tuple[Route, ...]) -> WeekKpis:
+    """Utilisation over paid time, fairness, same time each visit, preferred part of the day."""
+    paid = sum(paid_seconds(clinician) for clinician in problem.clinicians)
+    service = sum(route.service_seconds for route in routes)
+    travel = sum(route.travel_seconds for route in routes)
+    work = sum(route.work_seconds for route in routes)
+    return WeekKpis(
+        paid_seconds=paid,
+        utilisation=work / paid if paid else 0.0,
+        service_share=service / paid if paid else 0.0,
+        service_travel_share=(service + travel) / paid if paid else 0.0,
+        fairness=fairness_by_discipline(problem, routes),
+        start_spread_minutes=median_start_spread(problem, routes),
+        preferred_met_share=preferred_hours_met(problem, routes),
+    )
+
+
+def fairness_by_discipline(problem: Problem, routes: tuple[Route, ...]) -> dict[str, float]:
+    """Per discipline, the worst max/min weekly work among clinicians with equal paid hours.
+
+    Work is service plus travel; clinicians are grouped per horizon week by discipline and
+    paid seconds that week (a clinician without a shift that week is in no group).
+    """
+    work: dict[tuple[str, int], int] = defaultdict(int)
+    for route in routes:
+        work[route.clinician_id, route.day // 7] += route.service_seconds + route.travel_seconds
+    groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
+    for clinician in problem.clinicians:
+        for week in sorted({shift.day // 7 for shift in clinician.shifts}):
+            hours = paid_seconds(clinician, week=week)
+            groups[str(clinician.discipline), week, hours].append(work[clinician.id, week])
+    worst: dict[str, float] = {}
+    for (discipline, _, _), loads in groups.items():
+        if len(loads) < 2:
+            continue
+        ratio = max(loads) / min(loads) if min(loads) else math.inf
+        if max(loads) == 0:
+            ratio = 1.0
+        worst[discipline] = max(worst.get(discipline, 0.0), ratio)
+    return worst
+
+
+def median_start_spread(problem: Problem, routes: tuple[Route, ...]) -> float | None:
+    """Median minutes between a patient's earliest and latest visit start time of day.
+
+    Over each patient, discipline and horizon week with at least two planned visits; times
+    are local wall-clock (horizon seconds modulo a day).
+    """
+    clocks: dict[tuple[str, str, int], list[int]] = defaultdict(list)
+    for route in routes:
+        for stop in route.stops:
+            visit = problem.visit_by_id[stop.visit_id]
+            clocks[visit.patient_id, str(visit.discipline), stop.start // DAY // 7].append(
+                stop.start % DAY
+            )
+    spreads = [max(times) - min(times) for times in clocks.values() if len(times) >= 2]
+    return statistics.median(spreads) / 60 if spreads else None
+
+
+def preferred_hours_met(problem: Problem, routes: tuple[Route, ...]) -> float | None:
+    """Share of planned visits of patients with preferred hours that start inside them."""
+    met = total = 0
+    for route in routes:
+        for stop in route.stops:
+            wish = problem.patient_by_id[stop.patient_id].preferred_hours
+            if wish is None:
+                continue
+            total += 1
+            met += wish.contains(stop.start % DAY)
+    return met / total if total else None
