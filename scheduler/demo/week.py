@@ -10,7 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import replace
 from datetime import date, timedelta
+from typing import Literal
 
+from scheduler.demo._orders import ORDERS
 from scheduler.demo._people import (
     DEFAULT_START,
     MAX_VISITS,
@@ -18,26 +20,12 @@ from scheduler.demo._people import (
     make_clinicians,
     make_patients,
 )
+from scheduler.demo.busy_week import generate_busy_week
 from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
-from scheduler.domain.care_plan import CarePlan
+from scheduler.domain.care_plan import CarePlan, CareRules
 from scheduler.domain.frequency import order_periods, parse_frequency
+from scheduler.errors import ProblemError
 
-# Orders as agencies write them, with how often each is seen, per discipline.
-ORDERS: dict[Discipline, tuple[tuple[str, int], ...]] = {
-    Discipline.SN: (
-        ("SN 3W2, 2W3, 1W4", 3),
-        ("SN 2W4, 1W5", 3),
-        ("1W9", 2),
-        ("2-3W4, 1W5", 2),
-        ("BIW x4, 1W5", 2),
-        ("SN QD x7, 2W8", 1),
-    ),
-    Discipline.PT: (("PT 3W3, 2W3", 3), ("2W4", 3), ("2w3, 1w3", 2)),
-    Discipline.OT: (("OT 2W3, 1W2", 2), ("1W4", 1), ("2wk2", 1)),
-    Discipline.ST: (("ST 1W4", 1), ("2W3", 1)),
-    Discipline.MSW: (("MSW 1M2", 1), ("1W2", 1)),
-    Discipline.HHA: (("HHA 3W4", 2), ("2W8", 2), ("5W2", 1)),
-}
 DURATION = {
     Discipline.SN: 45 * MINUTE,
     Discipline.PT: 45 * MINUTE,
@@ -48,24 +36,45 @@ DURATION = {
 }
 REFERRAL_SHARE = 0.03  # patients whose start of care is due this week
 WEEKLY_HOURS = 40
+Load = Literal["light", "busy"]
 
 
 def generate_agency_week(
     *,
     seed: int = 7,
     clinicians: int = 60,
-    patients: int = 900,
+    patients: int | None = None,
     start_date: date = DEFAULT_START,
     weeks: int = 1,
     region: str = "columbus",
+    load: Load = "light",
+    rules: CareRules | None = None,
 ) -> Problem:
     """Generate an agency whose visits come from care plans, over ``weeks`` weeks.
+
+    ``load="light"`` draws ``patients`` (default 900) with care plans at random; ``"busy"``
+    builds a one-week agency around a reference plan until its clinicians are full (see
+    ``busy_week.py``; ``patients`` then caps the patients admitted).
 
     Raises
     ------
     ProblemError
-        For an unknown region or non-positive counts.
+        For an unknown region or load, non-positive counts, or a busy load over several weeks.
     """
+    if load == "busy":
+        if weeks != 1:
+            raise ProblemError(f"a busy demo agency is generated for one week, not {weeks}")
+        return generate_busy_week(
+            seed=seed,
+            clinicians=clinicians,
+            patients=patients,
+            start_date=start_date,
+            region=region,
+            rules=rules,
+        ).problem
+    if load != "light":
+        raise ProblemError(f"unknown demo load {load!r}; use 'light' or 'busy'")
+    patients = 900 if patients is None else patients
     counts = {"clinicians": clinicians, "patients": patients, "weeks": weeks}
     rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
     horizon = Horizon(start_date, 7 * weeks, area.timezone)
@@ -104,6 +113,7 @@ def generate_agency_week(
         tuple(patient for patient, _ in people),
         visits=(),
         care_plans=tuple(plans),
+        rules=rules or CareRules(),
     )
 
 

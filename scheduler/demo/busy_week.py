@@ -1,0 +1,559 @@
+"""A busy agency week, built around a reference plan the generator knows.
+
+Clinicians come first, in groups of equal weekly hours per discipline (nurses full time, and
+five four-day nurses when there are ten or more). Then patients are added one by one near a
+clinician with room: each patient's care plans are expanded into the week's visits, and every
+required visit is put on a day and into that clinician's day (cheapest feasible insertion,
+timed with the geodesic estimate the solver's default matrix uses). A patient whose required
+visits do not all fit is not admitted; the generator stops when the clinicians are full. Every
+admitted patient is thus visited in a known feasible plan (``reference_plan``), whose required
+service and travel are the agency's load.
+
+Many patients are home only a few hours a day (start windows of three hours or less), a few
+are referrals arriving during the week with a start of care due within the rules' hours, and
+a fifth state a preferred part of the day the reference plan keeps.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from functools import cache
+from itertools import combinations, pairwise
+
+from pyproj import Geod
+
+from scheduler.demo._orders import ORDERS
+from scheduler.demo._people import (
+    FIRST_NAMES,
+    LAST_NAMES,
+    Region,
+    km,
+    lay_out_region,
+    make_clinicians,
+    point_in,
+)
+from scheduler.demo._reference import LUNCH, Reference, TimedDay, VisitSlot, time_day
+from scheduler.domain import (
+    DAY,
+    HOUR,
+    MINUTE,
+    Availability,
+    CarePlan,
+    CareRules,
+    Clinician,
+    Discipline,
+    Horizon,
+    Location,
+    LunchBreak,
+    Patient,
+    Problem,
+    Shift,
+    TimeWindow,
+    Visit,
+    VisitType,
+)
+from scheduler.domain.care_plan import expand_care_plan, visit_spacing_days
+from scheduler.domain.frequency import order_periods
+
+# Minutes of a routine visit, per discipline (one drawn per care plan).
+BUSY_DURATIONS = {
+    Discipline.SN: (60, 60, 75),
+    Discipline.PT: (60, 75),
+    Discipline.OT: (60,),
+    Discipline.ST: (45, 60),
+    Discipline.MSW: (60,),
+    Discipline.HHA: (90, 120),
+}
+BUSY_MAX_VISITS = {
+    Discipline.SN: 7,
+    Discipline.PT: 7,
+    Discipline.OT: 7,
+    Discipline.ST: 8,
+    Discipline.MSW: 6,
+    Discipline.HHA: 5,
+}
+SHIFT_STARTS = (8.0, 8.0, 7.5, 8.5)  # every shift lasts 8.5 h with a 30 min unpaid lunch
+SHIFT_HOURS = 8.5
+PART_TIME_NURSES = 5  # four-day nurses, when the agency has at least ten nurses
+REFERRAL_SHARE = 0.08
+PREFERRED_SHARE = 0.2
+MORNING = TimeWindow(8 * HOUR, 12 * HOUR)
+AFTERNOON = TimeWindow(12 * HOUR, 17 * HOUR)
+FILL = 0.89  # stop offering a clinician patients past this share of paid time
+GIVE_UP_AFTER = 60  # failed patients in a row per discipline
+_WGS84 = Geod(ellps="WGS84")
+
+
+@dataclass(frozen=True)
+class BusyWeek:
+    """The generated week and the reference plan it was built around."""
+
+    problem: Problem
+    reference: Reference
+
+
+def generate_busy_week(
+    *,
+    seed: int = 7,
+    clinicians: int = 60,
+    patients: int | None = None,
+    start_date: date,
+    region: str = "columbus",
+    rules: CareRules | None = None,
+    circuity: float = 1.3,
+    speed_kmh: float = 35.0,
+) -> BusyWeek:
+    """A busy one-week agency and its reference plan (see the module docstring).
+
+    ``patients`` caps the patients admitted (``None``: as many as the clinicians can take);
+    ``circuity`` and ``speed_kmh`` are the geodesic estimate's (the settings' defaults).
+    """
+    counts = {"clinicians": clinicians, "patients": patients or 1}
+    rng, area, centres = lay_out_region(seed=seed, region=region, counts=counts)
+    horizon = Horizon(start_date, 7, area.timezone)
+    rules = rules or CareRules()
+    staff = _busy_staff(rng, clinicians, centres, area, horizon)
+    builder = _Builder(rng, area, horizon, staff, rules, circuity=circuity, speed_kmh=speed_kmh)
+    builder.admit_patients(patients)
+    people = _with_preferred_hours(rng, builder)
+    plans = tuple(plan for plan in builder.plans)
+    problem = Problem(
+        horizon, tuple(staff), tuple(people), visits=(), care_plans=plans, rules=rules
+    )
+    return BusyWeek(problem, builder.reference)
+
+
+def _busy_staff(
+    rng: random.Random,
+    count: int,
+    centres: list[tuple[float, float]],
+    area: Region,
+    horizon: Horizon,
+) -> list[Clinician]:
+    """Clinicians with 8.5 h weekday shifts (8 h paid); five nurses work four days."""
+    staff = make_clinicians(rng, count, centres, area, horizon)
+    nurses = [c.id for c in staff if c.discipline == Discipline.SN]
+    part_time = set(nurses[:PART_TIME_NURSES]) if len(nurses) >= 2 * PART_TIME_NURSES else set()
+    busy = []
+    for clinician in staff:
+        begin = rng.choice(SHIFT_STARTS)
+        weekdays = 4 if clinician.id in part_time else 5
+        shifts = tuple(
+            Shift(
+                day=day,
+                window=TimeWindow(
+                    int(day * DAY + begin * HOUR), int(day * DAY + (begin + SHIFT_HOURS) * HOUR)
+                ),
+                lunch=LunchBreak(
+                    TimeWindow(
+                        day * DAY + 11 * HOUR + 30 * MINUTE, day * DAY + 13 * HOUR + 30 * MINUTE
+                    ),
+                    30 * MINUTE,
+                ),
+                max_overtime=HOUR,
+            )
+            for day in range(horizon.days)
+            if horizon.weekday_of(day) < weekdays
+        )
+        per_day = BUSY_MAX_VISITS[clinician.discipline]
+        paid = int(len(shifts) * (SHIFT_HOURS - 0.5) * HOUR)
+        busy.append(
+            replace(
+                clinician,
+                shifts=shifts,
+                max_visits_per_day=per_day,
+                max_work_per_day=9 * HOUR,
+                max_visits_per_week=per_day * len(shifts),
+                max_work_per_week=paid,
+            )
+        )
+    return busy
+
+
+def busy_availability(rng: random.Random) -> tuple[Availability, ...]:
+    """When a patient is home on weekdays: over half only a few hours, the rest all day."""
+    kind = rng.random()
+    if kind < 0.20:
+        windows = [(8, 11.5)]
+    elif kind < 0.35:
+        windows = [(13, 16.5)]
+    elif kind < 0.45:
+        windows = [(8, 10.5), (14, 17)]
+    elif kind < 0.55:
+        windows = [(9.5, 13)]
+    else:
+        windows = [(8, 18)]
+    return tuple(
+        Availability(weekday, TimeWindow(int(start * HOUR), int(end * HOUR)))
+        for weekday in range(5)
+        for start, end in windows
+    )
+
+
+class _Builder:
+    """Admits patients while their required visits fit the reference plan."""
+
+    def __init__(
+        self,
+        rng: random.Random,
+        area: Region,
+        horizon: Horizon,
+        staff: list[Clinician],
+        rules: CareRules,
+        *,
+        circuity: float,
+        speed_kmh: float,
+    ) -> None:
+        self.rng, self.area, self.horizon, self.staff, self.rules = rng, area, horizon, staff, rules
+        self.places: dict[str, tuple[float, float]] = {
+            c.start.id: (c.start.latitude, c.start.longitude) for c in staff
+        }
+        self.reference = Reference()
+        self.timed: dict[tuple[str, int], TimedDay | None] = {}
+        for clinician in staff:
+            for shift in clinician.shifts:
+                self.reference.days[clinician.id, shift.day] = [LUNCH]
+                self.timed[clinician.id, shift.day] = None
+        self.patients: list[Patient] = []
+        self.plans: list[CarePlan] = []
+        self.drive = self._drive_estimate(circuity, speed_kmh)
+
+    def _drive_estimate(self, circuity: float, speed_kmh: float) -> Callable[[str, str], int]:
+        """Geodesic seconds between two places, rounded as the geodesic matrix rounds them."""
+
+        @cache
+        def between(lat1: float, lon1: float, lat2: float, lon2: float) -> int:
+            _, _, metres = _WGS84.inv(lon1, lat1, lon2, lat2)
+            return round(metres * circuity / (speed_kmh / 3.6))
+
+        def drive(origin: str, destination: str) -> int:
+            if origin == destination:
+                return 0
+            return between(*self.places[origin], *self.places[destination])
+
+        return drive
+
+    # -- load ---------------------------------------------------------------------------------
+
+    def paid(self, clinician: Clinician) -> int:
+        """Paid seconds of the clinician's week."""
+        return sum(s.window.length - (s.lunch.duration if s.lunch else 0) for s in clinician.shifts)
+
+    def busy(self, clinician: Clinician) -> int:
+        """Service and travel seconds of the clinician's reference week."""
+        return sum(
+            timed.service + timed.travel
+            for shift in clinician.shifts
+            if (timed := self.timed[clinician.id, shift.day]) is not None
+        )
+
+    def room(self, clinician: Clinician) -> float:
+        """Seconds of paid time still to fill up to ``FILL``."""
+        return FILL * self.paid(clinician) - self.busy(clinician)
+
+    # -- patients -----------------------------------------------------------------------------
+
+    def admit_patients(self, cap: int | None) -> None:
+        """Add patients until the clinicians are full (or ``cap`` patients)."""
+        failures = {d: 0 for d in Discipline}
+        while cap is None or len(self.patients) < cap:
+            open_disciplines = [
+                d
+                for d in Discipline
+                if failures[d] < GIVE_UP_AFTER
+                and any(c.discipline == d and self.room(c) > HOUR for c in self.staff)
+            ]
+            if not open_disciplines:
+                return
+            weights = [
+                sum(max(0.0, self.room(c)) for c in self.staff if c.discipline == d)
+                for d in open_disciplines
+            ]
+            discipline = self.rng.choices(open_disciplines, weights=weights)[0]
+            if self._try_patient(discipline):
+                failures[discipline] = 0
+            else:
+                failures[discipline] += 1
+
+    def _try_patient(self, discipline: Discipline) -> bool:
+        """Make a patient needing ``discipline`` near a clinician with room; admit if it fits."""
+        able = [c for c in self.staff if c.discipline == discipline and self.room(c) > HOUR]
+        anchor = self.rng.choices(able, weights=[self.room(c) for c in able])[0]
+        number = len(self.patients) + 1
+        patient_id = f"p{number:03d}"
+        home = self._place_near(anchor.start, f"home-{patient_id}")
+        patient = Patient(
+            id=patient_id,
+            name=f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
+            location=home,
+            availability=busy_availability(self.rng),
+        )
+        needs = [discipline]
+        referral = (
+            discipline in (Discipline.SN, Discipline.PT) and self.rng.random() < REFERRAL_SHARE
+        )
+        if discipline == Discipline.SN and not referral and self.rng.random() < 0.06:
+            needs.append(Discipline.HHA)
+        self.places[home.id] = (home.latitude, home.longitude)
+        saved = {key: list(tokens) for key, tokens in self.reference.days.items()}
+        saved_timed = dict(self.timed)
+        plans = []
+        for need in needs:
+            plan = self._care_plan(patient_id, need, referral=referral and need == discipline)
+            clinician = self._place_plan(plan, patient, anchor if need == discipline else None)
+            if clinician is None:
+                self.reference.days, self.timed = saved, saved_timed
+                return False
+            primary = clinician.id if self.rng.random() < 0.85 else None
+            plans.append(replace(plan, primary_clinician=primary))
+        preferred = tuple(p.primary_clinician for p in plans if p.primary_clinician)
+        self.patients.append(replace(patient, preferred_clinicians=preferred))
+        self.plans += plans
+        return True
+
+    def _place_near(self, centre: Location, location_id: str) -> Location:
+        """A home within a few kilometres of ``centre``, inside the region."""
+        area = self.area
+        while True:
+            latitude, longitude = point_in(
+                self.rng, centre.latitude, centre.longitude, area.radius_km * 0.25
+            )
+            if km(latitude, longitude, area.latitude, area.longitude) <= area.radius_km:
+                return Location(location_id, round(latitude, 6), round(longitude, 6))
+
+    def _care_plan(self, patient_id: str, discipline: Discipline, *, referral: bool) -> CarePlan:
+        """A care plan somewhere in its episode (or a referral this week)."""
+        texts, weights = zip(*ORDERS[discipline], strict=True)
+        text = self.rng.choices(texts, weights=weights)[0]
+        start_date = self.horizon.start_date
+        plan = CarePlan(
+            id=f"{patient_id}-{discipline}",
+            patient_id=patient_id,
+            discipline=discipline,
+            frequency=text,
+            start_of_care=start_date,
+            visit_duration=self.rng.choice(BUSY_DURATIONS[discipline]) * MINUTE,
+        )
+        if referral:
+            day = self.rng.randrange(0, 4)
+            clock = self.rng.randrange(9 * 4, 15 * 4) * 15 * MINUTE
+            return replace(
+                plan, start_of_care=start_date + timedelta(days=day), referral=day * DAY + clock
+            )
+        order = plan.order
+        start_of_care = start_date - timedelta(days=self.rng.randrange(1, order.days))
+        made = []
+        for period in order_periods(order, start_of_care):
+            days_before = min(
+                (start_date - period.first).days, (period.last - period.first).days + 1
+            )
+            if days_before <= 0:
+                break
+            length = (period.last - period.first).days + 1
+            count = round(period.min_visits * days_before / length)
+            step = max(1, days_before // max(1, count))
+            made += [period.first + timedelta(days=k * step) for k in range(count)]
+        return replace(plan, start_of_care=start_of_care, visits_made=tuple(made))
+
+    def _place_plan(
+        self, plan: CarePlan, patient: Patient, anchor: Clinician | None
+    ) -> Clinician | None:
+        """Put the plan's required visits into one clinician's days; that clinician, or None."""
+        visits = expand_care_plan(
+            plan,
+            patient,
+            horizon_start=self.horizon.start_date,
+            horizon_days=self.horizon.days,
+            rules=self.rules,
+        )
+        required = [v for v in visits if not v.optional]
+        if not required:
+            return None
+        able = [
+            c
+            for c in self.staff
+            if c.discipline == plan.discipline
+            and all(c.credential in v.credentials for v in required if v.credentials)
+            and self.room(c) > 0
+        ]
+        able.sort(
+            key=lambda c: km(
+                c.start.latitude,
+                c.start.longitude,
+                patient.location.latitude,
+                patient.location.longitude,
+            )
+        )
+        candidates = ([anchor] if anchor in able else []) + [c for c in able if c is not anchor][:3]
+        for clinician in candidates:
+            if self._fit(required, plan, patient, clinician):
+                return clinician
+        return None
+
+    def _fit(
+        self, required: list[Visit], plan: CarePlan, patient: Patient, clinician: Clinician
+    ) -> bool:
+        """Try day combinations for the plan's required visits on ``clinician``'s days."""
+        soc = [v for v in required if v.visit_type == VisitType.SOC]
+        rest = [v for v in required if v.visit_type != VisitType.SOC]
+        work_days = {s.day for s in clinician.shifts}
+        soc_options: list[int | None] = [None]
+        if soc:
+            soc_options = sorted({w.start // DAY for w in soc[0].windows} & work_days)
+        for soc_day in soc_options:
+            saved = self._snapshot(clinician)
+            if soc and (soc_day is None or not self._insert(soc[0], patient, clinician, soc_day)):
+                self._restore(clinician, saved)
+                continue
+            after = -1 if soc_day is None else soc_day
+            if self._fit_rest(rest, plan, patient, clinician, after):
+                return True
+            self._restore(clinician, saved)
+        return False
+
+    def _fit_rest(
+        self,
+        rest: list[Visit],
+        plan: CarePlan,
+        patient: Patient,
+        clinician: Clinician,
+        after: int,
+    ) -> bool:
+        """Place the non-SOC visits on distinct days after ``after``, the discharge last."""
+        if not rest:
+            return True
+        work_days = {s.day for s in clinician.shifts}
+        days_of = {v.id: {w.start // DAY for w in v.windows} & work_days for v in rest}
+        candidates = sorted({d for days in days_of.values() for d in days if d > after})
+        spacing = visit_spacing_days(plan)
+        combos = list(combinations(candidates, len(rest)))
+        self.rng.shuffle(combos)
+        # the order's spacing first (3 a week is not Mon-Tue-Wed), tighter only if nothing else fits
+        combos.sort(key=lambda c: min(_gaps(c), default=7) < spacing)
+        for combo in combos[:12]:
+            assignment = _assign_days(rest, list(combo), days_of)
+            if assignment is None:
+                continue
+            saved = self._snapshot(clinician)
+            if all(self._insert(v, patient, clinician, day) for v, day in assignment):
+                return True
+            self._restore(clinician, saved)
+        return False
+
+    def _snapshot(self, clinician: Clinician) -> dict:
+        return {
+            s.day: (list(self.reference.days[clinician.id, s.day]), self.timed[clinician.id, s.day])
+            for s in clinician.shifts
+        }
+
+    def _restore(self, clinician: Clinician, saved: dict) -> None:
+        for day, (tokens, timed) in saved.items():
+            self.reference.days[clinician.id, day] = tokens
+            self.timed[clinician.id, day] = timed
+
+    def _insert(self, visit: Visit, patient: Patient, clinician: Clinician, day: int) -> bool:
+        """Cheapest feasible insertion of ``visit`` into ``clinician``'s day, within caps."""
+        shift = clinician.shift_on(day)
+        windows = tuple(w for w in visit.windows if w.start // DAY == day)
+        if shift is None or not windows:
+            return False
+        wish = patient.preferred_hours
+        if wish is not None:
+            kept = tuple(
+                cut for w in windows if (cut := w.intersection(wish.shifted(day * DAY))) is not None
+            )
+            windows = kept or windows
+        self.reference.slots[visit.id] = VisitSlot(patient.location.id, visit.duration, windows)
+        key = (clinician.id, day)
+        tokens = self.reference.days[key]
+        visits_today = sum(token != LUNCH for token in tokens)
+        if visits_today >= (clinician.max_visits_per_day or 99):
+            return False
+        week_visits = sum(
+            sum(t != LUNCH for t in self.reference.days[clinician.id, s.day])
+            for s in clinician.shifts
+        )
+        if week_visits >= (clinician.max_visits_per_week or 999):
+            return False
+        other_work = sum(
+            timed.work
+            for s in clinician.shifts
+            if s.day != day and (timed := self.timed[clinician.id, s.day]) is not None
+        )
+        best: tuple[int, list[str], TimedDay] | None = None
+        for position in range(len(tokens) + 1):
+            trial = [*tokens[:position], visit.id, *tokens[position:]]
+            timed = time_day(trial, shift, clinician.start.id, self.reference.slots, self.drive)
+            if timed is None:
+                continue
+            if clinician.max_work_per_day and timed.work > clinician.max_work_per_day:
+                continue
+            if (
+                clinician.max_work_per_week
+                and other_work + timed.work > clinician.max_work_per_week
+            ):
+                continue
+            if best is None or timed.travel < best[0]:
+                best = (timed.travel, trial, timed)
+        if best is None:
+            return False
+        self.reference.days[key], self.timed[key] = best[1], best[2]
+        return True
+
+
+def _gaps(days: tuple[int, ...]) -> list[int]:
+    """Days between consecutive chosen days."""
+    return [later - earlier for earlier, later in pairwise(days)]
+
+
+def _assign_days(
+    visits: list[Visit], days: list[int], days_of: dict[str, set[int]]
+) -> list[tuple[Visit, int]] | None:
+    """Give each visit one of ``days``: the discharge the last, the recertification its own."""
+    free = sorted(days)
+    order = sorted(
+        visits, key=lambda v: (v.visit_type != VisitType.DC, v.visit_type != VisitType.RECERT)
+    )
+    assignment = []
+    for visit in order:
+        allowed = [d for d in free if d in days_of[visit.id]]
+        if visit.visit_type == VisitType.DC:
+            allowed = [max(free)] if max(free) in days_of[visit.id] else []
+        elif visit.visit_type == VisitType.RECERT:
+            allowed = allowed[::-1]
+        if not allowed:
+            return None
+        assignment.append((visit, allowed[0]))
+        free.remove(allowed[0])
+    return assignment
+
+
+def _with_preferred_hours(rng: random.Random, builder: _Builder) -> list[Patient]:
+    """A fifth of the patients wish for mornings or afternoons that their reference visits keep.
+
+    Patients home all day whose reference visits all start in one part of the day come first,
+    then others whose visits do; the wish is the part their visits start in.
+    """
+    starts: dict[str, list[int]] = {}
+    for timed in builder.timed.values():
+        for visit_id, _, start in timed.visits if timed else ():
+            patient_id = visit_id.split("-")[0]
+            starts.setdefault(patient_id, []).append(start % DAY)
+    wanted = math.ceil(PREFERRED_SHARE * len(builder.patients))
+    ranked = []
+    for patient in builder.patients:
+        clocks = starts.get(patient.id, [])
+        for part in (MORNING, AFTERNOON):
+            if clocks and all(part.contains(clock) for clock in clocks):
+                all_day = all(a.window.length >= 8 * HOUR for a in patient.availability)
+                ranked.append((not all_day, rng.random(), patient.id, part))
+                break
+    ranked.sort()
+    chosen = {patient_id: part for _, _, patient_id, part in ranked[:wanted]}
+    return [
+        replace(patient, preferred_hours=chosen.get(patient.id)) for patient in builder.patients
+    ]
