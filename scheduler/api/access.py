@@ -1,8 +1,12 @@
 """Who is calling and what they may touch: deny by default, check every id.
 
-Roles: an admin may do everything; a scheduler everything in their branch; a clinician only
-their own itineraries and visits; an agency system imports data and reads plans of its agency.
-Records outside the caller's reach answer 404, as if they did not exist.
+Roles (the README's role table states the same, and ``tests/api/test_role_matrix.py`` checks
+it against every route): an admin may do everything; a scheduler everything in their branch
+but set-up; a clinician only reads their own itineraries and visits and reports them; an agency
+system keeps its agency's records in sync (creates, replaces and imports clinicians, patients,
+care plans and visits, cancels visits), reads its agency's plans and schedules and asks for
+reschedules as dry runs only: it deletes nothing, publishes nothing and manages no users,
+agencies or branches. Records outside the caller's reach answer 404, as if they did not exist.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, NoReturn
+from typing import Annotated, Any, NoReturn
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import (
@@ -22,6 +26,7 @@ from fastapi.security import (
 from sqlalchemy.orm import Session
 
 from scheduler.api.deps import SessionDep
+from scheduler.api.schemas import ErrorMessage
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import transaction
@@ -109,14 +114,35 @@ def token_lifetime(settings: Settings, role: Role) -> timedelta | None:
 
 
 def allow(*roles: Role) -> Callable[[Principal], Principal]:
-    """A dependency letting only ``roles`` through (403 for any other role)."""
+    """A dependency letting only ``roles`` through (403 for any other role).
+
+    The check carries its ``roles``: the app documents 403 on every route whose checks leave
+    out a role (see :func:`refused_roles`).
+    """
 
     def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {principal.role} may not do this")
         return principal
 
+    check.roles = frozenset(roles)  # type: ignore[attr-defined]
     return check
+
+
+FORBIDDEN: dict[int | str, dict[str, Any]] = {
+    403: {"model": ErrorMessage, "description": "The caller's role may not do this"}
+}
+
+
+def refused_roles(dependant: Any) -> set[Role]:
+    """The roles some ``allow`` check in a route's dependency tree turns away (403)."""
+    refused: set[Role] = set()
+    for sub in dependant.dependencies:
+        roles = getattr(sub.call, "roles", None)
+        if roles is not None:
+            refused |= set(Role) - roles
+        refused |= refused_roles(sub)
+    return refused
 
 
 def branch_in_reach(session: Session, principal: Principal, branch_id: str) -> models.Branch:
@@ -144,5 +170,8 @@ def branches_in_reach(session: Session, principal: Principal) -> list[str] | Non
 
 
 Staff = (Role.ADMIN, Role.SCHEDULER)
+"""Who deletes records, plans, publishes and changes a published day."""
 DataWriters = (Role.ADMIN, Role.SCHEDULER, Role.AGENCY_SYSTEM)
+"""Who creates, reads, replaces and imports records and reads plans (agency systems too)."""
 EveryRole = tuple(Role)
+ONLY_DRY_RUNS = "an agency system may only ask for a dry run; a scheduler publishes"

@@ -12,9 +12,11 @@ from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from sqlalchemy.exc import IntegrityError
 from starlette.routing import BaseRoute, Match
 
+from scheduler.api.access import FORBIDDEN, refused_roles
 from scheduler.api.guards import AuditTrail, AuditWriter, BodyLimit, SecureAnswers
 from scheduler.api.routers import (
     admin,
@@ -38,9 +40,10 @@ from scheduler.errors import (
     StaleError,
 )
 from scheduler.service.planning_jobs import PlanningJobRunner, fail_interrupted_jobs
-from scheduler.service.webhook_sender import WebhookSender
+from scheduler.service.webhook_sender import WebhookSender, webhook_secret_box
 from scheduler.settings import Settings, get_settings
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
+from scheduler.store.secret_box import seal_stored_secrets
 
 log = logging.getLogger("scheduler")
 
@@ -54,11 +57,11 @@ are ISO 8601 with a UTC offset; dates are the branch's local dates. Lists are pa
 """
 
 
-# Answers every route may give besides its own: auth, reach, conflicts, size, bad input.
+# Answers every route may give besides its own: auth, reach, conflicts, size, bad input
+# (403 only where a role check turns some role away: see _document_refusals).
 ERROR_ANSWERS: dict[int | str, dict[str, object]] = {
     400: {"model": ErrorMessage, "description": "The body is not valid JSON"},
     401: {"model": ErrorMessage, "description": "No valid API token"},
-    403: {"model": ErrorMessage, "description": "The caller's role may not do this"},
     404: {"model": ErrorMessage, "description": "No such record within the caller's reach"},
     409: {"model": ErrorMessage, "description": "Conflicts with stored records"},
     413: {"model": ErrorMessage, "description": "The request body is too large"},
@@ -81,9 +84,11 @@ ERROR_ANSWERS: dict[int | str, dict[str, object]] = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The API on ``settings.database_url`` (migrated to the latest schema on start)."""
     settings = settings or get_settings()
+    secret_box = webhook_secret_box(settings)  # a malformed key stops here, before the database
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
+    seal_stored_secrets(sessions, secret_box)  # clear-text webhook secrets of old, sealed
     audit = AuditWriter(sessions)
 
     @asynccontextmanager
@@ -93,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             log.warning("%d planning jobs were interrupted by a restart", interrupted)
         app.state.jobs = PlanningJobRunner(sessions, settings)
         app.state.webhooks = WebhookSender(
-            sessions, allow_loopback=settings.webhooks_allow_loopback
+            sessions, allow_loopback=settings.webhooks_allow_loopback, box=secret_box
         )
         app.state.webhooks.start()
         try:
@@ -112,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.secret_box = secret_box
     app.state.auth_throttle = FailedAuthThrottle(limit=settings.auth_failures_per_minute)
     routers = (
         admin.router,
@@ -127,6 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reschedules.router,
         insertions.router,
     )
+    _document_refusals([route for router in routers for route in router.routes])
     for router in routers:
         app.include_router(router, responses=ERROR_ANSWERS)
     app.state.audit = audit
@@ -137,6 +144,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _answer_domain_errors(app)
     _allow_every_method(app, [route for router in routers for route in router.routes])
     return app
+
+
+def _document_refusals(routes: list[BaseRoute]) -> None:
+    """Document 403 on each route whose role checks turn some role away, and only there."""
+    for route in routes:
+        if isinstance(route, APIRoute) and refused_roles(route.dependant):
+            route.responses = {**route.responses, **FORBIDDEN}
 
 
 def _answer_domain_errors(app: FastAPI) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, object_session
 from scheduler.api.access import (
     DataWriters,
     Principal,
+    Staff,
     allow,
     branch_in_reach,
     branches_in_reach,
@@ -155,6 +156,7 @@ def resource_router(resource: Resource, *, with_list: bool = True) -> APIRouter:
     """The router for ``resource``: list, create, read, replace, delete."""
     router = APIRouter(prefix=f"/v1/{resource.name}", tags=[resource.name])
     Writer = Annotated[Principal, Depends(allow(*DataWriters))]  # noqa: N806
+    Deleter = Annotated[Principal, Depends(allow(*Staff))]  # noqa: N806
     RecordId = Annotated[str, Path(max_length=100)]  # noqa: N806
     Public = resource.public  # noqa: N806
     Create = resource.create  # noqa: N806
@@ -205,7 +207,7 @@ def resource_router(resource: Resource, *, with_list: bool = True) -> APIRouter:
         summary=f"Delete a {resource.label}",
         description=inspect.getdoc(resource.before_delete) if resource.before_delete else None,
     )
-    def delete_item(session: SessionDep, principal: Writer, record_id: RecordId) -> Response:
+    def delete_item(session: SessionDep, principal: Deleter, record_id: RecordId) -> Response:
         row = fetch_in_reach(session, principal, resource.model, record_id, label=resource.label)
         if resource.before_delete is not None:
             resource.before_delete(session, row)

@@ -9,7 +9,14 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Re
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
+from scheduler.api.access import (
+    FORBIDDEN,
+    ONLY_DRY_RUNS,
+    DataWriters,
+    Principal,
+    allow,
+    branch_in_reach,
+)
 from scheduler.api.concurrency import (
     STALE_SCHEDULE,
     IfMatch,
@@ -30,7 +37,7 @@ from scheduler.api.schemas import ErrorMessage
 from scheduler.service.reschedule import reschedule_day
 from scheduler.service.reschedule_events import Event
 from scheduler.store import models
-from scheduler.store.models import utc_now
+from scheduler.store.models import Role, utc_now
 from scheduler.store.records import column_values
 
 router = APIRouter(prefix="/v1/branches", tags=["reschedules"])
@@ -72,6 +79,7 @@ def read_schedule(
     "/{branch_id}/reschedules",
     response_model=RescheduleAnswer,
     responses=STALE_SCHEDULE
+    | FORBIDDEN
     | {428: {"model": ErrorMessage, "description": "A change without an Idempotency-Key"}},
     summary="Replan a published day after events (or a what-if)",
 )
@@ -93,8 +101,11 @@ def reschedule(
     visits first): if the solver's replan would, that fallback is the answer
     (``plan_source``). Each visit the published day had placed that the answer leaves out
     is in ``dropped`` with its reason. With ``dry_run`` nothing changes; otherwise the new
-    version is published and announced (the event lists the dropped visits too).
+    version is published and announced (the event lists the dropped visits too). An agency
+    system asks for dry runs only (403 otherwise): a scheduler publishes the change.
     """
+    if principal.role == Role.AGENCY_SYSTEM and not payload.dry_run:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, ONLY_DRY_RUNS)
     branch_in_reach(session, principal, branch_id)
     revision = expected_revision(if_match)
     if not payload.dry_run and not idempotency_key:

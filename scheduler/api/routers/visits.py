@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
-from scheduler.api.access import DataWriters, EveryRole, Principal, allow, branches_in_reach
+from scheduler.api.access import (
+    FORBIDDEN,
+    DataWriters,
+    EveryRole,
+    Principal,
+    Staff,
+    allow,
+    branches_in_reach,
+)
 from scheduler.api.crud import (
     Limit,
     Offset,
@@ -59,6 +67,7 @@ VISITS = Resource(
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
 Writer = Annotated[Principal, Depends(allow(*DataWriters))]
 Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
+Deleter = Annotated[Principal, Depends(allow(*Staff))]
 VisitId = Annotated[str, Path(max_length=100)]
 
 
@@ -210,7 +219,12 @@ def replace_visit(
     return visits_public(session, [visit])[0]
 
 
-@router.patch("/{visit_id}/status", response_model=VisitPublic, summary="Report a visit")
+@router.patch(
+    "/{visit_id}/status",
+    response_model=VisitPublic,
+    responses=FORBIDDEN,
+    summary="Report a visit",
+)
 def report_visit(
     session: SessionDep, principal: Anyone, visit_id: VisitId, payload: VisitStatusUpdate
 ) -> Any:
@@ -238,7 +252,7 @@ def report_visit(
 
 
 @router.delete("/{visit_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a visit")
-def delete_visit(session: SessionDep, principal: Writer, visit_id: VisitId) -> Response:
+def delete_visit(session: SessionDep, principal: Deleter, visit_id: VisitId) -> Response:
     """Remove a visit given by mistake (cancel it instead once it was published).
 
     Its link, if any, goes with it: the other visit stays, unlinked.
