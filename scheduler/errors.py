@@ -50,3 +50,7 @@ class RefusedTargetError(ProblemError):
     def __init__(self, message: str, *, category: str):
         super().__init__(message)
         self.category = category
+
+
+class SecretKeyError(SchedulerError, RuntimeError):
+    """No key set can seal or open a stored secret: a setting is missing or wrong (says which)."""

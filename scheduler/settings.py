@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from scheduler.domain import CareRules, RushHours, parse_rush_hours
@@ -81,6 +81,13 @@ class Settings(BaseSettings):
         False,
         description="Tests only: allow http and loopback webhook targets (else https to "
         "public addresses only).",
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description="Fernet key that encrypts webhook signing secrets at rest; several, "
+        "comma-separated, rotate keys (the first encrypts, each decrypts). Unset: a SQLite "
+        "database keeps a generated key in '<database file>.key' beside it (mode 0600); on "
+        "PostgreSQL new webhooks are refused (503) until it is set.",
     )
     assessment_minutes: int = Field(
         90,

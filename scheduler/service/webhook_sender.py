@@ -9,13 +9,15 @@ repeats by the ``X-Scheduler-Delivery`` id.
 
 A receiver checks ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256 with the webhook's
 secret of ``"{X-Scheduler-Timestamp}.{body}"``, and rejects old timestamps. Logs name ids only,
-never a payload.
+never a payload. The secret is stored sealed (``store/secret_box.py``) and opened for each
+attempt; one no key opens is never sent unsigned: the attempt fails ("secret unreadable").
 
 Targets are https URLs of public addresses (``_outbound.py``; http and loopback only with
 ``allow_loopback``, for tests), checked when registered and again before each attempt: the
 name is resolved afresh, every address checked, and the request sent to a checked address.
 Redirects are never followed. An attempt's error is a fixed category ("connection failed",
-"timed out", "refused: internal address", "HTTP 302 redirect not followed", "HTTP 500"),
+"timed out", "refused: internal address", "HTTP 302 redirect not followed", "HTTP 500",
+"secret unreadable: check SCHEDULER_SECRET_KEY"),
 never the target's own words: the deliveries list must not map an internal network.
 """
 
@@ -36,10 +38,12 @@ import httpx
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.errors import RefusedTargetError
+from scheduler.errors import RefusedTargetError, SecretKeyError
 from scheduler.service._outbound import Resolver, resolve_host, resolve_outbound_url
+from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.models import utc_now
+from scheduler.store.secret_box import SecretBox, secret_box_for
 
 log = logging.getLogger("scheduler")
 
@@ -51,6 +55,7 @@ LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 5.0
 POLL_SECONDS = 5.0
 SECRET_PREFIX = "whsec_"
+SECRET_UNREADABLE = "secret unreadable: check SCHEDULER_SECRET_KEY"
 
 
 def sign_payload(secret: str, timestamp: int | str, body: str | bytes) -> str:
@@ -65,30 +70,52 @@ def new_webhook_secret() -> str:
     return SECRET_PREFIX + secrets.token_urlsafe(32)
 
 
+def webhook_secret_box(settings: Settings) -> SecretBox:
+    """The box sealing webhook secrets: ``secret_key``, else the database's key file (SQLite).
+
+    Raises ``ProblemError`` when ``secret_key`` holds something that is not a Fernet key.
+    """
+    keys = settings.secret_key.get_secret_value() if settings.secret_key is not None else None
+    return secret_box_for(keys=keys, database_url=settings.database_url)
+
+
+@dataclass(frozen=True)
+class NewWebhook:
+    """A webhook just registered, with its signing secret in clear: shown this once."""
+
+    id: str
+    agency_id: str
+    url: str
+    created_at: datetime
+    secret: str
+
+
 def create_webhook(
     session: Session,
     *,
     agency_id: str,
     url: str,
     allow_loopback: bool,
+    box: SecretBox,
     resolve: Resolver = resolve_host,
-) -> models.Webhook:
-    """Register ``url`` for the agency's plan events, with a new secret.
+) -> NewWebhook:
+    """Register ``url`` for the agency's plan events, with a new secret stored sealed in ``box``.
 
     Raises ``RefusedTargetError`` unless ``url`` is https (or http, with ``allow_loopback``)
     and its host resolves with ``resolve`` to public addresses only (or loopback, when
-    allowed).
+    allowed); ``SecretKeyError`` when ``box`` has no key to seal the secret with.
     """
     try:
         resolve_outbound_url(url, allow_loopback=allow_loopback, resolve=resolve)
     except RefusedTargetError as error:
         raise RefusedTargetError(f"webhook {error}", category=error.category) from None
+    secret = new_webhook_secret()
     hook = models.Webhook(
-        id=uuid.uuid4().hex, agency_id=agency_id, url=url, secret=new_webhook_secret()
+        id=uuid.uuid4().hex, agency_id=agency_id, url=url, sealed_secret=box.seal(secret)
     )
     session.add(hook)
     session.flush()
-    return hook
+    return NewWebhook(hook.id, hook.agency_id, hook.url, hook.created_at, secret)
 
 
 def retry_delay(attempts: int, *, jitter: float = JITTER) -> timedelta:
@@ -109,7 +136,7 @@ class _Claimed:
     webhook_id: str
     event: str
     url: str
-    secret: str
+    sealed_secret: str
     body: str
     attempts: int
     lease_until: datetime
@@ -121,6 +148,7 @@ def deliver_due(
     now: datetime | None = None,
     client: httpx.Client,
     allow_loopback: bool,
+    box: SecretBox,
     resolve: Resolver = resolve_host,
     limit: int = 50,
     max_attempts: int = MAX_ATTEMPTS,
@@ -131,10 +159,11 @@ def deliver_due(
     ``now`` (``None``: the clock, read afresh for each delivery) dates the claim, the
     signature's timestamp and the next try; tests pass it to drive time. Each target is
     resolved with ``resolve`` and checked (``allow_loopback``: http and loopback too) just
-    before its request, which goes to a checked address.
+    before its request, which goes to a checked address. ``box`` opens each webhook's secret.
 
     A 2xx answer marks a delivery delivered. Any other answer (a redirect too: never
-    followed), a refused target, a connection error or a timeout counts an attempt, records
+    followed), a refused target, a secret ``box`` cannot open (nothing is sent), a
+    connection error or a timeout counts an attempt, records
     the status code and the error's category, and schedules the next try after
     ``retry_delay``; after ``max_attempts`` the delivery is failed. Deliveries another sender
     has claimed are skipped.
@@ -156,7 +185,7 @@ def deliver_due(
         if claimed is None:
             continue
         code, error = _send(
-            client, claimed, now=moment, allow_loopback=allow_loopback, resolve=resolve
+            client, claimed, now=moment, allow_loopback=allow_loopback, box=box, resolve=resolve
         )
         _record(sessions, claimed, code=code, error=error, now=moment, max_attempts=max_attempts)
         sent += 1
@@ -187,7 +216,7 @@ def _claim(
             webhook_id=hook.id,
             event=delivery.event,
             url=hook.url,
-            secret=hook.secret,
+            sealed_secret=hook.sealed_secret,
             body=json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True),
             attempts=delivery.attempts,
             lease_until=lease_until,
@@ -200,12 +229,18 @@ def _send(
     *,
     now: datetime,
     allow_loopback: bool,
+    box: SecretBox,
     resolve: Resolver,
 ) -> tuple[int | None, str]:
     """POST the signed body to a checked address; the status code and an error category.
 
     The status code is ``None`` without an answer; the category is ``""`` for a 2xx.
     """
+    try:
+        secret = box.unseal(claimed.sealed_secret)
+    except SecretKeyError as error:
+        log.error("webhook %s delivery %s not sent: %s", claimed.webhook_id, claimed.id, error)
+        return None, SECRET_UNREADABLE
     try:
         target = resolve_outbound_url(claimed.url, allow_loopback=allow_loopback, resolve=resolve)
     except RefusedTargetError as refused:
@@ -218,7 +253,7 @@ def _send(
         "X-Scheduler-Event": claimed.event,
         "X-Scheduler-Delivery": claimed.id,
         "X-Scheduler-Timestamp": timestamp,
-        "X-Scheduler-Signature": "sha256=" + sign_payload(claimed.secret, timestamp, claimed.body),
+        "X-Scheduler-Signature": "sha256=" + sign_payload(secret, timestamp, claimed.body),
         # The URL names the checked address: Host (and TLS, below) keep the name; a fresh
         # connection each time, so none made for one name carries another's request.
         "Host": target.host_header,
@@ -286,7 +321,8 @@ class WebhookSender:
 
     ``start`` and ``stop`` bracket its life (the API's lifespan, the batch process);
     ``wake`` asks for a round now rather than at the next tick. ``allow_loopback`` (the
-    ``webhooks_allow_loopback`` setting, for tests) lets http and loopback targets through.
+    ``webhooks_allow_loopback`` setting, for tests) lets http and loopback targets through;
+    ``box`` opens the webhooks' secrets.
     """
 
     def __init__(
@@ -294,6 +330,7 @@ class WebhookSender:
         sessions: sessionmaker[Session],
         *,
         allow_loopback: bool,
+        box: SecretBox,
         resolve: Resolver = resolve_host,
         interval: float = POLL_SECONDS,
         timeout: float = TIMEOUT_SECONDS,
@@ -301,6 +338,7 @@ class WebhookSender:
     ):
         self._sessions = sessions
         self._allow_loopback = allow_loopback
+        self._box = box
         self._resolve = resolve
         self._interval = interval
         self._timeout = timeout
@@ -340,6 +378,7 @@ class WebhookSender:
                         self._sessions,
                         client=client,
                         allow_loopback=self._allow_loopback,
+                        box=self._box,
                         resolve=self._resolve,
                         limit=self._limit,
                     )

@@ -390,13 +390,16 @@ class IdempotentRequest(Base):
 
 
 class Webhook(Base):
-    """Where an agency system wants plan events, and the secret their signature uses."""
+    """Where an agency system wants plan events, and the secret their signature uses.
+
+    The secret is kept sealed (``store/secret_box.py``): the column never holds it.
+    """
 
     __tablename__ = "webhooks"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), index=True)
     url: Mapped[str] = mapped_column(String(500))
-    secret: Mapped[str] = mapped_column(String(100))
+    sealed_secret: Mapped[str] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
 
 

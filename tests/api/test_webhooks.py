@@ -1,34 +1,42 @@
 """The webhook routes: registration with a one-time secret, reach, and a signed publication.
 
-Host names resolve from a table here (no network): ``ehr.example.com`` is public.
+Host names resolve from a table here (no network): ``ehr.example.com`` is public. Secrets
+are sealed with ``KEY`` unless a test's parameters say otherwise.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import stat
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import httpx
 import pytest
+from alembic import command
+from alembic.config import Config
+from cryptography.fernet import Fernet, InvalidToken
 from fastapi.testclient import TestClient
-from sqlalchemy import func, select
+from sqlalchemy import JSON, DateTime, String, column, func, insert, select, table, text
 
+from scheduler.api.app import create_app
 from scheduler.api.routers.webhooks import host_resolver
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Kpis, Plan
-from scheduler.service.webhook_sender import create_webhook
+from scheduler.errors import ProblemError
+from scheduler.service.webhook_sender import create_webhook, deliver_due
 from scheduler.store import models
+from scheduler.store.database import MIGRATIONS, make_engine
 from scheduler.store.models import Role
 from scheduler.store.notifications import queue_plan_event
 from scheduler.store.plan_versions import save_plan
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer
-from tests.service.test_webhook_sender import (
-    Receiver,
-    bare_listener,
-    connected,
-    signature_ok,
-    table,
-)
+from tests.api.conftest import bearer, make_settings
+from tests.service.test_webhook_sender import Receiver, bare_listener, connected, signature_ok
+from tests.service.test_webhook_sender import table as name_table
 
 HOOK_URL = "https://ehr.example.com/hooks/scheduler"
 NAMES = {
@@ -38,12 +46,37 @@ NAMES = {
     "gone.example.com": [],
 }
 LOOPBACK = pytest.mark.parametrize("client", [{"webhooks_allow_loopback": True}], indirect=True)
+KEY = Fernet.generate_key().decode()
+UNREADABLE = "secret unreadable: check SCHEDULER_SECRET_KEY"
+
+
+@pytest.fixture
+def client(database_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """The app with ``secret_key`` ``KEY``; indirect parameters override settings."""
+    overrides = {"secret_key": KEY} | getattr(request, "param", {})
+    app = create_app(make_settings(database_url, tmp_path, **overrides))
+    with TestClient(app) as test_client:
+        yield test_client
 
 
 @pytest.fixture(autouse=True)
 def names_from_a_table(client: TestClient) -> None:
     """New webhooks' host names resolve from ``NAMES``, not the network."""
-    client.app.dependency_overrides[host_resolver] = lambda: table(NAMES)
+    client.app.dependency_overrides[host_resolver] = lambda: name_table(NAMES)
+
+
+def stored_secret(client: TestClient, hook_id: str) -> str:
+    """The webhook's secret column as the database holds it, read with plain SQL."""
+    with client.app.state.sessions() as session:
+        return session.execute(
+            text("SELECT sealed_secret FROM webhooks WHERE id = :id"), {"id": hook_id}
+        ).scalar_one()
+
+
+def queue_event(client: TestClient) -> None:
+    """A plan event for branch ``b1``'s webhooks."""
+    with client.app.state.sessions.begin() as session:
+        queue_plan_event(session, branch_id="b1", event="plan.published", payload={})
 
 
 def first_attempt(client: TestClient, headers: dict[str, str], hook_id: str) -> dict:
@@ -261,6 +294,7 @@ def test_a_stored_loopback_target_is_refused_at_delivery_without_connecting(clie
                 agency_id="a1",
                 url=f"https://localhost:{server.getsockname()[1]}/hook",
                 allow_loopback=True,
+                box=client.app.state.secret_box,
             )
             hook_id = hook.id
             queue_plan_event(session, branch_id="b1", event="plan.published", payload={})
@@ -283,3 +317,184 @@ def test_a_redirect_to_an_internal_address_is_not_followed(client, agency_system
     assert inside.requests == []
     assert (delivery["status"], delivery["last_status_code"]) == ("pending", 302)
     assert delivery["last_error"] == "HTTP 302 redirect not followed"
+
+
+def test_the_stored_secret_column_never_holds_the_secret(client, agency_system, database_url):
+    """The row holds a Fernet token opening to the secret with KEY; SQLite's files never hold it."""
+    hook = client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=agency_system).json()
+    stored = stored_secret(client, hook["id"])
+    assert stored.startswith("gAAAAA") and hook["secret"] not in stored
+    assert Fernet(KEY).decrypt(stored.encode()).decode() == hook["secret"]
+    with client.app.state.sessions() as session:
+        row = session.execute(text("SELECT * FROM webhooks")).mappings().one()
+    assert not any(hook["secret"] in str(value) for value in row.values())
+    if database_url.startswith("sqlite"):
+        folder = Path(database_url.split("///", 1)[1]).parent
+        files = list(folder.glob("scheduler.db*"))
+        assert files and not any(hook["secret"].encode() in file.read_bytes() for file in files)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+@pytest.mark.parametrize(
+    "client", [{"secret_key": None, "webhooks_allow_loopback": True}], indirect=True
+)
+def test_without_a_key_sqlite_keeps_one_in_an_owner_only_file_beside_the_database(
+    client, agency_system, database_url, tmp_path
+):
+    """No secret_key on SQLite: scheduler.db.key (0600) is made on first use; a restart signs."""
+    key_file = tmp_path / "scheduler.db.key"
+    assert not key_file.exists()
+    with Receiver() as receiver:
+        created = client.post("/v1/webhooks", json={"url": receiver.url}, headers=agency_system)
+        assert created.status_code == 201, created.text
+        hook = created.json()
+        assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+        stored = stored_secret(client, hook["id"])
+        assert hook["secret"] not in stored
+        assert (
+            Fernet(key_file.read_bytes().strip()).decrypt(stored.encode()).decode()
+            == (hook["secret"])
+        )
+        client.app.state.webhooks.stop()
+        settings = make_settings(database_url, tmp_path, webhooks_allow_loopback=True)
+        with TestClient(create_app(settings)) as restarted:
+            queue_event(restarted)
+            restarted.app.state.webhooks.wake()
+            [request] = receiver.wait_for(1)
+    assert signature_ok(hook["secret"], request)
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("client", [{"secret_key": None}], indirect=True)
+def test_without_a_key_postgresql_refuses_new_webhooks_saying_what_to_set(
+    client, agency_system, caplog
+):
+    """No secret_key on PostgreSQL: 503 naming SCHEDULER_SECRET_KEY (documented), nothing kept."""
+    caplog.set_level(logging.ERROR, logger="scheduler")
+    answer = client.post("/v1/webhooks", json={"url": HOOK_URL}, headers=agency_system)
+    assert answer.status_code == 503, answer.text
+    assert "SCHEDULER_SECRET_KEY" in answer.json()["detail"]
+    assert "set SCHEDULER_SECRET_KEY to a Fernet key" in caplog.text
+    assert client.get("/v1/webhooks", headers=agency_system).json()["total"] == 0
+    register = client.app.openapi()["paths"]["/v1/webhooks"]["post"]
+    assert "503" in register["responses"]
+
+
+@LOOPBACK
+def test_a_wrong_key_fails_deliveries_clearly_and_the_old_key_listed_second_restores_them(
+    client, agency_system, database_url, tmp_path, caplog
+):
+    """Another key: nothing sent, "secret unreadable", no 500; "new,old" re-seals and signs."""
+    new_key = Fernet.generate_key().decode()
+    caplog.set_level(logging.INFO, logger="scheduler")
+    with Receiver() as receiver:
+        hook = client.post("/v1/webhooks", json={"url": receiver.url}, headers=agency_system).json()
+        client.app.state.webhooks.stop()
+        wrong = make_settings(
+            database_url, tmp_path, secret_key=new_key, webhooks_allow_loopback=True
+        )
+        with TestClient(create_app(wrong)) as restarted:
+            queue_event(restarted)
+            delivery = first_attempt(restarted, agency_system, hook["id"])
+            restarted.app.state.webhooks.stop()
+            for path in ("/v1/webhooks", f"/v1/webhooks/{hook['id']}/deliveries"):
+                assert restarted.get(path, headers=agency_system).status_code == 200
+        assert (delivery["status"], delivery["last_status_code"]) == ("pending", None)
+        assert delivery["last_error"] == UNREADABLE
+        assert receiver.requests == []
+        assert f"webhook {hook['id']}: its secret does not open" in caplog.text
+        assert "does not open with SCHEDULER_SECRET_KEY" in caplog.text
+        for secret in (KEY, new_key, hook["secret"]):
+            assert secret not in caplog.text
+        rotated = make_settings(
+            database_url, tmp_path, secret_key=f"{new_key},{KEY}", webhooks_allow_loopback=True
+        )
+        with TestClient(create_app(rotated)) as restarted:
+            stored = stored_secret(restarted, hook["id"])
+            assert Fernet(new_key).decrypt(stored.encode()).decode() == hook["secret"]
+            with pytest.raises(InvalidToken):
+                Fernet(KEY).decrypt(stored.encode())
+            restarted.app.state.webhooks.stop()  # its retry is due in 10 s: send it now
+            with httpx.Client(timeout=5.0) as http:
+                sent = deliver_due(
+                    restarted.app.state.sessions,
+                    now=datetime.now(UTC) + timedelta(minutes=5),
+                    client=http,
+                    allow_loopback=True,
+                    box=restarted.app.state.secret_box,
+                )
+            assert sent == 1
+            [request] = receiver.wait_for(1)
+    assert signature_ok(hook["secret"], request)
+
+
+def test_a_malformed_key_stops_the_app_at_start_without_showing_it(database_url, tmp_path):
+    """A secret_key that is not Fernet keys: ProblemError naming the setting, never the key."""
+    for wrong in ("hunter2-not-a-key", f"{KEY},hunter2-not-a-key"):
+        with pytest.raises(
+            ProblemError, match="of SCHEDULER_SECRET_KEY is not a Fernet key"
+        ) as raised:
+            create_app(make_settings(database_url, tmp_path, secret_key=wrong))
+        assert "hunter2" not in str(raised.value) and KEY not in str(raised.value)
+
+
+@LOOPBACK
+def test_clear_text_secrets_from_before_sealing_are_sealed_at_start_and_still_sign(
+    client, branch, database_url, tmp_path
+):
+    """0004 rows with a clear secret: the upgrade keeps them, the start seals it, it still signs."""
+    client.app.state.webhooks.stop()
+    old = "whsec_" + "o" * 43
+    now = datetime.now(UTC)
+    engine = make_engine(database_url)
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    hooks = table(
+        "webhooks",
+        column("id", String),
+        column("agency_id", String),
+        column("url", String),
+        column("secret", String),
+        column("created_at", DateTime(timezone=True)),
+    )
+    deliveries = table(
+        "webhook_deliveries",
+        *(column(name, String) for name in ("id", "webhook_id", "event", "status")),
+        column("payload", JSON),
+        column("attempts"),
+        column("next_attempt_at", DateTime(timezone=True)),
+        column("created_at", DateTime(timezone=True)),
+    )
+    with Receiver() as receiver:
+        with engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0004")
+            connection.execute(
+                insert(hooks).values(
+                    id="old", agency_id="a1", url=receiver.url, secret=old, created_at=now
+                )
+            )
+            connection.execute(
+                insert(deliveries).values(
+                    id="d1",
+                    webhook_id="old",
+                    event="plan.published",
+                    status="pending",
+                    payload={"event": "plan.published"},
+                    attempts=0,
+                    next_attempt_at=now,
+                    created_at=now,
+                )
+            )
+        engine.dispose()
+        settings = make_settings(
+            database_url, tmp_path, secret_key=KEY, webhooks_allow_loopback=True
+        )
+        with TestClient(create_app(settings)) as restarted:
+            stored = stored_secret(restarted, "old")
+            assert old not in stored
+            assert Fernet(KEY).decrypt(stored.encode()).decode() == old
+            restarted.app.state.webhooks.wake()
+            [request] = receiver.wait_for(1)
+    assert request.headers["x-scheduler-delivery"] == "d1"
+    assert signature_ok(old, request)

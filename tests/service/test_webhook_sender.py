@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,6 +34,9 @@ from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
 from scheduler.store.notifications import queue_plan_event
+from scheduler.store.secret_box import SecretBox
+
+BOX = SecretBox([Fernet.generate_key()])
 
 
 @dataclass(frozen=True)
@@ -172,7 +176,7 @@ def http() -> Iterator[httpx.Client]:
 def add_webhook(sessions: sessionmaker[Session], url: str) -> models.Webhook:
     """A webhook of agency ``a1``."""
     with transaction(sessions) as session:
-        return create_webhook(session, agency_id="a1", url=url, allow_loopback=True)
+        return create_webhook(session, agency_id="a1", url=url, allow_loopback=True, box=BOX)
 
 
 def queue_events(sessions: sessionmaker[Session], count: int = 1, **payload: object) -> None:
@@ -211,8 +215,8 @@ def test_a_queued_event_arrives_signed_with_its_headers(sessions, http):
         hook = add_webhook(sessions, receiver.url)
         queue_events(sessions)
         now = utc_now()
-        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
-        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 0
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX) == 0
         [request] = receiver.wait_for(1)
     [row] = deliveries(sessions)
     assert request.path == "/hooks/scheduler"
@@ -234,15 +238,15 @@ def test_two_failures_then_success_take_three_attempts_with_growing_waits(sessio
         queue_events(sessions)
         now, waits = utc_now(), []
         for attempt in (1, 2):
-            assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
+            assert deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX) == 1
             [row] = deliveries(sessions)
             assert (row.status, row.attempts, row.last_status_code) == ("pending", attempt, 500)
             assert row.last_error == "HTTP 500"
             waits.append((row.next_attempt_at - now).total_seconds())
             early = row.next_attempt_at - timedelta(seconds=1)
-            assert deliver_due(sessions, now=early, client=http, allow_loopback=True) == 0
+            assert deliver_due(sessions, now=early, client=http, allow_loopback=True, box=BOX) == 0
             now = row.next_attempt_at
-        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX) == 1
         requests = receiver.wait_for(3)
     [row] = deliveries(sessions)
     assert (row.status, row.attempts, row.last_status_code) == ("delivered", 3, 200)
@@ -258,14 +262,19 @@ def test_a_receiver_that_is_down_fails_the_delivery_after_the_most_attempts(sess
     queue_events(sessions)
     now, waits = utc_now(), []
     for _ in range(MAX_ATTEMPTS):
-        assert deliver_due(sessions, now=now, client=http, allow_loopback=True) == 1
+        assert deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX) == 1
         [row] = deliveries(sessions)
         assert row.last_status_code is None and row.last_error == "connection failed"
         if row.status == "pending":
             waits.append((row.next_attempt_at - now).total_seconds())
             now = row.next_attempt_at
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
-    assert deliver_due(sessions, now=now + timedelta(days=1), client=http, allow_loopback=True) == 0
+    assert (
+        deliver_due(
+            sessions, now=now + timedelta(days=1), client=http, allow_loopback=True, box=BOX
+        )
+        == 0
+    )
     assert len(waits) == MAX_ATTEMPTS - 1
     for number, wait in enumerate(waits):
         assert 10 * 2**number <= wait <= 11 * 2**number
@@ -277,7 +286,7 @@ def test_a_slow_receiver_times_out_and_counts_an_attempt(sessions):
         add_webhook(sessions, receiver.url)
         queue_events(sessions)
         started = time.monotonic()
-        assert deliver_due(sessions, client=quick, allow_loopback=True) == 1
+        assert deliver_due(sessions, client=quick, allow_loopback=True, box=BOX) == 1
         elapsed = time.monotonic() - started
     [row] = deliveries(sessions)
     assert elapsed < 1.0
@@ -306,7 +315,9 @@ def test_two_senders_at_once_deliver_each_event_exactly_once(sessions):
         def run(slot: int) -> None:
             with httpx.Client(timeout=5.0) as client:
                 start.wait()
-                sent[slot] = deliver_due(sessions, now=now, client=client, allow_loopback=True)
+                sent[slot] = deliver_due(
+                    sessions, now=now, client=client, allow_loopback=True, box=BOX
+                )
 
         threads = [threading.Thread(target=run, args=(slot,)) for slot in (0, 1)]
         for thread in threads:
@@ -325,7 +336,7 @@ def test_the_background_sender_delivers_and_stops(sessions):
     """WebhookSender's thread delivers a queued event by itself and ends on stop."""
     with Receiver() as receiver:
         add_webhook(sessions, receiver.url)
-        sender = WebhookSender(sessions, allow_loopback=True, interval=0.05, timeout=2.0)
+        sender = WebhookSender(sessions, allow_loopback=True, box=BOX, interval=0.05, timeout=2.0)
         sender.start()
         try:
             queue_events(sessions)
@@ -344,8 +355,10 @@ def test_logs_name_ids_and_never_the_payload(sessions, http, caplog):
         hook = add_webhook(sessions, receiver.url)
         queue_events(sessions, patient_name="Jane Roe", address="12 Elm St")
         now = utc_now()
-        deliver_due(sessions, now=now, client=http, allow_loopback=True)
-        deliver_due(sessions, now=now + timedelta(minutes=1), client=http, allow_loopback=True)
+        deliver_due(sessions, now=now, client=http, allow_loopback=True, box=BOX)
+        deliver_due(
+            sessions, now=now + timedelta(minutes=1), client=http, allow_loopback=True, box=BOX
+        )
     [row] = deliveries(sessions)
     assert row.status == "delivered"
     assert hook.id in caplog.text and row.id in caplog.text
@@ -367,6 +380,7 @@ def test_a_name_that_now_resolves_inside_is_refused_before_connecting(sessions, 
                 agency_id="a1",
                 url=url,
                 allow_loopback=False,
+                box=BOX,
                 resolve=table({"hooks.example.com": ["93.184.216.34"]}),
             )
         queue_events(sessions)
@@ -375,7 +389,7 @@ def test_a_name_that_now_resolves_inside_is_refused_before_connecting(sessions, 
             later += timedelta(days=1)
             resolve = table({"hooks.example.com": answer})
             assert deliver_due(
-                sessions, now=later, client=http, allow_loopback=False, resolve=resolve
+                sessions, now=later, client=http, allow_loopback=False, box=BOX, resolve=resolve
             )
             [row] = deliveries(sessions)
             assert (row.last_status_code, row.last_error) == (None, "refused: internal address")
@@ -388,7 +402,7 @@ def test_a_loopback_name_is_refused_at_delivery_when_loopback_is_off(sessions, h
     with bare_listener() as server:
         add_webhook(sessions, f"https://localhost:{server.getsockname()[1]}/hook")
         queue_events(sessions)
-        assert deliver_due(sessions, client=http, allow_loopback=False) == 1
+        assert deliver_due(sessions, client=http, allow_loopback=False, box=BOX) == 1
         assert not connected(server)
     [row] = deliveries(sessions)
     assert (row.attempts, row.last_status_code) == (1, None)
@@ -405,7 +419,9 @@ def test_the_request_goes_to_the_checked_address_with_the_name_as_host(sessions,
             hook.url = f"http://hooks.example.com:{port}/hooks/scheduler"
         queue_events(sessions)
         resolve = table({"hooks.example.com": ["127.0.0.1"]})
-        assert deliver_due(sessions, client=http, allow_loopback=True, resolve=resolve) == 1
+        assert (
+            deliver_due(sessions, client=http, allow_loopback=True, box=BOX, resolve=resolve) == 1
+        )
         [request] = receiver.wait_for(1)
     assert request.headers["host"] == f"hooks.example.com:{port}"
     assert request.path == "/hooks/scheduler"
@@ -419,7 +435,7 @@ def test_a_name_that_stops_resolving_is_a_connection_failure(sessions, http):
     with transaction(sessions) as session:
         session.scalars(select(models.Webhook)).one().url = "https://gone.example.com/hook"
     queue_events(sessions)
-    assert deliver_due(sessions, client=http, allow_loopback=False, resolve=table({})) == 1
+    assert deliver_due(sessions, client=http, allow_loopback=False, box=BOX, resolve=table({})) == 1
     [row] = deliveries(sessions)
     assert (row.attempts, row.last_status_code, row.last_error) == (1, None, "connection failed")
 
@@ -430,7 +446,7 @@ def test_a_redirect_is_recorded_and_never_followed(sessions):
         add_webhook(sessions, outside.url)
         queue_events(sessions)
         with httpx.Client(timeout=5.0, follow_redirects=True) as following:
-            assert deliver_due(sessions, client=following, allow_loopback=True) == 1
+            assert deliver_due(sessions, client=following, allow_loopback=True, box=BOX) == 1
         outside.wait_for(1)
     assert inside.requests == []
     [row] = deliveries(sessions)
@@ -455,6 +471,7 @@ def test_registration_refuses_an_internal_target_and_keeps_nothing(sessions):
                 agency_id="a1",
                 url=url,
                 allow_loopback=False,
+                box=BOX,
                 resolve=table({"hooks.example.com": ["127.0.0.1"]}),
             )
         assert why in str(refused.value)

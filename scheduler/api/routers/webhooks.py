@@ -1,10 +1,15 @@
-"""Webhooks of agency systems: register (the secret is shown once), list, remove, deliveries."""
+"""Webhooks of agency systems: register (the secret is shown once), list, remove, deliveries.
+
+Secrets are kept sealed with the ``secret_key`` setting's key; the API shows a secret once,
+in the registration's answer, and never again.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
@@ -17,11 +22,15 @@ from scheduler.api.plan_schemas import (
     WebhookPublic,
     WebhookWithSecret,
 )
-from scheduler.api.schemas import Page
+from scheduler.api.schemas import ErrorMessage, Page
+from scheduler.errors import SecretKeyError
 from scheduler.service.webhook_sender import Resolver, create_webhook, resolve_host
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.records import list_records
+from scheduler.store.secret_box import SecretBox
+
+log = logging.getLogger("scheduler")
 
 MAX_WEBHOOKS_PER_AGENCY = 10
 
@@ -36,6 +45,21 @@ def host_resolver() -> Resolver:
 
 
 ResolverDep = Annotated[Resolver, Depends(host_resolver)]
+
+
+def secret_box(request: Request) -> SecretBox:
+    """The box new webhooks' secrets are sealed in (the app's, from the settings)."""
+    return request.app.state.secret_box
+
+
+SecretBoxDep = Annotated[SecretBox, Depends(secret_box)]
+NO_KEY = {
+    503: {
+        "model": ErrorMessage,
+        "description": "No key to encrypt the secret with: the service needs its "
+        "SCHEDULER_SECRET_KEY setting",
+    }
+}
 
 
 def webhook_in_reach(session: Session, principal: Principal, webhook_id: str) -> models.Webhook:
@@ -69,11 +93,13 @@ def _agency_of_new_webhook(session: Session, principal: Principal, payload: Webh
     response_model=WebhookWithSecret,
     status_code=status.HTTP_201_CREATED,
     summary="Register a webhook",
+    responses=NO_KEY,
 )
 def register_webhook(
     session: SessionDep,
     settings: SettingsDep,
     resolve: ResolverDep,
+    box: SecretBoxDep,
     principal: Owner,
     payload: WebhookCreate,
 ) -> Any:
@@ -87,6 +113,9 @@ def register_webhook(
     Each delivery is a JSON POST with ``X-Scheduler-Event``, ``X-Scheduler-Delivery``,
     ``X-Scheduler-Timestamp`` and ``X-Scheduler-Signature: sha256=<hex>``, the HMAC-SHA256
     with the secret of ``"{timestamp}.{body}"``. Failed deliveries are retried with backoff.
+
+    The secret is stored encrypted and never shown again. A service with no key to encrypt
+    it with (PostgreSQL without the ``SCHEDULER_SECRET_KEY`` setting) answers 503 saying so.
     """
     agency_id = _agency_of_new_webhook(session, principal, payload)
     count = session.scalar(
@@ -99,13 +128,22 @@ def register_webhook(
             status.HTTP_409_CONFLICT,
             f"agency {agency_id!r} has {MAX_WEBHOOKS_PER_AGENCY} webhooks; remove one first",
         )
-    return create_webhook(
-        session,
-        agency_id=agency_id,
-        url=payload.url,
-        allow_loopback=settings.webhooks_allow_loopback,
-        resolve=resolve,
-    )
+    try:
+        return create_webhook(
+            session,
+            agency_id=agency_id,
+            url=payload.url,
+            allow_loopback=settings.webhooks_allow_loopback,
+            box=box,
+            resolve=resolve,
+        )
+    except SecretKeyError as error:
+        log.error("webhook not registered for agency %s: %s", agency_id, error)
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "webhooks cannot be registered now: the service has no key to encrypt their "
+            "secrets with (its operator sets SCHEDULER_SECRET_KEY; the log says more)",
+        ) from None
 
 
 @router.get("", response_model=Page[WebhookPublic], summary="List webhooks")
