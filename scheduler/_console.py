@@ -17,6 +17,7 @@ from scheduler.bench.report import BenchReport, Cell, format_cell
 from scheduler.bench.reschedule import RescheduleBench, spread
 from scheduler.bench.week import WeekRow
 from scheduler.domain import ClinicianKpis, Kpis, Plan, Problem, format_clock
+from scheduler.domain.kpis import WeekKpis
 
 T = TypeVar("T")
 console = Console()
@@ -129,7 +130,7 @@ def unassigned_table(problem: Problem, plan: Plan, *, most: int = 15) -> Table:
 
 
 def week_table(rows: Sequence[WeekRow]) -> Table:
-    """Methods side by side on the week's KPIs."""
+    """Methods side by side on the week's KPIs, then the validator's findings rule by rule."""
     table = Table(title="Week: horizon solver against the day-by-day baseline")
     table.add_column("KPI")
     for row in rows:
@@ -137,12 +138,13 @@ def week_table(rows: Sequence[WeekRow]) -> Table:
     lines = [
         ("visits planned", lambda r: f"{r.kpis.visits_planned}"),
         ("required visits left out", lambda r: f"{r.required_unassigned}"),
+        ("required placed", lambda r: f"{r.required_placed_share:.1%}"),
         ("frequency compliance", lambda r: f"{r.kpis.frequency_compliance:.1%}"),
         ("travel per visit (min)", lambda r: f"{r.kpis.travel_seconds_per_visit / 60:.2f}"),
         ("visits by primary clinician", lambda r: f"{r.kpis.continuity_share:.1%}"),
         ("clinicians per patient", lambda r: f"{r.kpis.clinicians_per_patient:.2f}"),
-        ("utilisation", lambda r: f"{r.kpis.utilisation:.1%}"),
         ("overtime (min)", lambda r: f"{r.kpis.overtime_seconds / 60:.0f}"),
+        *_week_lines(),
         ("solve seconds", lambda r: f"{r.seconds:.0f}"),
         ("validator violations", lambda r: f"{r.violations}"),
         ("no-place reasons checked by the oracle", lambda r: f"{r.reasons_checked}"),
@@ -150,6 +152,70 @@ def week_table(rows: Sequence[WeekRow]) -> Table:
     ]
     for name, cell in lines:
         table.add_row(name, *(cell(row) for row in rows))
+    rules = sorted({rule for row in rows for rule in row.violation_rules})
+    if rules:
+        table.add_section()
+    for rule in rules:
+        table.add_row(f"  violations: {rule}", *(str(r.violation_rules.get(rule, 0)) for r in rows))
+    return table
+
+
+def _week_lines() -> list[tuple[str, Callable[[WeekRow], str]]]:
+    """Rows of the week KPIs (paid time without lunch, fairness, start times, preferences)."""
+    lines: list[tuple[str, Callable[[WeekRow], str]]] = [
+        (name, lambda r, read=read: read(r.week) if r.week else "-") for name, read in _WEEK_FIGURES
+    ]
+    disciplines = ("SN", "PT", "OT", "ST", "MSW", "HHA")
+    for discipline in disciplines:
+        lines.append(
+            (
+                f"fairness {discipline} (max/min work, equal hours)",
+                lambda r, d=discipline: _ratio(r.week.fairness.get(d)) if r.week else "-",
+            )
+        )
+    return lines
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _share(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1%}"
+
+
+_WEEK_FIGURES: tuple[tuple[str, Callable[[WeekKpis], str]], ...] = (
+    ("utilisation (route time / paid, no lunch)", lambda w: f"{w.utilisation:.1%}"),
+    ("service / paid", lambda w: f"{w.service_share:.1%}"),
+    ("service + travel / paid", lambda w: f"{w.service_travel_share:.1%}"),
+    (
+        "median start spread (min)",
+        lambda w: "-" if w.start_spread_minutes is None else f"{w.start_spread_minutes:.0f}",
+    ),
+    ("preferred part of day met", lambda w: _share(w.preferred_met_share)),
+)
+
+
+def week_kpi_table(week: WeekKpis, *, title: str = "Week KPIs (paid time without lunch)") -> Table:
+    """The week KPIs of one plan: shares of paid time, fairness, start spread, preferences."""
+    table = Table(title=title)
+    table.add_column("KPI")
+    table.add_column("value", justify="right")
+    table.add_row("paid hours", f"{week.paid_seconds / 3600:.0f}")
+    for name, read in _WEEK_FIGURES:
+        table.add_row(name, read(week))
+    for discipline, ratio in sorted(week.fairness.items()):
+        table.add_row(f"fairness {discipline} (max/min work, equal hours)", _ratio(ratio))
+    return table
+
+
+def week_runs_table(summary: Sequence[tuple[str, float, float, float]], runs: int) -> Table:
+    """Min, median and max of the main figures over the solver's runs."""
+    table = Table(title=f"Horizon solver over {runs} runs")
+    for column in ("figure", "min", "median", "max"):
+        table.add_column(column, justify="right" if column != "figure" else "left")
+    for label, low, middle, high in summary:
+        table.add_row(label, f"{low:.2f}", f"{middle:.2f}", f"{high:.2f}")
     return table
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -29,10 +29,12 @@ from scheduler.bench.reschedule import bench_reschedule
 from scheduler.bench.roads import bench_roads, plan_week_on_roads
 from scheduler.bench.solomon import SolomonSet
 from scheduler.bench.uhhc import UhhcSet, read_families
-from scheduler.bench.week import plan_week_both_ways
+from scheduler.bench.week import bench_week as bench_week_runs
+from scheduler.bench.week import summarise_runs
 from scheduler.demo.agency import generate_agency
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Problem, clinician_kpis
+from scheduler.domain.kpis import week_kpis
 from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.jobs.batch import run_batch_now, serve_batch
@@ -83,11 +85,22 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed of the generated agency.")] = 7,
     clinicians: Annotated[int, typer.Option(min=1, help="Clinicians to generate.")] = 25,
     patients: Annotated[
-        int | None, typer.Option(min=1, help="Patients (default 350 for a week, 150 a day).")
+        int | None,
+        typer.Option(
+            min=1,
+            help="Patients (a busy week: as many as fit; a light week 350; a day 150).",
+        ),
     ] = None,
     time_limit: Annotated[float | None, typer.Option(min=0.5, help="Solver seconds.")] = None,
     out: Annotated[Path | None, typer.Option(help="Folder for problem.json and plan.json.")] = None,
     region: Annotated[str, typer.Option(help="Demo region: columbus or andorra.")] = "columbus",
+    load: Annotated[
+        str,
+        typer.Option(
+            help="Week load: busy (built around a feasible plan filling ~88 % of paid hours) "
+            "or light."
+        ),
+    ] = "busy",
 ) -> None:
     """Generate a demo agency, plan its week from care plans (or one day), and report.
 
@@ -106,10 +119,16 @@ def demo(
                 seed=seed, clinicians=clinicians, patients=patients or 150, region=region
             )
         else:
+            if load == "light" and patients is None:
+                patients = 350
             problem = generate_agency_week(
-                seed=seed, clinicians=clinicians, patients=patients or 350, region=region
+                seed=seed,
+                clinicians=clinicians,
+                patients=patients,
+                region=region,
+                load=load,  # type: ignore[arg-type]  # checked by the generator
+                rules=settings.care_rules(),
             )
-            problem = replace(problem, rules=settings.care_rules())
         write_file(problem_to_json(problem), out / "problem.json")
         seconds = time_limit or (15.0 if day else 40.0)
         params = SolveParams(time_limit=seconds, workers=settings.solve_workers)
@@ -216,6 +235,7 @@ def _plan_and_report(
     result = outcome.result
     plan = result.plan
     console.print(_console.kpi_table(plan.kpis))
+    console.print(_console.week_kpi_table(week_kpis(problem, plan.routes)))
     if problem.horizon.days == 1:
         console.print(_console.itinerary_table(problem, plan))
     else:
@@ -384,30 +404,58 @@ def _bench_and_report(
 @bench_app.command("week")
 def bench_week(
     clinicians: Annotated[int, typer.Option(min=1, help="Clinicians to generate.")] = 60,
-    patients: Annotated[int, typer.Option(min=1, help="Patients to generate.")] = 900,
+    patients: Annotated[
+        int | None,
+        typer.Option(min=1, help="Patients (busy: as many as fit, light: 900)."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the generated agency.")] = 7,
     time_limit: Annotated[float, typer.Option(min=1.0, help="Seconds for each method.")] = 240.0,
+    load: Annotated[str, typer.Option(help="Agency load: busy or light.")] = "busy",
+    runs: Annotated[int, typer.Option(min=1, help="Runs of the horizon solver.")] = 1,
+    compare_3x: Annotated[
+        bool, typer.Option("--compare-3x", help="One more solver run with 3x the time limit.")
+    ] = False,
 ) -> None:
-    """Plan a generated agency's week from care plans, against a day-by-day greedy baseline."""
+    """Plan a generated agency's week from care plans, against a day-by-day greedy baseline.
+
+    Prints each method's KPIs (over paid time without lunch, fairness among equal-hours
+    clinicians, start-time spread, preferred hours) and the validator's findings by rule;
+    with ``--runs N``, the min/median/max of the main figures over the solver's runs.
+    """
     settings = get_settings()
     try:
-        problem = generate_agency_week(seed=seed, clinicians=clinicians, patients=patients)
+        problem = generate_agency_week(
+            seed=seed,
+            clinicians=clinicians,
+            patients=patients,
+            load=load,  # type: ignore[arg-type]  # checked by the generator
+            rules=settings.care_rules(),
+        )
         travel = travel_matrix(problem.locations(), settings=settings)
     except SchedulerError as error:
         raise _fail(error) from error
     required = sum(not v.optional for v in problem.visits_to_plan)
     console.print(
         f"{len(problem.visits_to_plan)} visits due ({required} required) from "
-        f"{len(problem.care_plans)} care plans; {clinicians} clinicians"
+        f"{len(problem.care_plans)} care plans; {clinicians} clinicians, "
+        f"{len(problem.patients)} patients, {load} load; {time_limit:g} s per solve"
     )
+    expected = time_limit * (runs + 1 + (3 if compare_3x else 0))
     rows = _console.run_with_progress(
-        "solver, then baseline",
-        2 * time_limit,
-        lambda: plan_week_both_ways(
-            problem, travel, time_limit=time_limit, workers=settings.solve_workers
+        f"solver x{runs}, baseline{', solver at 3x' if compare_3x else ''}",
+        expected,
+        lambda: bench_week_runs(
+            problem,
+            travel,
+            time_limit=time_limit,
+            workers=settings.solve_workers,
+            runs=runs,
+            compare_3x=compare_3x,
         ),
     )
     console.print(_console.week_table(rows))
+    if runs > 1:
+        console.print(_console.week_runs_table(summarise_runs(rows[:runs]), runs))
 
 
 @bench_app.command("roads")

@@ -28,6 +28,7 @@ def test_demo_prints_kpis_and_writes_a_valid_plan(tmp_path: Path, flags: list, t
     result = runner.invoke(app, ["demo", *flags, *options, "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "Plan KPIs" in result.output and table in result.output
+    assert "Week KPIs (paid time without lunch)" in result.output
     problem = read_problem(tmp_path / "problem.json")
     plan = plan_from_json((tmp_path / "plan.json").read_text())
     travel = travel_matrix(problem.locations(), settings=Settings())

@@ -3,13 +3,16 @@
 The baseline is what a scheduler does by hand: give each care plan visit the least busy day its
 order's spacing and one-visit-a-day allow, then route every day on its own (patients' primary
 clinicians preferred, as in a single-day solve). Both run on the same generated agency with
-the same total time.
+the same total time. The solver may run several times (its search is not deterministic under
+a wall-clock limit) and once more with three times the limit, for comparison.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, replace
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 
 from scheduler.domain import (
     DAY,
@@ -26,6 +29,7 @@ from scheduler.domain import (
 )
 from scheduler.domain.care_plan import visit_spacing_days
 from scheduler.domain.continuity import primary_clinician
+from scheduler.domain.kpis import WeekKpis, week_kpis
 from scheduler.solver import SolveParams, solve
 from scheduler.solver.oracle import check_reasons
 from scheduler.solver.validate import validate
@@ -37,6 +41,8 @@ class WeekRow:
 
     ``reasons_checked`` counts the left-out visits whose reason claims they have no place,
     each tested by the oracle (``solver/oracle.py``); ``false_reasons`` those it showed false.
+    ``violation_rules`` counts the validator's findings per rule; ``week`` holds the KPIs over
+    paid time, fairness, start-time spread and preferred hours.
     """
 
     method: str
@@ -46,25 +52,93 @@ class WeekRow:
     violations: int
     reasons_checked: int = 0
     false_reasons: int = 0
+    violation_rules: dict[str, int] = field(default_factory=dict)
+    week: WeekKpis | None = None
+    required_visits: int = 0
+
+    @property
+    def required_placed_share(self) -> float:
+        """Required visits planned over required visits due."""
+        if not self.required_visits:
+            return 1.0
+        return 1 - self.required_unassigned / self.required_visits
+
+    @property
+    def worst_fairness(self) -> float:
+        """The worst max/min weekly work among equal-hours clinicians over the disciplines."""
+        return max(self.week.fairness.values(), default=1.0) if self.week else 1.0
 
 
-def plan_week_both_ways(
-    problem: Problem, travel: TravelMatrix, *, time_limit: float, workers: int
+def bench_week(
+    problem: Problem,
+    travel: TravelMatrix,
+    *,
+    time_limit: float,
+    workers: int,
+    runs: int = 1,
+    compare_3x: bool = False,
 ) -> list[WeekRow]:
-    """Plan ``problem`` with the solver and with the baseline, each within ``time_limit``."""
-    result = solve(problem, travel, SolveParams(time_limit=time_limit, workers=workers))
-    ours = _row(
-        "horizon solver",
-        problem,
-        travel,
-        result.plan.routes,
-        result.plan.unassigned,
-        result.seconds,
-    )
+    """``runs`` solver runs, the baseline, and with ``compare_3x`` a solver run at 3x the time."""
+    rows = [
+        _solver_row(
+            problem,
+            travel,
+            time_limit,
+            workers,
+            "horizon solver" if runs == 1 else f"horizon solver #{run}",
+        )
+        for run in range(1, runs + 1)
+    ]
     routes, unassigned, seconds = plan_day_by_day(
         problem, travel, time_limit=time_limit, workers=workers
     )
-    return [ours, _row("day-by-day baseline", problem, travel, routes, unassigned, seconds)]
+    rows.append(_row("day-by-day baseline", problem, travel, routes, unassigned, seconds))
+    if compare_3x:
+        rows.append(
+            _solver_row(problem, travel, 3 * time_limit, workers, "horizon solver, 3x time")
+        )
+    return rows
+
+
+def _solver_row(
+    problem: Problem, travel: TravelMatrix, time_limit: float, workers: int, method: str
+) -> WeekRow:
+    result = solve(problem, travel, SolveParams(time_limit=time_limit, workers=workers))
+    plan = result.plan
+    return _row(method, problem, travel, plan.routes, plan.unassigned, result.seconds)
+
+
+# The figures summarised over the solver's runs: label, how to read it from a row.
+MAIN_FIGURES: tuple[tuple[str, Callable[[WeekRow], float]], ...] = (
+    ("required placed (%)", lambda r: 100 * r.required_placed_share),
+    ("travel per visit (min)", lambda r: r.kpis.travel_seconds_per_visit / 60),
+    ("visits by primary clinician (%)", lambda r: 100 * r.kpis.continuity_share),
+    (
+        "service + travel over paid (%)",
+        lambda r: 100 * r.week.service_travel_share if r.week else 0,
+    ),
+    ("worst fairness ratio", lambda r: r.worst_fairness),
+    (
+        "median start spread (min)",
+        lambda r: r.week.start_spread_minutes or 0.0 if r.week else 0.0,
+    ),
+    (
+        "preferred hours met (%)",
+        lambda r: 100 * (r.week.preferred_met_share or 0.0) if r.week else 0.0,
+    ),
+    ("validator violations", lambda r: r.violations),
+    ("false reasons", lambda r: r.false_reasons),
+    ("solve seconds", lambda r: r.seconds),
+)
+
+
+def summarise_runs(rows: list[WeekRow]) -> list[tuple[str, float, float, float]]:
+    """Min, median and max of each main figure over ``rows`` (the solver's runs)."""
+    summary = []
+    for label, read in MAIN_FIGURES:
+        values = [float(read(row)) for row in rows]
+        summary.append((label, min(values), statistics.median(values), max(values)))
+    return summary
 
 
 def plan_day_by_day(
@@ -191,12 +265,16 @@ def _row(
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
     required = sum(not problem.visit_by_id[u.visit_id].optional for u in unassigned)
     oracle = check_reasons(problem, plan, travel)
+    violations = validate(problem, plan, travel)
     return WeekRow(
         method,
         plan.kpis,
         required,
         seconds,
-        len(validate(problem, plan, travel)),
+        len(violations),
         oracle.checked,
         len(oracle.false_claims),
+        violation_rules=dict(sorted(Counter(v.rule for v in violations).items())),
+        week=week_kpis(problem, routes),
+        required_visits=sum(not v.optional for v in problem.visits_to_plan),
     )
