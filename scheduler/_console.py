@@ -63,7 +63,7 @@ def kpi_table(kpis: Kpis, *, title: str = "Plan KPIs") -> Table:
         ("idle (min)", f"{kpis.idle_seconds / 60:.0f}"),
         ("overtime (min)", f"{kpis.overtime_seconds / 60:.0f}"),
         ("lateness (min)", f"{kpis.lateness_seconds / 60:.0f}"),
-        ("utilisation", f"{kpis.utilisation:.1%}"),
+        ("time with patients / shift hours (lunch in)", f"{kpis.utilisation:.1%}"),
         ("on time", f"{kpis.on_time_share:.1%}"),
         ("frequency compliance", f"{kpis.frequency_compliance:.1%}"),
         ("visits by primary clinician", f"{kpis.continuity_share:.1%}"),

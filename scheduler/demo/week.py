@@ -3,6 +3,9 @@
 Orders are a realistic mix per discipline; each patient is somewhere in their episode (a few
 are new referrals whose start of care is due this week), with the visits already made before
 the horizon counted, so some orders need their recertification or discharge visit now.
+
+That is the light load; the busy load (``busy_week.py``) builds the week around a reference
+plan that fills most of the clinicians' paid hours.
 """
 
 from __future__ import annotations
