@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from typing import Literal
 
-from scheduler.demo._orders import ORDERS
+from scheduler.demo._orders import ORDERS, visits_made_before
 from scheduler.demo._people import (
     DEFAULT_START,
     MAX_VISITS,
@@ -26,7 +26,7 @@ from scheduler.demo._people import (
 from scheduler.demo.busy_week import generate_busy_week
 from scheduler.domain import DAY, HOUR, MINUTE, Discipline, Horizon, Problem
 from scheduler.domain.care_plan import CarePlan, CareRules
-from scheduler.domain.frequency import order_periods, parse_frequency
+from scheduler.domain.frequency import parse_frequency
 from scheduler.errors import ProblemError
 
 DURATION = {
@@ -162,13 +162,5 @@ def _care_plan(
         referral = (start_of_care - start_date).days * DAY + 8 * HOUR
         return replace(plan, start_of_care=start_of_care, referral=referral)
     start_of_care = start_date - timedelta(days=rng.randrange(1, order.days))
-    made = []
-    for period in order_periods(order, start_of_care):
-        days_before = min((start_date - period.first).days, (period.last - period.first).days + 1)
-        if days_before <= 0:
-            break
-        length = (period.last - period.first).days + 1
-        count = round(period.min_visits * days_before / length)
-        step = max(1, days_before // max(1, count))
-        made += [period.first + timedelta(days=k * step) for k in range(count)]
-    return replace(plan, start_of_care=start_of_care, visits_made=tuple(made))
+    made = visits_made_before(order, start_of_care, start_date)
+    return replace(plan, start_of_care=start_of_care, visits_made=made)
