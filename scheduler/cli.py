@@ -39,11 +39,11 @@ from scheduler.errors import SchedulerError
 from scheduler.geo import travel_matrix
 from scheduler.jobs.batch import run_batch_now, serve_batch
 from scheduler.render.day_map import day_map_html
-from scheduler.service.batch_runs import DEFAULT_LEASE_SECONDS
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.planning import plan_problem
 from scheduler.settings import Settings, get_settings
 from scheduler.solver import SolveParams
+from scheduler.store.batch_runs import DEFAULT_LEASE_SECONDS
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
 from scheduler.store.models import Branch
 from scheduler.store.problem_io import plan_to_json, problem_to_json, read_problem, write_file

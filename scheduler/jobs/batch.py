@@ -38,10 +38,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import NotFoundError
-from scheduler.service.batch_runs import DEFAULT_LEASE_SECONDS
 from scheduler.service.nightly import NightlyOutcome, run_nightly
 from scheduler.settings import Settings
 from scheduler.store import models
+from scheduler.store.batch_runs import DEFAULT_LEASE_SECONDS
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
 from scheduler.store.models import BatchRunStatus, utc_now
 

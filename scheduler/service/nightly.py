@@ -21,7 +21,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain import DAY, CareRules, Plan, Problem, compute_kpis
 from scheduler.errors import NotFoundError, SchedulerError, StaleError
-from scheduler.service.batch_runs import (
+from scheduler.service.branch_problem import load_branch_problem
+from scheduler.service.planning import plan_problem
+from scheduler.settings import Settings
+from scheduler.solver import SolveParams, SolveStatus
+from scheduler.store import models
+from scheduler.store.batch_runs import (
     DEFAULT_LEASE_SECONDS,
     Claim,
     ClaimLostError,
@@ -32,11 +37,6 @@ from scheduler.service.batch_runs import (
     finish_run,
     hold_claim,
 )
-from scheduler.service.branch_problem import load_branch_problem
-from scheduler.service.planning import plan_problem
-from scheduler.settings import Settings
-from scheduler.solver import SolveParams, SolveStatus
-from scheduler.store import models
 from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
 from scheduler.store.plan_versions import save_and_publish

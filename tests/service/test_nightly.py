@@ -20,7 +20,6 @@ from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Route, Stop, TimeWindow, Visit, compute_kpis
 from scheduler.domain.plan import Plan
 from scheduler.errors import NotFoundError
-from scheduler.service.batch_runs import claim_batch_run
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.nightly import (
     PublishedVisit,
@@ -30,6 +29,7 @@ from scheduler.service.nightly import (
 )
 from scheduler.settings import Settings
 from scheduler.store import models
+from scheduler.store.batch_runs import claim_batch_run
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
 from scheduler.store.plan_versions import (

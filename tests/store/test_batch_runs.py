@@ -11,7 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.service.batch_runs import (
+from scheduler.store import models
+from scheduler.store.batch_runs import (
     Claim,
     ClaimLostError,
     LeaseKeeper,
@@ -19,7 +20,6 @@ from scheduler.service.batch_runs import (
     finish_run,
     hold_claim,
 )
-from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
 from scheduler.store.models import BatchRunStatus, utc_now
 
