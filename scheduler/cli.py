@@ -32,7 +32,9 @@ from scheduler.bench.uhhc import UhhcSet, read_families
 from scheduler.bench.week import bench_week as bench_week_runs
 from scheduler.bench.week import summarise_runs
 from scheduler.demo.agency import generate_agency
-from scheduler.demo.week import generate_agency_week
+from scheduler.demo.busy_week import generate_busy_week
+from scheduler.demo.reference import reference_plan
+from scheduler.demo.week import DEFAULT_START, generate_agency_week
 from scheduler.domain import Problem, clinician_kpis
 from scheduler.domain.kpis import week_kpis
 from scheduler.errors import SchedulerError
@@ -420,20 +422,37 @@ def bench_week(
 
     Prints each method's KPIs (over paid time without lunch, fairness among equal-hours
     clinicians, start-time spread, preferred hours) and the validator's findings by rule;
-    with ``--runs N``, the min/median/max of the main figures over the solver's runs.
+    with ``--runs N``, the min/median/max of the main figures over the solver's runs. A busy
+    week also shows the reference plan the generator built it around.
     """
     settings = get_settings()
+    reference = None
     try:
-        problem = generate_agency_week(
-            seed=seed,
-            clinicians=clinicians,
-            patients=patients,
-            load=load,  # type: ignore[arg-type]  # checked by the generator
-            rules=settings.care_rules(),
-        )
+        if load == "busy":
+            week = generate_busy_week(
+                seed=seed,
+                clinicians=clinicians,
+                patients=patients,
+                start_date=DEFAULT_START,
+                rules=settings.care_rules(),
+            )
+            problem = week.problem
+        else:
+            problem = generate_agency_week(
+                seed=seed,
+                clinicians=clinicians,
+                patients=patients,
+                load=load,  # type: ignore[arg-type]  # checked by the generator
+                rules=settings.care_rules(),
+            )
         travel = travel_matrix(problem.locations(), settings=settings)
     except SchedulerError as error:
         raise _fail(error) from error
+    if load == "busy":
+        try:
+            reference = reference_plan(problem, week.reference, travel)
+        except ValueError as error:  # another travel provider than the generator's estimate
+            console.print(f"no reference plan row: {error}")
     required = sum(not v.optional for v in problem.visits_to_plan)
     console.print(
         f"{len(problem.visits_to_plan)} visits due ({required} required) from "
@@ -451,6 +470,7 @@ def bench_week(
             workers=settings.solve_workers,
             runs=runs,
             compare_3x=compare_3x,
+            reference=reference,
         ),
     )
     console.print(_console.week_table(rows))

@@ -77,8 +77,12 @@ def bench_week(
     workers: int,
     runs: int = 1,
     compare_3x: bool = False,
+    reference: Plan | None = None,
 ) -> list[WeekRow]:
-    """``runs`` solver runs, the baseline, and with ``compare_3x`` a solver run at 3x the time."""
+    """``runs`` solver runs, the baseline, and with ``compare_3x`` a solver run at 3x the time.
+
+    A ``reference`` plan (the one a busy demo week was built around) is shown last.
+    """
     rows = [
         _solver_row(
             problem,
@@ -97,6 +101,9 @@ def bench_week(
         rows.append(
             _solver_row(problem, travel, 3 * time_limit, workers, "horizon solver, 3x time")
         )
+    if reference is not None:
+        routes, unassigned = reference.routes, reference.unassigned
+        rows.append(_row("generator's reference", problem, travel, routes, unassigned, 0))
     return rows
 
 

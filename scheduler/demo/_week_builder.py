@@ -2,7 +2,7 @@
 
 A care plan's required visits go to one clinician: the SOC first (on a day before the deadline),
 the others on distinct later days spread as the order's spacing asks, the discharge last, each
-by cheapest feasible insertion into the clinician's day (timed by ``_reference.time_day`` with a
+by cheapest feasible insertion into the clinician's day (timed by ``reference.time_day`` with a
 geodesic estimate rounded as the geodesic matrix rounds it), within the daily and weekly caps.
 """
 
@@ -16,7 +16,7 @@ from itertools import combinations, pairwise
 from pyproj import Geod
 
 from scheduler.demo._people import Region, km
-from scheduler.demo._reference import LUNCH, Reference, TimedDay, VisitSlot, time_day
+from scheduler.demo.reference import LUNCH, Reference, TimedDay, VisitSlot, time_day
 from scheduler.domain import (
     DAY,
     CarePlan,

@@ -23,6 +23,7 @@ from datetime import date, timedelta
 
 from scheduler.demo._orders import ORDERS, visits_made_before
 from scheduler.demo._people import (
+    DEFAULT_START,
     FIRST_NAMES,
     LAST_NAMES,
     Region,
@@ -31,8 +32,8 @@ from scheduler.demo._people import (
     make_clinicians,
     point_in,
 )
-from scheduler.demo._reference import Reference
 from scheduler.demo._week_builder import ReferenceBuilder
+from scheduler.demo.reference import Reference
 from scheduler.domain import (
     DAY,
     HOUR,
@@ -91,7 +92,7 @@ def generate_busy_week(
     seed: int = 7,
     clinicians: int = 60,
     patients: int | None = None,
-    start_date: date,
+    start_date: date = DEFAULT_START,
     region: str = "columbus",
     rules: CareRules | None = None,
     circuity: float = 1.3,

@@ -51,5 +51,10 @@ def test_bench_week_command_prints_rules_kpis_and_the_runs_summary(
     options = ["--clinicians", "5", "--patients", "12", "--time-limit", "1", "--runs", "2"]
     result = CliRunner().invoke(app, ["bench", "week", *options])
     assert result.exit_code == 0, result.output
-    for text in ("service + travel / paid", "median start spread", "Horizon solver over 2 runs"):
+    for text in (
+        "service + travel / paid",
+        "median start spread",
+        "Horizon solver over 2 runs",
+        "generator's reference",
+    ):
         assert text in result.output

@@ -9,8 +9,8 @@ from collections import defaultdict
 import pytest
 
 from scheduler.demo._people import DEFAULT_START
-from scheduler.demo._reference import reference_plan
 from scheduler.demo.busy_week import generate_busy_week
+from scheduler.demo.reference import reference_plan
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import DAY, HOUR, Discipline, VisitType
 from scheduler.errors import ProblemError
