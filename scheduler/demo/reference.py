@@ -163,8 +163,8 @@ def reference_plan(problem: Problem, reference: Reference, travel: TravelMatrix)
     unassigned = tuple(
         Unassigned(
             visit.id,
-            ReasonCode.LOW_PRIORITY,
-            "optional visit: the reference plan makes the required visits only",
+            ReasonCode.DEFERRED,
+            "optional visit, not made by the reference plan (it makes the required visits only)",
         )
         for visit in problem.visits_to_plan
         if visit.id not in planned
