@@ -158,7 +158,7 @@ class WeekKpis:
     fairness
         Per discipline, the worst max/min weekly work (service + travel) among clinicians
         with the same paid hours that week (``inf`` when one of them has none); disciplines
-        without two such clinicians are absent.
+        without two such clinicians, or where none of them works, are absent.
     start_spread_minutes
         Median over patients and disciplines with at least two visits in a week of the
         latest minus the earliest local start time; ``None`` when there are none.
@@ -218,11 +218,9 @@ def fairness_by_discipline(problem: Problem, routes: tuple[Route, ...]) -> dict[
             groups[str(clinician.discipline), week, hours].append(work[clinician.id, week])
     worst: dict[str, float] = {}
     for (discipline, _, _), loads in groups.items():
-        if len(loads) < 2:
-            continue
+        if len(loads) < 2 or max(loads) == 0:
+            continue  # nobody to compare, or nobody in the group works
         ratio = max(loads) / min(loads) if min(loads) else math.inf
-        if max(loads) == 0:
-            ratio = 1.0
         worst[discipline] = max(worst.get(discipline, 0.0), ratio)
     return worst
 

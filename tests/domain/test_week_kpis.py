@@ -131,6 +131,7 @@ def test_fairness_is_infinite_when_an_equal_colleague_has_nothing() -> None:
     problem = _problem()
     routes = (_route("n1", 0, (_stop("a1", "pa", 9 * HOUR),)),)
     assert fairness_by_discipline(problem, routes)["SN"] == math.inf
+    assert fairness_by_discipline(problem, ()) == {}  # nobody works: nothing to compare
 
 
 def test_median_start_spread() -> None:
