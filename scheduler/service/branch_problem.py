@@ -128,7 +128,9 @@ def _links(
     open_partners = set(
         session.scalars(
             select(models.Visit.id).where(
-                models.Visit.id.in_(partners), models.Visit.status.in_(OPEN_STATUSES)
+                models.Visit.branch_id == branch_id,
+                models.Visit.id.in_(partners),
+                models.Visit.status.in_(OPEN_STATUSES),
             )
         )
     )

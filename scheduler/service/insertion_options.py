@@ -98,7 +98,7 @@ def find_insertion_options(
     branch = session.get(models.Branch, branch_id)
     if branch is None:
         raise NotFoundError(f"no branch {branch_id!r}")
-    patient = session.get(models.Patient, visit.patient_id)
+    patient = session.get(models.Patient, (branch.agency_id, visit.patient_id))
     if patient is None or patient.branch_id != branch_id:
         raise NotFoundError(f"no patient {visit.patient_id!r} in branch {branch_id!r}")
     first, count = _day_range(visit, branch.timezone, start_date, days)

@@ -206,7 +206,9 @@ def reschedule_day(
             expected_revision=expected_revision,
         )
         for visit_id in state.cancelled & set(state.statuses):
-            session.get(models.Visit, visit_id).status = VisitStatus.CANCELLED
+            session.get(models.Visit, (_agency(session, branch_id), visit_id)).status = (
+                VisitStatus.CANCELLED
+            )
         outcome_plan_id = row.id
     tell_clinicians = sorted(
         {c for change in changes for c in (change.clinician_before, change.clinician_after) if c}
@@ -281,7 +283,9 @@ def _prepare(
     check_events(events, today, visits)
     statuses = dict(
         session.execute(
-            select(models.Visit.id, models.Visit.status).where(models.Visit.id.in_(list(visits)))
+            select(models.Visit.id, models.Visit.status).where(
+                models.Visit.branch_id == branch_id, models.Visit.id.in_(list(visits))
+            )
         ).all()
     )
     cancelled = {v for v, status in statuses.items() if status == VisitStatus.CANCELLED}
@@ -381,3 +385,10 @@ def _merged(state: _Replan, chosen: Plan, travel: TravelMatrix) -> Plan:
     routes = merge(record, state.routes, state.frozen, chosen, travel)
     unassigned = chosen.unassigned + state.left_out
     return Plan(routes, unassigned, compute_kpis(record, routes, unassigned))
+
+
+def _agency(session: Session, branch_id: str) -> str:
+    """The agency of ``branch_id`` (visits are keyed by agency and id)."""
+    branch = session.get(models.Branch, branch_id)
+    assert branch is not None
+    return branch.agency_id

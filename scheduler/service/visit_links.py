@@ -11,8 +11,12 @@ from scheduler.store import models
 from scheduler.store.visit_links import add_visit_link, delete_visit_link, visit_links
 
 
-def replace_visit_link(session: Session, *, visit_id: str, link: VisitLink | None) -> None:
-    """Make ``link`` the link whose second visit is ``visit_id``; ``None`` unlinks it.
+def replace_visit_link(
+    session: Session, *, agency_id: str, visit_id: str, link: VisitLink | None
+) -> None:
+    """Make ``link`` the link whose second visit is the agency's ``visit_id``; ``None`` unlinks.
+
+    Both visits are the agency's (ids are scoped per agency).
 
     A link is written on its second visit: a link in which ``visit_id`` is the first visit
     stays as it is (it belongs to its second visit).
@@ -26,15 +30,15 @@ def replace_visit_link(session: Session, *, visit_id: str, link: VisitLink | Non
         an open visit given one by one for the same patient, or either visit is already in
         another link.
     """
-    visit = session.get(models.Visit, visit_id)
+    visit = session.get(models.Visit, (agency_id, visit_id))
     if visit is None:
         raise NotFoundError(f"no visit {visit_id!r}")
-    delete_visit_link(session, second_visit_id=visit_id)
+    delete_visit_link(session, agency_id=agency_id, second_visit_id=visit_id)
     if link is None:
         return
     if link.second != visit_id:
         raise ProblemError(f"a link written on visit {visit_id!r} needs it as its second visit")
-    partner = session.get(models.Visit, link.first)
+    partner = session.get(models.Visit, (agency_id, link.first))
     if partner is None or partner.branch_id != visit.branch_id:
         raise ProblemError(
             f"no visit {link.first!r} in branch {visit.branch_id!r} to link visit {visit_id!r} to"
@@ -54,7 +58,7 @@ def replace_visit_link(session: Session, *, visit_id: str, link: VisitLink | Non
             raise ProblemError(
                 f"visit {row.id!r} is {row.status}; only planned or published visits can be linked"
             )
-    taken = visit_links(session, visit_ids=link.visit_ids)
+    taken = visit_links(session, agency_id=agency_id, visit_ids=link.visit_ids)
     for linked_id in link.visit_ids:
         if linked_id in taken:
             held = taken[linked_id]
@@ -62,4 +66,4 @@ def replace_visit_link(session: Session, *, visit_id: str, link: VisitLink | Non
                 f"visit {linked_id!r} is already linked with visit {held.partner_of(linked_id)!r}; "
                 f"replace visit {held.second!r} without a link to unlink them first"
             )
-    add_visit_link(session, link=link)
+    add_visit_link(session, link=link, agency_id=agency_id)

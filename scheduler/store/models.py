@@ -17,6 +17,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     String,
@@ -128,12 +129,17 @@ class User(Base):
     """
 
     __tablename__ = "users"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["agency_id", "clinician_id"], ["clinicians.agency_id", "clinicians.id"]
+        ),
+    )
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[str | None] = mapped_column(ForeignKey("agencies.id"))
     branch_id: Mapped[str | None] = mapped_column(ForeignKey("branches.id"))
-    clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"))
+    clinician_id: Mapped[str | None] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
     disabled_at: Mapped[datetime | None] = mapped_column()
@@ -148,9 +154,14 @@ class User(Base):
 
 
 class Clinician(Base):
-    """A clinician of a branch; ``weekly_hours`` holds one entry per working weekday."""
+    """A clinician of a branch; ``weekly_hours`` holds one entry per working weekday.
+
+    Clinicians, patients, care plans and visits are keyed by their agency and the id the
+    agency chose: another agency may use the same ids, and never sees these rows.
+    """
 
     __tablename__ = "clinicians"
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -174,6 +185,7 @@ class Patient(Base):
     """A patient of a branch; ``availability`` holds weekday windows when they are home."""
 
     __tablename__ = "patients"
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -189,16 +201,24 @@ class CarePlan(Base):
     """One discipline's frequency order for a patient."""
 
     __tablename__ = "care_plans"
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    patient_id: Mapped[str] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["agency_id", "patient_id"], ["patients.agency_id", "patients.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["agency_id", "primary_clinician_id"], ["clinicians.agency_id", "clinicians.id"]
+        ),
+        Index("ix_care_plans_patient", "agency_id", "patient_id"),
     )
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    patient_id: Mapped[str] = mapped_column(String(64))
     branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
     discipline: Mapped[str] = mapped_column(String(8))
     frequency: Mapped[str] = mapped_column(String(200))
     start_of_care: Mapped[date] = mapped_column(Date)
     visit_minutes: Mapped[int] = mapped_column(Integer)
-    primary_clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"))
+    primary_clinician_id: Mapped[str | None] = mapped_column(String(64))
     credentials: Mapped[list[Any]] = mapped_column(default=list)
     required_skills: Mapped[list[Any]] = mapped_column(default=list)
     visits_made: Mapped[list[Any]] = mapped_column(default=list)
@@ -207,17 +227,32 @@ class CarePlan(Base):
 
 
 class Visit(Base):
-    """A concrete visit: given one by one, or a care plan's visit once a plan holds it."""
+    """A concrete visit: given one by one, or a care plan's visit once a plan holds it.
+
+    Deleting its care plan leaves the visit without one (the store clears ``care_plan_id``
+    first: a foreign key's SET NULL would clear the agency too).
+    """
 
     __tablename__ = "visits"
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["agency_id", "patient_id"], ["patients.agency_id", "patients.id"], ondelete="CASCADE"
+        ),
+        ForeignKeyConstraint(
+            ["agency_id", "care_plan_id"], ["care_plans.agency_id", "care_plans.id"]
+        ),
+        *(
+            ForeignKeyConstraint(["agency_id", column], ["clinicians.agency_id", "clinicians.id"])
+            for column in ("pinned_clinician_id", "preferred_clinician_id", "clinician_id")
+        ),
+        Index("ix_visits_patient", "agency_id", "patient_id"),
+        Index("ix_visits_clinician", "agency_id", "clinician_id"),
+    )
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
-    patient_id: Mapped[str] = mapped_column(
-        ForeignKey("patients.id", ondelete="CASCADE"), index=True
-    )
+    patient_id: Mapped[str] = mapped_column(String(64))
     branch_id: Mapped[str] = mapped_column(ForeignKey("branches.id"), index=True)
-    care_plan_id: Mapped[str | None] = mapped_column(
-        ForeignKey("care_plans.id", ondelete="SET NULL")
-    )
+    care_plan_id: Mapped[str | None] = mapped_column(String(64))
     discipline: Mapped[str] = mapped_column(String(8))
     visit_type: Mapped[str] = mapped_column(String(10))
     minutes: Mapped[int] = mapped_column(Integer)
@@ -228,11 +263,11 @@ class Visit(Base):
     due_at: Mapped[datetime | None] = mapped_column()
     priority: Mapped[int] = mapped_column(Integer, default=3)
     optional: Mapped[bool] = mapped_column(default=False)
-    pinned_clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"))
+    pinned_clinician_id: Mapped[str | None] = mapped_column(String(64))
     pinned_start_at: Mapped[datetime | None] = mapped_column()
-    preferred_clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"))
+    preferred_clinician_id: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(12), default=VisitStatus.PLANNED)
-    clinician_id: Mapped[str | None] = mapped_column(ForeignKey("clinicians.id"), index=True)
+    clinician_id: Mapped[str | None] = mapped_column(String(64))
     start_at: Mapped[datetime | None] = mapped_column()
 
 
@@ -244,12 +279,18 @@ class VisitLink(Base):
     """
 
     __tablename__ = "visit_links"
-    second_visit_id: Mapped[str] = mapped_column(
-        ForeignKey("visits.id", ondelete="CASCADE"), primary_key=True
+    __table_args__ = (
+        *(
+            ForeignKeyConstraint(
+                ["agency_id", column], ["visits.agency_id", "visits.id"], ondelete="CASCADE"
+            )
+            for column in ("second_visit_id", "first_visit_id")
+        ),
+        UniqueConstraint("agency_id", "first_visit_id"),
     )
-    first_visit_id: Mapped[str] = mapped_column(
-        ForeignKey("visits.id", ondelete="CASCADE"), unique=True
-    )
+    agency_id: Mapped[str] = mapped_column(ForeignKey("agencies.id"), primary_key=True)
+    second_visit_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    first_visit_id: Mapped[str] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(12))
     min_gap_seconds: Mapped[int] = mapped_column(Integer, default=0)
     max_gap_seconds: Mapped[int] = mapped_column(Integer, default=0)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import Problem, Visit, VisitType
 from scheduler.store import models
+from scheduler.store.records import agency_of_branch
 
 
 def outdated_stops(session: Session, plan: models.Plan, problem: Problem) -> list[dict[str, str]]:
@@ -33,23 +34,29 @@ def outdated_stops(session: Session, plan: models.Plan, problem: Problem) -> lis
     ).all()
     if not stops:
         return []
+    agency_id = agency_of_branch(session, plan.branch_id)
     visit_rows = {
         row.id: row
         for row in session.scalars(
-            select(models.Visit).where(models.Visit.id.in_([stop.visit_id for stop in stops]))
+            select(models.Visit).where(
+                models.Visit.agency_id == agency_id,
+                models.Visit.id.in_([stop.visit_id for stop in stops]),
+            )
         )
     }
     clinicians = set(
         session.scalars(
             select(models.Clinician.id).where(
-                models.Clinician.id.in_({stop.clinician_id for stop in stops})
+                models.Clinician.agency_id == agency_id,
+                models.Clinician.id.in_({stop.clinician_id for stop in stops}),
             )
         )
     )
     patients = set(
         session.scalars(
             select(models.Patient.id).where(
-                models.Patient.id.in_({stop.patient_id for stop in stops})
+                models.Patient.agency_id == agency_id,
+                models.Patient.id.in_({stop.patient_id for stop in stops}),
             )
         )
     )
@@ -57,7 +64,8 @@ def outdated_stops(session: Session, plan: models.Plan, problem: Problem) -> lis
         row.id: row
         for row in session.scalars(
             select(models.CarePlan).where(
-                models.CarePlan.id.in_({plan.id for plan in problem.care_plans})
+                models.CarePlan.agency_id == agency_id,
+                models.CarePlan.id.in_({plan.id for plan in problem.care_plans}),
             )
         )
     }

@@ -35,6 +35,7 @@ from scheduler.store.problem_io import (
     problem_from_json,
     problem_to_json,
 )
+from scheduler.store.records import agency_of_branch
 
 
 def save_plan(
@@ -284,9 +285,13 @@ def _day_start(plan: models.Plan, day: int) -> datetime:
 def _mark_visits_published(session: Session, plan: models.Plan) -> None:
     """Write the plan's placements onto the visits, adding care plan visits as rows."""
     stops = session.scalars(select(models.PlanStop).where(models.PlanStop.plan_id == plan.id)).all()
+    agency_id = agency_of_branch(session, plan.branch_id)
     existing = set(
         session.scalars(
-            select(models.Visit.id).where(models.Visit.id.in_([stop.visit_id for stop in stops]))
+            select(models.Visit.id).where(
+                models.Visit.agency_id == agency_id,
+                models.Visit.id.in_([stop.visit_id for stop in stops]),
+            )
         )
     )
     problem = stored_problem(plan) if len(existing) < len(stops) else None
@@ -299,7 +304,11 @@ def _mark_visits_published(session: Session, plan: models.Plan) -> None:
         if stop.visit_id in existing:
             session.execute(
                 update(models.Visit)
-                .where(models.Visit.id == stop.visit_id, models.Visit.status.not_in(MADE))
+                .where(
+                    models.Visit.agency_id == agency_id,
+                    models.Visit.id == stop.visit_id,
+                    models.Visit.status.not_in(MADE),
+                )
                 .values(**placement)
             )
             continue
@@ -308,6 +317,7 @@ def _mark_visits_published(session: Session, plan: models.Plan) -> None:
         horizon = problem.horizon
         session.add(
             models.Visit(
+                agency_id=agency_id,
                 id=visit.id,
                 patient_id=visit.patient_id,
                 branch_id=plan.branch_id,

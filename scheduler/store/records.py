@@ -6,10 +6,11 @@ from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, TypeDecorator, func, select
+from sqlalchemy import ColumnElement, TypeDecorator, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.types import TypeEngine
 
+from scheduler.store import models
 from scheduler.store.models import Base
 
 Row = TypeVar("Row", bound=Base)
@@ -18,6 +19,30 @@ Row = TypeVar("Row", bound=Base)
 def get_record(session: Session, model: type[Row], record_id: Any) -> Row | None:
     """The row of ``model`` with primary key ``record_id``, or ``None``."""
     return session.get(model, record_id)
+
+
+def agency_of_branch(session: Session, branch_id: str) -> str | None:
+    """The agency of branch ``branch_id`` (``None``: no such branch)."""
+    branch = session.get(models.Branch, branch_id)
+    return branch.agency_id if branch is not None else None
+
+
+def scoped_records(
+    session: Session, model: type[Row], record_id: str, *, agency_id: str | None
+) -> list[Row]:
+    """The rows of an agency-scoped ``model`` with id ``record_id``.
+
+    Clinicians, patients, care plans and visits are keyed by (agency, id): with ``agency_id``
+    at most that agency's row; without (a global admin), every agency's (at most two read,
+    which is enough to tell one from several). Other tables' ids are global.
+    """
+    if "agency_id" not in model.__table__.primary_key.columns:  # server-made ids: global
+        row = session.get(model, record_id)
+        return [row] if row is not None else []
+    if agency_id is not None:
+        row = session.get(model, (agency_id, record_id))
+        return [row] if row is not None else []
+    return list(session.scalars(select(model).where(model.id == record_id).limit(2)))
 
 
 def list_records(
@@ -59,9 +84,15 @@ def _python_type(kind: TypeEngine[Any]) -> type | None:
 
 
 def upsert_records(session: Session, model: type[Row], values: Iterable[dict[str, Any]]) -> int:
-    """Insert rows from JSON-ready values, or update those whose key exists; returns how many."""
+    """Insert rows from JSON-ready values, or update those whose key exists; returns how many.
+
+    A row of an agency-scoped table without ``agency_id`` takes its branch's agency.
+    """
     count = 0
+    scoped = "agency_id" in model.__table__.columns and "branch_id" in model.__table__.columns
     for row in values:
+        if scoped and "agency_id" not in row:
+            row = row | {"agency_id": agency_of_branch(session, row["branch_id"])}
         session.merge(model(**column_values(model, row)))
         count += 1
     session.flush()
@@ -69,6 +100,16 @@ def upsert_records(session: Session, model: type[Row], values: Iterable[dict[str
 
 
 def delete_record(session: Session, row: Base) -> None:
-    """Delete ``row`` (dependants follow the foreign keys' rules)."""
+    """Delete ``row`` (dependants follow the foreign keys' rules).
+
+    A care plan's visits stay, without a care plan (what a foreign key's SET NULL would do,
+    but that would clear their agency too).
+    """
+    if isinstance(row, models.CarePlan):
+        session.execute(
+            update(models.Visit)
+            .where(models.Visit.agency_id == row.agency_id, models.Visit.care_plan_id == row.id)
+            .values(care_plan_id=None)
+        )
     session.delete(row)
     session.flush()

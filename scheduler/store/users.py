@@ -145,10 +145,12 @@ def delete_user(session: Session, *, user: models.User) -> None:
     delete_record(session, user)
 
 
-def delete_users_of_clinician(session: Session, *, clinician_id: str) -> int:
-    """Delete the users acting as clinician ``clinician_id``; returns how many."""
+def delete_users_of_clinician(session: Session, *, agency_id: str, clinician_id: str) -> int:
+    """Delete the users acting as the agency's clinician ``clinician_id``; returns how many."""
     users = session.scalars(
-        select(models.User).where(models.User.clinician_id == clinician_id)
+        select(models.User).where(
+            models.User.agency_id == agency_id, models.User.clinician_id == clinician_id
+        )
     ).all()
     for user in users:
         session.delete(user)

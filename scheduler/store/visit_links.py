@@ -11,10 +11,18 @@ from scheduler.domain import LinkKind, VisitLink
 from scheduler.store import models
 
 
-def add_visit_link(session: Session, *, link: VisitLink) -> None:
-    """Store ``link`` (the caller has checked that neither visit is linked yet)."""
+def add_visit_link(session: Session, *, link: VisitLink, agency_id: str | None = None) -> None:
+    """Store ``link`` between visits of ``agency_id`` (checked: neither visit is linked yet).
+
+    Without ``agency_id``, the agency of the visit ``link.second`` (which must be one).
+    """
+    if agency_id is None:
+        (agency_id,) = session.scalars(
+            select(models.Visit.agency_id).where(models.Visit.id == link.second)
+        ).all()
     session.add(
         models.VisitLink(
+            agency_id=agency_id,
             first_visit_id=link.first,
             second_visit_id=link.second,
             kind=link.kind.value,
@@ -25,22 +33,28 @@ def add_visit_link(session: Session, *, link: VisitLink) -> None:
     session.flush()
 
 
-def delete_visit_link(session: Session, *, second_visit_id: str) -> None:
+def delete_visit_link(session: Session, *, agency_id: str, second_visit_id: str) -> None:
     """Remove the link whose second visit is ``second_visit_id``, if there is one."""
     session.execute(
-        delete(models.VisitLink).where(models.VisitLink.second_visit_id == second_visit_id)
+        delete(models.VisitLink).where(
+            models.VisitLink.agency_id == agency_id,
+            models.VisitLink.second_visit_id == second_visit_id,
+        )
     )
 
 
-def visit_links(session: Session, *, visit_ids: Collection[str]) -> dict[str, VisitLink]:
-    """The link of each of ``visit_ids`` that has one, keyed by that visit's id."""
+def visit_links(
+    session: Session, *, agency_id: str, visit_ids: Collection[str]
+) -> dict[str, VisitLink]:
+    """The link of each of the agency's ``visit_ids`` that has one, keyed by that visit's id."""
     wanted = set(visit_ids)
     rows = session.scalars(
         select(models.VisitLink).where(
+            models.VisitLink.agency_id == agency_id,
             or_(
                 models.VisitLink.first_visit_id.in_(wanted),
                 models.VisitLink.second_visit_id.in_(wanted),
-            )
+            ),
         )
     ).all()
     found = {}
@@ -54,7 +68,11 @@ def branch_visit_links(session: Session, *, branch_id: str) -> list[VisitLink]:
     """Every link between visits of ``branch_id``."""
     rows = session.scalars(
         select(models.VisitLink)
-        .join(models.Visit, models.Visit.id == models.VisitLink.second_visit_id)
+        .join(
+            models.Visit,
+            (models.Visit.agency_id == models.VisitLink.agency_id)
+            & (models.Visit.id == models.VisitLink.second_visit_id),
+        )
         .where(models.Visit.branch_id == branch_id)
         .order_by(models.VisitLink.second_visit_id)
     ).all()

@@ -135,7 +135,9 @@ def test_a_clinician_token_cannot_cancel_and_an_agency_system_cannot_complete(cl
     early = client.patch(path, json={"status": "completed"}, headers=nurse)
     assert early.status_code == 409 and "once its start has come" in early.text
     with client.app.state.sessions.begin() as session:  # the visit's start has come
-        session.get(models.Visit, mine[0]["id"]).start_at = utc_now() - timedelta(hours=1)
+        session.scalars(select(models.Visit).filter_by(id=mine[0]["id"])).one().start_at = (
+            utc_now() - timedelta(hours=1)
+        )
     done = client.patch(path, json={"status": "completed"}, headers=nurse)
     assert done.status_code == 200 and done.json()["status"] == "completed"
 

@@ -90,7 +90,7 @@ def test_options_are_sorted_by_added_travel_and_each_is_valid_when_applied(clien
         seen += len(options)
     assert seen >= 4
     with client.app.state.sessions() as session:
-        assert session.get(models.Visit, "new-visit") is None
+        assert session.scalars(select(models.Visit).filter_by(id="new-visit")).first() is None
         assert session.scalar(select(func.count()).select_from(models.Plan)) == 1
 
 

@@ -99,7 +99,7 @@ def status(client: TestClient, admin: dict[str, str], visit_id: str, value: str)
 def made(client: TestClient, visit_id: str, clinician_id: str | None = None, start=None) -> None:
     """Record a visit as completed (the Monday is ahead of the test's clock: the store is used)."""
     with client.app.state.sessions.begin() as session:
-        row = session.get(models.Visit, visit_id)
+        row = session.get(models.Visit, ("a1", visit_id))
         row.status = models.VisitStatus.COMPLETED
         row.clinician_id, row.start_at = clinician_id or row.clinician_id, start or row.start_at
 

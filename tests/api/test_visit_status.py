@@ -40,7 +40,7 @@ def seed(client, admin, branch) -> None:
 def publish_by_hand(client, start) -> None:
     """Mark v1 published to c1 at ``start`` (as a published plan would)."""
     with client.app.state.sessions.begin() as session:
-        row = session.get(models.Visit, "v1")
+        row = session.get(models.Visit, ("a1", "v1"))
         row.status, row.clinician_id, row.start_at = "published", "c1", start
 
 

@@ -277,6 +277,7 @@ def test_bad_records_fail_the_run_with_a_message_and_no_names(seeded: Seeded) ->
         at = datetime.combine(DAY, datetime.min.time(), zone)
         session.add(
             models.Visit(
+                agency_id=patient.agency_id,
                 id="lab-draw-1",
                 patient_id=patient.id,
                 branch_id=DEMO_BRANCH,

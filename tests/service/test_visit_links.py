@@ -25,10 +25,13 @@ def sessions(tmp_path):
     with factory.begin() as session:
         session.add(models.Agency(id="a", name="A"))
         session.add(models.Branch(id="b", agency_id="a", name="B", timezone="UTC"))
-        session.add(models.Patient(id="p", branch_id="b", name="P", latitude=0, longitude=0))
+        session.add(
+            models.Patient(agency_id="a", id="p", branch_id="b", name="P", latitude=0, longitude=0)
+        )
         session.flush()
         session.add(
             models.CarePlan(
+                agency_id="a",
                 id="cp",
                 patient_id="p",
                 branch_id="b",
@@ -42,6 +45,7 @@ def sessions(tmp_path):
         for visit_id, care_plan_id in (("lift-a", None), ("lift-b", None), ("cp-1", "cp")):
             session.add(
                 models.Visit(
+                    agency_id="a",
                     id=visit_id,
                     patient_id="p",
                     branch_id="b",
@@ -60,12 +64,12 @@ def sessions(tmp_path):
 def test_a_link_is_replaced_on_its_second_visit_and_kept_from_the_first(sessions):
     """Writing the second visit again replaces its link; unlinking the first changes nothing."""
     with sessions.begin() as session:
-        replace_visit_link(session, visit_id="lift-b", link=TRANSFER)
-        replace_visit_link(session, visit_id="lift-a", link=None)
-        assert visit_links(session, visit_ids=["lift-a"]) == {"lift-a": TRANSFER}
+        replace_visit_link(session, agency_id="a", visit_id="lift-b", link=TRANSFER)
+        replace_visit_link(session, agency_id="a", visit_id="lift-a", link=None)
+        assert visit_links(session, agency_id="a", visit_ids=["lift-a"]) == {"lift-a": TRANSFER}
         sequential = VisitLink("lift-a", "lift-b", LinkKind.SEQUENTIAL, 0, 600)
-        replace_visit_link(session, visit_id="lift-b", link=sequential)
-        assert visit_links(session, visit_ids=["lift-b"]) == {"lift-b": sequential}
+        replace_visit_link(session, agency_id="a", visit_id="lift-b", link=sequential)
+        assert visit_links(session, agency_id="a", visit_ids=["lift-b"]) == {"lift-b": sequential}
 
 
 def test_care_plan_visits_unknown_visits_and_misplaced_links_are_refused(sessions):
@@ -73,9 +77,12 @@ def test_care_plan_visits_unknown_visits_and_misplaced_links_are_refused(session
     with sessions() as session:
         with pytest.raises(ProblemError, match="comes from care plan 'cp'"):
             replace_visit_link(
-                session, visit_id="cp-1", link=VisitLink("lift-a", "cp-1", LinkKind.SIMULTANEOUS)
+                session,
+                agency_id="a",
+                visit_id="cp-1",
+                link=VisitLink("lift-a", "cp-1", LinkKind.SIMULTANEOUS),
             )
         with pytest.raises(ProblemError, match="needs it as its second visit"):
-            replace_visit_link(session, visit_id="lift-a", link=TRANSFER)
+            replace_visit_link(session, agency_id="a", visit_id="lift-a", link=TRANSFER)
         with pytest.raises(NotFoundError, match="no visit 'ghost'"):
-            replace_visit_link(session, visit_id="ghost", link=None)
+            replace_visit_link(session, agency_id="a", visit_id="ghost", link=None)

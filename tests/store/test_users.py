@@ -85,6 +85,7 @@ def test_a_clinicians_users_are_deleted_with_them(session):
     for clinician_id in ("c1", "c2"):
         session.add(
             models.Clinician(
+                agency_id="a",
                 id=clinician_id,
                 branch_id="b",
                 name=clinician_id,
@@ -95,7 +96,9 @@ def test_a_clinicians_users_are_deleted_with_them(session):
         )
     session.flush()
     for clinician_id in ("c1", "c1", "c2"):
-        create_user(session, name="n", role=Role.CLINICIAN, clinician_id=clinician_id)
-    assert delete_users_of_clinician(session, clinician_id="c1") == 2
+        create_user(
+            session, name="n", role=Role.CLINICIAN, agency_id="a", clinician_id=clinician_id
+        )
+    assert delete_users_of_clinician(session, agency_id="a", clinician_id="c1") == 2
     left = session.query(models.User.clinician_id).all()
     assert [row.clinician_id for row in left] == ["c2"]

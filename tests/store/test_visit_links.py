@@ -36,11 +36,14 @@ def stored_branch(database_url: str):
     with transaction(sessions) as session:
         session.add(models.Agency(id="a", name="A"))
         session.add(models.Branch(id="b", agency_id="a", name="B", timezone="UTC"))
-        session.add(models.Patient(id="p", branch_id="b", name="P", latitude=0, longitude=0))
+        session.add(
+            models.Patient(agency_id="a", id="p", branch_id="b", name="P", latitude=0, longitude=0)
+        )
         session.flush()
         for visit_id in ("nurse", "aide", "lift-a", "lift-b"):
             session.add(
                 models.Visit(
+                    agency_id="a",
                     id=visit_id,
                     patient_id="p",
                     branch_id="b",
@@ -61,12 +64,14 @@ def test_links_round_trip_and_read_from_either_visit(database_url):
         add_visit_link(session, link=AIDE_AFTER_NURSE)
         add_visit_link(session, link=TRANSFER)
     with sessions() as session:
-        found = visit_links(session, visit_ids=["nurse", "lift-b", "other"])
+        found = visit_links(session, agency_id="a", visit_ids=["nurse", "lift-b", "other"])
         assert found == {"nurse": AIDE_AFTER_NURSE, "lift-b": TRANSFER}
         assert branch_visit_links(session, branch_id="b") == [AIDE_AFTER_NURSE, TRANSFER]
     with transaction(sessions) as session:
-        delete_visit_link(session, second_visit_id="nurse")  # not a second visit: no-op
-        delete_visit_link(session, second_visit_id="aide")
+        delete_visit_link(
+            session, agency_id="a", second_visit_id="nurse"
+        )  # not a second visit: no-op
+        delete_visit_link(session, agency_id="a", second_visit_id="aide")
     with sessions() as session:
         assert branch_visit_links(session, branch_id="b") == [TRANSFER]
     engine.dispose()
@@ -78,9 +83,9 @@ def test_deleting_either_visit_deletes_its_link(database_url):
     with transaction(sessions) as session:
         add_visit_link(session, link=TRANSFER)
     with transaction(sessions) as session:
-        session.delete(session.get(models.Visit, "lift-a"))
+        session.delete(session.get(models.Visit, ("a", "lift-a")))
     with sessions() as session:
-        assert visit_links(session, visit_ids=["lift-a", "lift-b"]) == {}
+        assert visit_links(session, agency_id="a", visit_ids=["lift-a", "lift-b"]) == {}
     engine.dispose()
 
 

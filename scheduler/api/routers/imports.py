@@ -12,8 +12,9 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from scheduler.api.access import DataWriters, Principal, allow
+from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
 from scheduler.api.crud import (
+    AgencyId,
     Resource,
     check_clinicians_exist,
     create_record,
@@ -54,12 +55,16 @@ CSV_EXAMPLE = (
 
 
 @router.post("", response_model=ImportSummary, summary="Import records as JSON")
-def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> dict[str, Any]:
+def import_json(
+    session: SessionDep, principal: Writer, batch: ImportBatch, agency_id: AgencyId = None
+) -> dict[str, Any]:
     """Add or replace records in dependency order; any error leaves nothing written.
 
     Visits may carry a ``link`` to a visit stored or in the same import (see ``/v1/visits``).
+    Ids are the agency's own: another agency's records with the same ids are not touched.
     """
     summary: dict[str, dict[str, int]] = {"created": {}, "replaced": {}}
+    visits = []
     for kind, items in (
         ("clinicians", batch.clinicians),
         ("patients", batch.patients),
@@ -67,9 +72,11 @@ def import_json(session: SessionDep, principal: Writer, batch: ImportBatch) -> d
         ("visits", batch.visits),
     ):
         for item in items:
-            outcome = _upsert(session, principal, KINDS[kind], item)
+            outcome, row = _upsert(session, principal, KINDS[kind], item, agency_id)
             summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
-    _write_links(session, batch.visits)
+            if kind == "visits":
+                visits.append((row, item))
+    _write_links(session, visits)
     return summary
 
 
@@ -91,6 +98,7 @@ async def import_csv(
     session: SessionDep,
     principal: Writer,
     kind: Annotated[Literal["clinicians", "patients", "care-plans", "visits"], Path()],
+    agency_id: AgencyId = None,
 ) -> dict[str, Any]:
     """One CSV row per record, columns named as the JSON fields.
 
@@ -128,24 +136,26 @@ async def import_csv(
         refuse_repeated_ids(kind, [item.id for item in items])
     except ValueError as error:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(error)) from None
+    visits = []
     for item in items:
-        outcome = _upsert(session, principal, resource, item)
+        outcome, row = _upsert(session, principal, resource, item, agency_id)
         summary[outcome][kind] = summary[outcome].get(kind, 0) + 1
-    if resource is VISITS:
-        _write_links(session, [item for item in items if isinstance(item, VisitCreate)])
+        if isinstance(item, VisitCreate):
+            visits.append((row, item))
+    _write_links(session, visits)
     return summary
 
 
-def _write_links(session: Session, visits: Sequence[VisitCreate]) -> None:
+def _write_links(session: Session, visits: Sequence[tuple[models.Visit, VisitCreate]]) -> None:
     """The imported visits' links, once every visit is written (a link may name a later one).
 
     Every imported visit is unlinked first, so the order of the visits does not matter.
     """
-    for item in visits:
-        replace_visit_link(session, visit_id=item.id, link=None)
-    for item in visits:
+    for row, _ in visits:
+        replace_visit_link(session, agency_id=row.agency_id, visit_id=row.id, link=None)
+    for row, item in visits:
         if item.link is not None:
-            write_visit_link(session, item.id, item)
+            write_visit_link(session, row, item)
 
 
 def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseModel:
@@ -186,21 +196,37 @@ def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseMo
         ) from None
 
 
-def _upsert(session: Any, principal: Principal, resource: Resource, item: Any) -> str:
-    """Create the record, or replace it when it exists in the caller's reach."""
+def _upsert(
+    session: Any, principal: Principal, resource: Resource, item: Any, agency_id: str | None
+) -> tuple[str, Any]:
+    """Create the record, or replace it when it exists in the caller's reach; and the row.
+
+    The record's agency is its branch's, or its patient's (care plans and visits).
+    """
     extra = {}
-    if resource is VISITS:
+    if resource.parent is not None:
         patient = fetch_in_reach(
-            session, principal, models.Patient, item.patient_id, label="patient"
+            session,
+            principal,
+            models.Patient,
+            item.patient_id,
+            label="patient",
+            agency_id=agency_id,
         )
-        extra["first_day"] = visit_first_day(session, patient.branch_id, item)
-    existing = session.get(resource.model, item.id)
+        agency = patient.agency_id
+        if resource is VISITS:
+            extra["first_day"] = visit_first_day(session, patient.branch_id, item)
+    else:
+        agency = branch_in_reach(session, principal, item.branch_id).agency_id
+    existing = session.get(resource.model, (agency, item.id))
     if existing is None:
-        create_record(session, principal, resource, item, **extra)
-        return "created"
-    row = fetch_in_reach(session, principal, resource.model, item.id, label=resource.label)
+        row = create_record(session, principal, resource, item, agency_id=agency, **extra)
+        return "created", row
+    row = fetch_in_reach(
+        session, principal, resource.model, item.id, label=resource.label, agency_id=agency
+    )
     check_clinicians_exist(session, row.branch_id, resource.clinicians_named(item))
     if resource is VISITS:
         extra |= back_to_planned(row)
     replace_fields(row, item, skip=resource.stored_apart, **extra)
-    return "replaced"
+    return "replaced", row

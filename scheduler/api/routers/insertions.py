@@ -58,9 +58,9 @@ def read_insertion_options(
     (windows, shift, lunch, caps) when the visit is added there. Nothing is written. A visit
     with a ``link`` is refused (422): options place one visit alone.
     """
-    branch_in_reach(session, principal, branch_id)
+    branch = branch_in_reach(session, principal, branch_id)
     visit = payload.visit
-    patient = session.get(models.Patient, visit.patient_id)
+    patient = session.get(models.Patient, (branch.agency_id, visit.patient_id))
     if patient is None or patient.branch_id != branch_id:
         raise HTTPException(
             status.HTTP_404_NOT_FOUND, f"no patient {visit.patient_id!r} in {branch_id!r}"
@@ -72,6 +72,7 @@ def read_insertion_options(
             "insertion options place one visit alone: ask without a link",
         )
     values = visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
+        "agency_id": branch.agency_id,
         "branch_id": branch_id,
         "first_day": visit_first_day(session, branch_id, visit),
     }

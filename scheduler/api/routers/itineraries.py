@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import EveryRole, Principal, allow
-from scheduler.api.crud import fetch_in_reach
+from scheduler.api.crud import AgencyId, caller_agency, fetch_in_reach
 from scheduler.api.deps import SessionDep
 from scheduler.api.schemas import IsoDate
 from scheduler.domain import Location
@@ -31,26 +31,36 @@ Day = Annotated[IsoDate, Path(description="The branch-local date, e.g. 2026-11-3
 
 
 def _itinerary(
-    session: Session, principal: Principal, clinician_id: str, day: date
+    session: Session, principal: Principal, clinician_id: str, day: date, agency_id: str | None
 ) -> tuple[models.Clinician, Itinerary]:
     """The clinician's published day, if the caller may see it (404 otherwise)."""
     if principal.role == Role.CLINICIAN:
-        clinician = session.get(models.Clinician, clinician_id)
+        agency = caller_agency(session, principal, agency_id)
+        clinician = session.get(models.Clinician, (agency, clinician_id))
         if clinician is None or clinician.id != principal.clinician_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no clinician {clinician_id!r}")
     else:
         clinician = fetch_in_reach(
-            session, principal, models.Clinician, clinician_id, label="clinician"
+            session,
+            principal,
+            models.Clinician,
+            clinician_id,
+            label="clinician",
+            agency_id=agency_id,
         )
     return clinician, published_itinerary(session, clinician=clinician, day=day)
 
 
 @router.get("/{clinician_id}/{day}", summary="A clinician's itinerary as JSON")
 def read_itinerary(
-    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+    session: SessionDep,
+    principal: Anyone,
+    clinician_id: ClinicianId,
+    day: Day,
+    agency_id: AgencyId = None,
 ) -> dict[str, Any]:
     """Visits in order with windows, planned times, addresses and driving (empty if none)."""
-    return itinerary_to_dict(_itinerary(session, principal, clinician_id, day)[1])
+    return itinerary_to_dict(_itinerary(session, principal, clinician_id, day, agency_id)[1])
 
 
 @router.get(
@@ -60,10 +70,14 @@ def read_itinerary(
     responses={200: {"content": {"text/calendar": {}}}},
 )
 def read_itinerary_ics(
-    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+    session: SessionDep,
+    principal: Anyone,
+    clinician_id: ClinicianId,
+    day: Day,
+    agency_id: AgencyId = None,
 ) -> Response:
     """One event per visit (RFC 5545), to subscribe to in any calendar app."""
-    itinerary = _itinerary(session, principal, clinician_id, day)[1]
+    itinerary = _itinerary(session, principal, clinician_id, day, agency_id)[1]
     return Response(itinerary_to_ics(itinerary), media_type="text/calendar; charset=utf-8")
 
 
@@ -74,10 +88,14 @@ def read_itinerary_ics(
     responses={200: {"content": {"text/html": {}}}},
 )
 def read_itinerary_html(
-    session: SessionDep, principal: Anyone, clinician_id: ClinicianId, day: Day
+    session: SessionDep,
+    principal: Anyone,
+    clinician_id: ClinicianId,
+    day: Day,
+    agency_id: AgencyId = None,
 ) -> Response:
     """The day's table and a map of the stops (straight legs; no tiles fetched)."""
-    clinician, itinerary = _itinerary(session, principal, clinician_id, day)
+    clinician, itinerary = _itinerary(session, principal, clinician_id, day, agency_id)
     home = Location("home", clinician.home_latitude, clinician.home_longitude)
     end = home
     if clinician.end_latitude is not None and clinician.end_longitude is not None:

@@ -27,7 +27,7 @@ def withdraw_clinician_access(session: Session, clinician: models.Clinician) -> 
     from the next call and nobody keeps reading patients through them. Visits and care plans
     still naming the clinician keep the delete refused (409).
     """
-    delete_users_of_clinician(session, clinician_id=clinician.id)
+    delete_users_of_clinician(session, agency_id=clinician.agency_id, clinician_id=clinician.id)
 
 
 CLINICIANS = Resource(

@@ -106,7 +106,7 @@ def reschedule(
     """
     if principal.role == Role.AGENCY_SYSTEM and not payload.dry_run:
         raise HTTPException(status.HTTP_403_FORBIDDEN, ONLY_DRY_RUNS)
-    branch_in_reach(session, principal, branch_id)
+    branch = branch_in_reach(session, principal, branch_id)
     revision = expected_revision(if_match)
     if not payload.dry_run and not idempotency_key:
         raise HTTPException(
@@ -116,7 +116,12 @@ def reschedule(
     for event in payload.events:
         if isinstance(event, VisitAdded):
             patient = fetch_in_reach(
-                session, principal, models.Patient, event.visit.patient_id, label="patient"
+                session,
+                principal,
+                models.Patient,
+                event.visit.patient_id,
+                label="patient",
+                agency_id=branch.agency_id,
             )
             if patient.branch_id != branch_id:
                 raise HTTPException(
@@ -164,9 +169,12 @@ def reschedule(
 def _event(session: Session, branch_id: str, event: Any, dry_run: bool) -> Event:
     """The service's event for a request event (an added visit becomes a row)."""
     if isinstance(event, VisitAdded):
-        if session.get(models.Visit, event.visit.id) is not None:
+        branch = session.get(models.Branch, branch_id)
+        assert branch is not None  # checked in reach before
+        if session.get(models.Visit, (branch.agency_id, event.visit.id)) is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"visit {event.visit.id!r} exists")
         values = event.visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
+            "agency_id": branch.agency_id,
             "branch_id": branch_id,
             "first_day": visit_first_day(session, branch_id, event.visit),
         }

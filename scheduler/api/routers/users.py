@@ -18,7 +18,7 @@ from scheduler.api.access import (
     branch_in_reach,
     token_lifetime,
 )
-from scheduler.api.crud import Limit, Offset
+from scheduler.api.crud import Limit, Offset, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.plan_schemas import UserCreate, UserPublic, UserUpdate, UserWithToken
 from scheduler.api.schemas import Page
@@ -97,6 +97,8 @@ def create_user_with_token(
         Role.AGENCY_SYSTEM: {"agency_id"},
     }[payload.role]
     given = {key for key in ("agency_id", "branch_id", "clinician_id") if getattr(payload, key)}
+    if payload.role == Role.CLINICIAN:
+        given.discard("agency_id")  # names the clinician's agency when several use the id
     if given != needs:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
@@ -107,10 +109,16 @@ def create_user_with_token(
         branch = branch_in_reach(session, principal, payload.branch_id)
         values["agency_id"] = branch.agency_id
     if payload.clinician_id:
-        clinician = session.get(models.Clinician, payload.clinician_id)
-        if clinician is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no clinician {payload.clinician_id!r}")
+        clinician = fetch_in_reach(
+            session,
+            principal,
+            models.Clinician,
+            payload.clinician_id,
+            label="clinician",
+            agency_id=payload.agency_id,
+        )
         values["branch_id"] = clinician.branch_id
+        values["agency_id"] = clinician.agency_id
     if payload.agency_id and session.get(models.Agency, payload.agency_id) is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no agency {payload.agency_id!r}")
     values.pop("role")

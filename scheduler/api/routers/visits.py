@@ -24,9 +24,11 @@ from scheduler.api.access import (
     branches_in_reach,
 )
 from scheduler.api.crud import (
+    AgencyId,
     Limit,
     Offset,
     Resource,
+    caller_agency,
     check_clinicians_exist,
     create_record,
     fetch_in_reach,
@@ -78,18 +80,24 @@ def visit_first_day(session: Session, branch_id: str, payload: VisitFields) -> d
     return min(window.start for window in payload.windows).astimezone(zone).date()
 
 
-def write_visit_link(session: Session, visit_id: str, payload: VisitFields) -> None:
+def write_visit_link(session: Session, visit: models.Visit, payload: VisitFields) -> None:
     """Store the payload's link on the visit, or unlink it when the payload has none."""
-    link = None if payload.link is None else payload.link.link_for(visit_id)
-    replace_visit_link(session, visit_id=visit_id, link=link)
+    link = None if payload.link is None else payload.link.link_for(visit.id)
+    replace_visit_link(session, agency_id=visit.agency_id, visit_id=visit.id, link=link)
 
 
 def visits_public(session: Session, rows: Sequence[models.Visit]) -> list[VisitPublic]:
     """The visits as the API shows them, each with its link seen from its side."""
-    links = visit_links(session, visit_ids=[row.id for row in rows])
+    agencies: dict[str, list[str]] = {}
+    for row in rows:
+        agencies.setdefault(row.agency_id, []).append(row.id)
+    links = {
+        agency_id: visit_links(session, agency_id=agency_id, visit_ids=ids)
+        for agency_id, ids in agencies.items()
+    }
     public = []
     for row in rows:
-        link = links.get(row.id)
+        link = links[row.agency_id].get(row.id)
         shown = None if link is None else VisitLinkPublic.of(link, visit_id=row.id)
         public.append(VisitPublic.model_validate(row).model_copy(update={"link": shown}))
     return public
@@ -108,14 +116,19 @@ def back_to_planned(visit: models.Visit) -> dict[str, Any]:
     return {"status": VisitStatus.PLANNED, "clinician_id": None, "start_at": None}
 
 
-def _visit_in_reach(session: Session, principal: Principal, visit_id: str) -> models.Visit:
+def _visit_in_reach(
+    session: Session, principal: Principal, visit_id: str, agency_id: str | None
+) -> models.Visit:
     """The visit if the caller may see it: a clinician only their own (404 otherwise)."""
     if principal.role == Role.CLINICIAN:
-        visit = session.get(models.Visit, visit_id)
+        agency = caller_agency(session, principal, agency_id)
+        visit = session.get(models.Visit, (agency, visit_id))
         if visit is None or visit.clinician_id != principal.clinician_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no visit {visit_id!r}")
         return visit
-    return fetch_in_reach(session, principal, models.Visit, visit_id, label="visit")
+    return fetch_in_reach(
+        session, principal, models.Visit, visit_id, label="visit", agency_id=agency_id
+    )
 
 
 @router.get("", response_model=Page[VisitPublic], summary="List visits")
@@ -137,6 +150,7 @@ def list_visits(
     visit = models.Visit
     where: list[Any] = []
     if principal.role == Role.CLINICIAN:
+        where.append(visit.agency_id == caller_agency(session, principal))
         where.append(visit.clinician_id == principal.clinician_id)
     else:
         reach = branches_in_reach(session, principal)
@@ -168,7 +182,9 @@ def list_visits(
 @router.post(
     "", response_model=VisitPublic, status_code=status.HTTP_201_CREATED, summary="Add a visit"
 )
-def create_visit(session: SessionDep, principal: Writer, payload: VisitCreate) -> Any:
+def create_visit(
+    session: SessionDep, principal: Writer, payload: VisitCreate, agency_id: AgencyId = None
+) -> Any:
     """A visit given one by one; it joins the next plan whose days meet one of its windows.
 
     With a ``link``, it is linked to another open visit of the same patient given one by one
@@ -176,28 +192,35 @@ def create_visit(session: SessionDep, principal: Writer, payload: VisitCreate) -
     already linked).
     """
     patient = fetch_in_reach(
-        session, principal, models.Patient, payload.patient_id, label="patient"
+        session, principal, models.Patient, payload.patient_id, label="patient", agency_id=agency_id
     )
     visit = create_record(
         session,
         principal,
         VISITS,
         payload,
+        agency_id=patient.agency_id,
         first_day=visit_first_day(session, patient.branch_id, payload),
     )
-    write_visit_link(session, visit.id, payload)
+    write_visit_link(session, visit, payload)
     return visits_public(session, [visit])[0]
 
 
 @router.get("/{visit_id}", response_model=VisitPublic, summary="Read a visit")
-def read_visit(session: SessionDep, principal: Anyone, visit_id: VisitId) -> Any:
+def read_visit(
+    session: SessionDep, principal: Anyone, visit_id: VisitId, agency_id: AgencyId = None
+) -> Any:
     """One visit (a clinician: only one published to them)."""
-    return visits_public(session, [_visit_in_reach(session, principal, visit_id)])[0]
+    return visits_public(session, [_visit_in_reach(session, principal, visit_id, agency_id)])[0]
 
 
 @router.put("/{visit_id}", response_model=VisitPublic, summary="Replace a visit")
 def replace_visit(
-    session: SessionDep, principal: Writer, visit_id: VisitId, payload: VisitUpdate
+    session: SessionDep,
+    principal: Writer,
+    visit_id: VisitId,
+    payload: VisitUpdate,
+    agency_id: AgencyId = None,
 ) -> Any:
     """New fields for a visit; it goes back to planned until the next plan places it.
 
@@ -206,7 +229,9 @@ def replace_visit(
     Its ``link`` replaces the link written on it; without one it is unlinked. A link in which
     it is the first visit is written on the other visit and stays.
     """
-    visit = fetch_in_reach(session, principal, models.Visit, visit_id, label="visit")
+    visit = fetch_in_reach(
+        session, principal, models.Visit, visit_id, label="visit", agency_id=agency_id
+    )
     check_clinicians_exist(session, visit.branch_id, VISITS.clinicians_named(payload))
     replace_fields(
         visit,
@@ -215,7 +240,7 @@ def replace_visit(
         first_day=visit_first_day(session, visit.branch_id, payload),
         **back_to_planned(visit),
     )
-    write_visit_link(session, visit.id, payload)
+    write_visit_link(session, visit, payload)
     return visits_public(session, [visit])[0]
 
 
@@ -226,7 +251,11 @@ def replace_visit(
     summary="Report a visit",
 )
 def report_visit(
-    session: SessionDep, principal: Anyone, visit_id: VisitId, payload: VisitStatusUpdate
+    session: SessionDep,
+    principal: Anyone,
+    visit_id: VisitId,
+    payload: VisitStatusUpdate,
+    agency_id: AgencyId = None,
 ) -> Any:
     """Mark a visit completed, missed or cancelled (a clinician: only their own, not cancel).
 
@@ -237,7 +266,7 @@ def report_visit(
     A linked visit keeps its link, but plans take a link only while both visits are open:
     once one is cancelled or missed, the other is planned alone (cancel both to drop a pair).
     """
-    visit = _visit_in_reach(session, principal, visit_id)
+    visit = _visit_in_reach(session, principal, visit_id, agency_id)
     if principal.role == Role.CLINICIAN and payload.status == VisitStatus.CANCELLED:
         raise HTTPException(status.HTTP_403_FORBIDDEN, "a clinician may not cancel a visit")
     if principal.role == Role.AGENCY_SYSTEM and payload.status != VisitStatus.CANCELLED:
@@ -252,12 +281,16 @@ def report_visit(
 
 
 @router.delete("/{visit_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a visit")
-def delete_visit(session: SessionDep, principal: Deleter, visit_id: VisitId) -> Response:
+def delete_visit(
+    session: SessionDep, principal: Deleter, visit_id: VisitId, agency_id: AgencyId = None
+) -> Response:
     """Remove a visit given by mistake (cancel it instead once it was published).
 
     Its link, if any, goes with it: the other visit stays, unlinked.
     """
-    visit = fetch_in_reach(session, principal, models.Visit, visit_id, label="visit")
+    visit = fetch_in_reach(
+        session, principal, models.Visit, visit_id, label="visit", agency_id=agency_id
+    )
     if visit.status != VisitStatus.PLANNED:
         raise HTTPException(
             status.HTTP_409_CONFLICT, f"visit {visit_id!r} is {visit.status}: cancel it instead"
