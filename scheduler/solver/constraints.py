@@ -11,6 +11,7 @@ from scheduler.domain import Problem, TravelMatrix, Visit
 from scheduler.solver.model import TIME, Vehicle, VisitModel, create_model
 from scheduler.solver.params import SolveParams
 
+DAY_SECONDS = 86_400
 VISITS = "visits"
 POINTS = "points"
 
@@ -39,6 +40,7 @@ def build_model(
     add_overtime(model)
     add_time_windows(model)
     add_due_times(model)
+    add_preferred_hours(model)
     add_lunch_breaks(model)
     add_qualifications(model, candidates)
     add_visit_limits(model)
@@ -164,6 +166,29 @@ def add_due_times(model: VisitModel) -> None:
             model.time.SetCumulVarSoftUpperBound(
                 model.visit_index(position), visit.due, model.params.lateness_weight
             )
+
+
+PREFERRED_HOURS_WEIGHT = 2  # per second a visit starts outside the patient's preferred hours
+
+
+def add_preferred_hours(model: VisitModel) -> None:
+    """Charge per second a visit starts outside its patient's preferred hours (soft).
+
+    The wish is local time of day; it applies on the visit's own day. Pinned visits keep
+    their pin.
+    """
+    for position, visit in enumerate(model.visits):
+        wish = model.patient_of(visit).preferred_hours
+        if wish is None or visit.pinned_start is not None:
+            continue
+        midnight = visit.earliest_start - visit.earliest_start % DAY_SECONDS
+        index = model.visit_index(position)
+        lower = max(midnight + wish.start, visit.earliest_start)
+        upper = min(midnight + wish.end, visit.latest_start)
+        if lower > upper:
+            continue  # the visit's windows never meet the wish: nothing to prefer
+        model.time.SetCumulVarSoftLowerBound(index, lower, PREFERRED_HOURS_WEIGHT)
+        model.time.SetCumulVarSoftUpperBound(index, upper, PREFERRED_HOURS_WEIGHT)
 
 
 def add_lunch_breaks(model: VisitModel) -> None:

@@ -334,3 +334,31 @@ def test_balance_splits_identical_work_evenly() -> None:
     tiny = problem([nurse("a", 0), nurse("b", 0)], [replace(v, patient_id=f"p{3}") for v in visits])
     result = solve_valid(tiny, balance_weight=100_000)
     assert sorted(len(r.stops) for r in result.plan.routes) == [3, 3]
+
+
+# preferred hours (soft) ---------------------------------------------------------------------
+
+
+def test_preferred_afternoon_is_honoured_when_feasible() -> None:
+    """A patient who prefers 14:00-16:00 gets the visit started then, not at the morning."""
+    wish = {"p3": {"preferred_hours": TimeWindow(14 * HOUR, 16 * HOUR)}}
+    result = solve_valid(problem([nurse("a", 0)], [visit("v", 3)], **wish))
+    assert 14 * HOUR <= stop_of(result, "v")[1].start <= 16 * HOUR
+
+
+def test_preferred_hours_outside_the_window_still_plan_the_visit() -> None:
+    """A wish the visit's window never meets is soft: the visit is planned inside its window."""
+    wish = {"p3": {"preferred_hours": TimeWindow(18 * HOUR, 20 * HOUR)}}
+    tiny = problem(
+        [nurse("a", 0)], [visit("v", 3, windows=(TimeWindow(9 * HOUR, 10 * HOUR),))], **wish
+    )
+    result = solve_valid(tiny)
+    assert 9 * HOUR <= stop_of(result, "v")[1].start <= 10 * HOUR
+
+
+def test_preferred_morning_gives_way_to_a_pinned_visit() -> None:
+    """When a pinned visit fills the morning, the morning-wish visit is still made, later."""
+    pinned = visit("pin", 1, duration=4 * HOUR, pinned_start=8 * HOUR + STEP)
+    wish = {"p2": {"preferred_hours": TimeWindow(8 * HOUR, 10 * HOUR)}}
+    result = solve_valid(problem([nurse("a", 0)], [pinned, visit("v", 2)], **wish))
+    assert stop_of(result, "v")[1].start >= 12 * HOUR
