@@ -10,7 +10,8 @@ and week. Soft: leave out as little as possible (required visits above all), spa
 plan's visits, make the start of care early, keep visits with their primary clinician and few
 distinct clinicians, give visits to clinicians who live near the patient, and keep each
 clinician-day in one zone of the clinician's patients (k-medoids, one zone per working day) so
-that day routes are compact.
+that day routes are compact, and even weekly work among equal-hours clinicians of a discipline
+(``_day_fair_weeks.py``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from ortools.sat.python import cp_model
 from scheduler.domain import Problem, TravelMatrix, Visit
 from scheduler.domain.continuity import care_group, primary_clinician
 from scheduler.solver._day_care_plan import add_care_plan_rules
+from scheduler.solver._day_fair_weeks import add_fair_weeks
 from scheduler.solver._day_model import DayModel
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
@@ -91,6 +93,7 @@ def choose_days(
     _add_capacity(day)
     _add_continuity(day)
     _add_home_distance(day, travel)
+    add_fair_weeks(day)
     if previous:
         _stay_near(day, previous)
     day.model.Minimize(sum(day.costs))
