@@ -211,5 +211,13 @@ def test_imports_plans_and_publications_stay_in_their_agency(client, staff):
     # A later change in one agency outdates only that agency's plans.
     a1 = staff["a1"][Role.SCHEDULER]
     assert client.patch("/v1/visits/x1/status", json={"status": "cancelled"}, headers=a1).is_success
-    a2_visit = client.get("/v1/visits/x1", headers=staff["a2"][Role.SCHEDULER]).json()
-    assert a2_visit["status"] == "published"
+    a2 = staff["a2"][Role.SCHEDULER]
+    assert client.get("/v1/visits/x1", headers=a2).json()["status"] == "published"
+    started = client.post(
+        "/v1/planning-jobs",
+        json={"branch_id": "b2", "start_date": DAY, "days": 1, "time_limit_seconds": 2},
+        headers=a2,
+    )
+    job = wait_for_job(client, started.json()["id"], a2)
+    assert job["plan_id"] is not None, job["error"]
+    assert client.post(f"/v1/plans/{job['plan_id']}/publish", headers=a2).status_code == 200
