@@ -196,7 +196,8 @@ def visit_states(client: TestClient, admin: dict[str, str], branch: str) -> dict
 def complete_in_store(client: TestClient, visit_id: str) -> None:
     """Record a visit completed (the Monday is ahead of the clock: straight in the store)."""
     with client.app.state.sessions.begin() as session:
-        session.get(models.Visit, visit_id).status = models.VisitStatus.COMPLETED
+        visit = session.scalars(select(models.Visit).filter_by(id=visit_id)).one()
+        visit.status = models.VisitStatus.COMPLETED
 
 
 def probe_resurrection(client: TestClient, world: World, tally: Tally) -> str:
