@@ -1,4 +1,4 @@
-"""Domain exceptions. Only ``api/`` and ``cli.py`` turn them into HTTP or exit codes."""
+"""Domain exceptions. Only ``api/`` and ``cli/`` turn them into HTTP or exit codes."""
 
 
 class SchedulerError(Exception):

@@ -1,4 +1,4 @@
-"""Terminal output for the command line: progress while solving, tables of results."""
+"""Terminal output for the command line: progress while solving, tables of results, errors."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
 
+import typer
 from rich import box
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -21,6 +22,12 @@ from scheduler.domain.kpis import WeekKpis
 
 T = TypeVar("T")
 console = Console()
+
+
+def fail(error: Exception) -> typer.Exit:
+    """Print a domain error as one clear line and exit non-zero."""
+    console.print(f"[bold red]error:[/] {error}")
+    return typer.Exit(code=2)
 
 
 def run_with_progress(label: str, seconds: float, work: Callable[[], T]) -> T:

@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import scheduler.cli as cli
+import scheduler.cli.bench_agency as bench_agency_cli
 from scheduler.bench.reschedule import ReplanRun, RescheduleBench
 from scheduler.domain import Horizon, Problem, compute_kpis
 from scheduler.service.reschedule import RescheduleOutcome
@@ -62,7 +63,7 @@ def test_the_command_exits_non_zero_when_a_replan_keeps_fewer_than_the_fallback(
     fine = outcome(238, 232, 237, 231)
     short = replace(fine, visits_kept=61, required_visits_kept=61)
     result = bench(ReplanRun(fine, 2.9, fine, 2.8), ReplanRun(short, 2.9, fine, 2.8))
-    monkeypatch.setattr(cli, "bench_reschedule", lambda **_: result)
+    monkeypatch.setattr(bench_agency_cli, "bench_reschedule", lambda **_: result)
     answer = runner.invoke(cli.app, ["bench", "reschedule", "--runs", "2", "--plan-seconds", "1"])
     assert answer.exit_code == 1, answer.output
     assert "run 2 least change: kept 61" in answer.output

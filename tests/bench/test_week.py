@@ -3,9 +3,8 @@
 import pytest
 from typer.testing import CliRunner
 
-from scheduler import _console
 from scheduler.bench.week import WeekRow, bench_week, summarise_runs
-from scheduler.cli import app
+from scheduler.cli import _console, app
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Kpis
 from scheduler.geo import travel_matrix
