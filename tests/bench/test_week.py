@@ -3,12 +3,23 @@
 import pytest
 from typer.testing import CliRunner
 
-from scheduler.bench.week import WeekRow, bench_week, summarise_runs
+import scheduler.bench.week as week_bench
+from scheduler.bench.week import WeekRow, bench_week, plan_day_by_day, summarise_runs
 from scheduler.cli import _console, app
 from scheduler.demo.week import generate_agency_week
-from scheduler.domain import Kpis
+from scheduler.domain import (
+    Kpis,
+    Plan,
+    Problem,
+    ReasonCode,
+    TravelMatrix,
+    Unassigned,
+    compute_kpis,
+)
 from scheduler.geo import travel_matrix
 from scheduler.settings import Settings
+from scheduler.solver import Result, SolveParams, SolveStatus
+from scheduler.solver.validate import validate
 
 
 def _row(travel_per_visit: float, placed: int) -> WeekRow:
@@ -57,3 +68,37 @@ def test_bench_week_command_prints_rules_kpis_and_the_runs_summary(
         "generator's reference",
     ):
         assert text in result.output
+
+
+def test_baseline_places_visits_on_a_busy_week_at_a_short_limit() -> None:
+    """A busy 8-clinician week at 2 s in all (0.4 s a day): the baseline still places visits."""
+    problem = generate_agency_week(clinicians=8, load="busy")
+    travel = travel_matrix(problem.locations(), settings=Settings())
+    routes, unassigned, seconds = plan_day_by_day(problem, travel, time_limit=2.0, workers=1)
+    placed = sum(len(route.stops) for route in routes)
+    assert placed > 0
+    assert placed + len(unassigned) == len(problem.visits_to_plan)
+    assert seconds > 0
+
+
+def test_a_day_solve_with_no_plan_falls_back_to_greedy_insertion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Day solves end with no plan: insertion places half the visits; only cross-day rules break."""
+
+    def no_plan(problem: Problem, travel: TravelMatrix, params: SolveParams) -> Result:
+        left = tuple(
+            Unassigned(v.id, ReasonCode.NOT_SOLVED, "stopped") for v in problem.visits_to_plan
+        )
+        plan = Plan((), left, compute_kpis(problem, (), left))
+        return Result(SolveStatus.NO_SOLUTION, plan, None, params.time_limit, "no first solution")
+
+    monkeypatch.setattr(week_bench, "solve", no_plan)
+    problem = generate_agency_week(clinicians=6, load="busy")
+    travel = travel_matrix(problem.locations(), settings=Settings())
+    routes, unassigned, _ = plan_day_by_day(problem, travel, time_limit=5.0, workers=1)
+    placed = sum(len(route.stops) for route in routes)
+    assert placed >= len(problem.visits_to_plan) // 2
+    plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+    across_days = {"max_work_week", "soc_order"}  # rules a day planned alone cannot see
+    assert {v.rule for v in validate(problem, plan, travel)} <= across_days
