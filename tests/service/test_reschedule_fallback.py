@@ -7,18 +7,10 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from datetime import date
-
-import numpy as np
 
 from scheduler.domain import (
     HOUR,
     Clinician,
-    Credential,
-    Discipline,
-    Horizon,
-    Location,
-    Patient,
     Plan,
     Problem,
     ReasonCode,
@@ -40,33 +32,20 @@ from scheduler.service._reschedule_fallback import (
     insert_left_out,
 )
 from scheduler.solver.validate import validate
+from tests import builders
+from tests.builders import STEP, line_places, line_problem, nurse, visit
 
-PLACES = tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(6))
-STEP = 600  # seconds between neighbouring places
-SHIFT = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
+PLACES = line_places(6)
 
 
 def line_travel() -> TravelMatrix:
-    """10 minutes (5 km) per step along the line."""
-    steps = np.abs(np.subtract.outer(np.arange(len(PLACES)), np.arange(len(PLACES))))
-    return TravelMatrix(tuple(p.id for p in PLACES), STEP * steps, 5000 * steps)
-
-
-def nurse(clinician_id: str, place: int = 0, shift: Shift = SHIFT) -> Clinician:
-    """An RN living at ``PLACES[place]``."""
-    return Clinician(clinician_id, clinician_id, Credential.RN, PLACES[place], (shift,))
-
-
-def visit(visit_id: str, patient: int, start: int = 8, end: int = 16, **changes) -> Visit:
-    """A 45-minute SN visit to ``p{patient}`` starting between ``start`` and ``end`` o'clock."""
-    windows = (TimeWindow(start * HOUR, end * HOUR),)
-    return replace(Visit(visit_id, f"p{patient}", Discipline.SN, 2700, windows), **changes)
+    """10 minutes (5 km) per step along the line of six places."""
+    return builders.line_travel(PLACES)
 
 
 def day(clinicians: list[Clinician], visits: list[Visit]) -> Problem:
     """Patients p0..p5 at the places."""
-    patients = tuple(Patient(f"p{k}", f"P{k}", PLACES[k]) for k in range(len(PLACES)))
-    return Problem(Horizon(date(2026, 12, 7)), tuple(clinicians), patients, tuple(visits))
+    return line_problem(clinicians, visits, PLACES)
 
 
 def stop(visit_id: str, patient: int, start: int, steps: int) -> Stop:
