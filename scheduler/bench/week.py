@@ -5,10 +5,11 @@ order's spacing and one-visit-a-day allow, then route every day on its own (pati
 clinicians preferred, as in a single-day solve). Both run on the same generated agency with
 the same total time: each day solve gets an equal share of the limit. A busy day may not reach
 a first routing solution within a short share (at 90 s, a 60-clinician day of ~420 visits did
-not); such a day is then planned by greedy insertion (``solver/repair.py``: each visit at its
-cheapest open place, required ones first, the batch checked by the validator) with the day's
-share again as its deadline, so the baseline always has a plan but may take up to twice the
-limit. Each row reports its method's actual seconds (the baseline's include its insertions).
+not); a day solve that ends with no routes is then replaced by greedy insertion
+(``solver/repair.py``: each visit at its cheapest open place, required ones first, the batch
+checked by the validator) with the day's share again as its deadline, so the baseline always
+has a plan but may take up to twice the limit. Each row reports its method's actual seconds
+(the baseline's include its insertions).
 The solver may run several times (its search is not deterministic under a wall-clock limit)
 and once more with three times the limit, for comparison.
 """
@@ -37,7 +38,7 @@ from scheduler.domain import (
 from scheduler.domain.care_plan import visit_spacing_days
 from scheduler.domain.continuity import primary_clinician
 from scheduler.domain.kpis import WeekKpis, week_kpis
-from scheduler.solver import SolveParams, SolveStatus, solve
+from scheduler.solver import SolveParams, solve
 from scheduler.solver.oracle import check_reasons
 from scheduler.solver.repair import repair_left_out
 from scheduler.solver.validate import validate
@@ -161,7 +162,7 @@ def plan_day_by_day(
 ) -> tuple[tuple[Route, ...], tuple[Unassigned, ...], float]:
     """The baseline: greedy days, then each day solved alone with an equal share of time.
 
-    A day solve that ends with no plan is replaced by greedy insertion with the same share as
+    A day solve that ends with no routes is replaced by greedy insertion with the same share as
     its deadline (see the module docstring); the seconds returned count both.
     """
     day_of, unassigned = _greedy_days(problem)
@@ -175,7 +176,7 @@ def plan_day_by_day(
         result = solve(day_problem, travel, SolveParams(time_limit=share, workers=workers))
         seconds += result.seconds
         plan = result.plan
-        if result.status in (SolveStatus.NO_SOLUTION, SolveStatus.FAILED):
+        if not plan.routes and plan.unassigned:  # no first solution in the share, or failed
             started = time.monotonic()
             plan = insert_greedily(day_problem, travel, plan, deadline=started + share)
             seconds += time.monotonic() - started
@@ -185,7 +186,7 @@ def plan_day_by_day(
 
 
 def insert_greedily(problem: Problem, travel: TravelMatrix, plan: Plan, *, deadline: float) -> Plan:
-    """``plan`` (a day solve's, with no routes) with its left-out visits inserted greedily.
+    """``plan`` (a day solve's with no routes) with its left-out visits inserted greedily.
 
     Visits not placed by ``deadline`` keep the reasons the solve gave them.
     """
