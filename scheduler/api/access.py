@@ -26,7 +26,7 @@ from fastapi.security import (
 from sqlalchemy.orm import Session
 
 from scheduler.api.deps import SessionDep
-from scheduler.api.schemas import ErrorMessage
+from scheduler.api.schemas.answers import ErrorMessage
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import transaction

@@ -30,7 +30,7 @@ from scheduler.api.routers import (
     visits,
     webhooks,
 )
-from scheduler.api.schemas import ErrorMessage, InvalidRequest
+from scheduler.api.schemas.answers import ErrorMessage, InvalidRequest
 from scheduler.api.throttle import FailedAuthThrottle
 from scheduler.errors import (
     ConflictError,

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Header
 from pydantic import WithJsonSchema
 
-from scheduler.api.schemas import ErrorMessage
+from scheduler.api.schemas.answers import ErrorMessage
 from scheduler.errors import StaleError
 
 _ETAG = r'^ *(\*|(W/)?"r[0-9]{1,18}") *$'

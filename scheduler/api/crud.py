@@ -28,7 +28,8 @@ from scheduler.api.access import (
     branches_in_reach,
 )
 from scheduler.api.deps import SessionDep
-from scheduler.api.schemas import Id, Page
+from scheduler.api.schemas.answers import Page
+from scheduler.api.schemas.fields import Id
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.records import (

@@ -206,9 +206,9 @@ def reschedule_day(
             expected_revision=expected_revision,
         )
         for visit_id in state.cancelled & set(state.statuses):
-            session.get(models.Visit, (_agency(session, branch_id), visit_id)).status = (
-                VisitStatus.CANCELLED
-            )
+            session.get(
+                models.Visit, (_agency(session, branch_id), visit_id)
+            ).status = VisitStatus.CANCELLED
         outcome_plan_id = row.id
     tell_clinicians = sorted(
         {c for change in changes for c in (change.clinician_before, change.clinician_after) if c}

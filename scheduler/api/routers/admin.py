@@ -9,12 +9,7 @@ from sqlalchemy import select
 
 from scheduler.api.access import EveryRole, Principal, allow, branches_in_reach
 from scheduler.api.deps import SessionDep
-from scheduler.api.plan_schemas import (
-    AgencyCreate,
-    AgencyPublic,
-    BranchCreate,
-    BranchPublic,
-)
+from scheduler.api.schemas.branches import AgencyCreate, AgencyPublic, BranchCreate, BranchPublic
 from scheduler.store import models
 from scheduler.store.models import Role
 

@@ -22,12 +22,6 @@ from scheduler.api.crud import (
     replace_fields,
 )
 from scheduler.api.deps import SessionDep
-from scheduler.api.plan_schemas import (
-    MAX_IMPORT,
-    ImportBatch,
-    ImportSummary,
-    refuse_repeated_ids,
-)
 from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
 from scheduler.api.routers.visits import (
     VISITS,
@@ -35,7 +29,13 @@ from scheduler.api.routers.visits import (
     visit_first_day,
     write_visit_link,
 )
-from scheduler.api.schemas import VisitCreate
+from scheduler.api.schemas.imports import (
+    MAX_IMPORT,
+    ImportBatch,
+    ImportSummary,
+    refuse_repeated_ids,
+)
+from scheduler.api.schemas.visits import VisitCreate
 from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
 

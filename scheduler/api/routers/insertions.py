@@ -12,7 +12,8 @@ from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
 from scheduler.api.crud import check_clinicians_exist
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.routers.visits import VISITS, visit_first_day
-from scheduler.api.schemas import VisitCreate, WriteModel
+from scheduler.api.schemas.fields import WriteModel
+from scheduler.api.schemas.visits import VisitCreate
 from scheduler.service.insertion_options import find_insertion_options
 from scheduler.store import models
 from scheduler.store.records import column_values

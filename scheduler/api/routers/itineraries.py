@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from scheduler.api.access import EveryRole, Principal, allow
 from scheduler.api.crud import AgencyId, caller_agency, fetch_in_reach
 from scheduler.api.deps import SessionDep
-from scheduler.api.schemas import IsoDate
+from scheduler.api.schemas.fields import IsoDate
 from scheduler.domain import Location
 from scheduler.render.itinerary import (
     Itinerary,

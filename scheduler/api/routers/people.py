@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from scheduler.api.crud import Resource, resource_router
-from scheduler.api.schemas import (
+from scheduler.api.schemas.people import (
     CarePlanCreate,
     CarePlanPublic,
     CarePlanUpdate,

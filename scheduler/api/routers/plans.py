@@ -17,14 +17,15 @@ from scheduler.api.access import (
 from scheduler.api.concurrency import STALE_SCHEDULE, IfMatch, expected_revision
 from scheduler.api.crud import Limit, Offset, fetch_in_reach, list_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
-from scheduler.api.plan_schemas import (
+from scheduler.api.schemas.answers import OutdatedPlan, Page
+from scheduler.api.schemas.fields import Id
+from scheduler.api.schemas.plans import (
     PlanDetail,
     PlanningJobCreate,
     PlanningJobPublic,
     PlanPublic,
     UnassignedPublic,
 )
-from scheduler.api.schemas import Id, OutdatedPlan, Page
 from scheduler.service.planning_jobs import create_planning_job
 from scheduler.store import models
 from scheduler.store.models import utc_now

@@ -26,14 +26,14 @@ from scheduler.api.concurrency import (
 from scheduler.api.crud import check_clinicians_exist, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.idempotency import payload_hash, run_once
-from scheduler.api.reschedule_schemas import (
+from scheduler.api.routers.visits import VISITS, visit_first_day
+from scheduler.api.schemas.answers import ErrorMessage
+from scheduler.api.schemas.reschedules import (
     RescheduleAnswer,
     RescheduleRequest,
     SchedulePublic,
     VisitAdded,
 )
-from scheduler.api.routers.visits import VISITS, visit_first_day
-from scheduler.api.schemas import ErrorMessage
 from scheduler.service.reschedule import reschedule_day
 from scheduler.service.reschedule_events import Event
 from scheduler.store import models

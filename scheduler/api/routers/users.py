@@ -20,8 +20,8 @@ from scheduler.api.access import (
 )
 from scheduler.api.crud import Limit, Offset, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
-from scheduler.api.plan_schemas import UserCreate, UserPublic, UserUpdate, UserWithToken
-from scheduler.api.schemas import Page
+from scheduler.api.schemas.answers import Page
+from scheduler.api.schemas.users import UserCreate, UserPublic, UserUpdate, UserWithToken
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.users import (

@@ -35,10 +35,9 @@ from scheduler.api.crud import (
     replace_fields,
 )
 from scheduler.api.deps import SessionDep
-from scheduler.api.schemas import (
-    Id,
-    IsoDate,
-    Page,
+from scheduler.api.schemas.answers import Page
+from scheduler.api.schemas.fields import Id, IsoDate
+from scheduler.api.schemas.visits import (
     VisitCreate,
     VisitFields,
     VisitLinkPublic,

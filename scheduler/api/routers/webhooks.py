@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session
 from scheduler.api.access import Principal, allow
 from scheduler.api.crud import Limit, Offset
 from scheduler.api.deps import SessionDep, SettingsDep
-from scheduler.api.plan_schemas import (
+from scheduler.api.schemas.answers import ErrorMessage, Page
+from scheduler.api.schemas.webhooks import (
     WebhookCreate,
     WebhookDeliveryPublic,
     WebhookPublic,
     WebhookWithSecret,
 )
-from scheduler.api.schemas import ErrorMessage, Page
 from scheduler.errors import SecretKeyError
 from scheduler.service.webhook_sender import Resolver, create_webhook, resolve_host
 from scheduler.store import models

@@ -5,9 +5,16 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+)
 
-from scheduler.api.schemas import Id, IsoDate, Moment, VisitCreate, VisitWindow, WriteModel
+from scheduler.api.schemas.fields import Id, IsoDate, Moment, WriteModel
+from scheduler.api.schemas.visits import VisitCreate, VisitWindow
 from scheduler.domain import ReasonCode
 
 
