@@ -20,6 +20,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from scheduler.demo.agency import generate_agency
+from scheduler.errors import BenchmarkError
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
 from scheduler.service.reschedule_events import Event
@@ -129,6 +130,11 @@ def bench_reschedule(
         with session_factory(engine)() as session:
             plan = stored_solution(session.get(models.Plan, access.plan_id))
         engine.dispose()
+        if not plan.routes:
+            raise BenchmarkError(
+                f"the demo day's plan placed no visit in {plan_seconds:g} s; there is no "
+                "clinician to call out: give it more time (--plan-seconds)"
+            )
         route = max(plan.routes, key=lambda r: len(r.stops))
         now = datetime.combine(
             problem.horizon.start_date, call_out_at, ZoneInfo(problem.horizon.timezone)

@@ -72,7 +72,7 @@ def test_the_command_exits_non_zero_when_a_replan_keeps_fewer_than_the_fallback(
 
 def test_a_small_call_out_replanned_twice_never_keeps_fewer_than_the_fallback():
     """Two runs on a small demo day print each run and end well (no replan below the fallback)."""
-    options = ["--clinicians", "6", "--patients", "30", "--plan-seconds", "1"]
+    options = ["--clinicians", "6", "--patients", "30", "--plan-seconds", "3"]
     answer = runner.invoke(
         cli.app, ["bench", "reschedule", *options, "--replan-seconds", "0.5", "--runs", "2"]
     )
