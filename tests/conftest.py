@@ -1,13 +1,20 @@
-"""Fixtures shared by every test folder: the database to test against."""
+"""Fixtures shared by every test folder: the database to test against, engines, the demo."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
+
+from scheduler.demo.week import generate_agency_week
+from scheduler.service.demo_service import seed_demo_branch
+from scheduler.store.database import make_engine, session_factory, upgrade_schema
+from tests.batch_support import WEEK, Seeded, batch_settings
 
 POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -34,3 +41,41 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
     admin.dispose()
+
+
+@pytest.fixture
+def engine_for() -> Iterator[Callable[[str], Engine]]:
+    """A maker of engines (``make_engine``) that disposes each one at teardown.
+
+    An engine left undisposed keeps its pooled connections open until garbage collection,
+    which psycopg reports as a ResourceWarning (an error in this suite).
+    """
+    engines: list[Engine] = []
+
+    def make(url: str) -> Engine:
+        engines.append(make_engine(url))
+        return engines[-1]
+
+    yield make
+    for engine in engines:
+        engine.dispose()
+
+
+@pytest.fixture
+def seed_demo(engine_for: Callable[[str], Engine]) -> Callable[..., Seeded]:
+    """A seeder of the demo branch: ``seed_demo(database_url, tmp_path, start=WEEK)``.
+
+    It stores the branch (3 clinicians, 12 patients), plans its week from ``start`` and
+    publishes it; the engine is disposed at teardown.
+    """
+
+    def seed(database_url: str, tmp_path: Path, *, start: date = WEEK) -> Seeded:
+        engine = engine_for(database_url)
+        upgrade_schema(engine)
+        sessions = session_factory(engine)
+        settings = batch_settings(database_url, tmp_path)
+        problem = generate_agency_week(clinicians=3, patients=12, start_date=start)
+        access = seed_demo_branch(sessions, problem, settings=settings, time_limit=2.0)
+        return Seeded(sessions, settings, access.plan_id, start)
+
+    return seed

@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import pickle
-import threading
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from apscheduler.schedulers.base import STATE_PAUSED
 from sqlalchemy import delete, select, text, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner
 
 from scheduler.cli import app
@@ -23,23 +19,22 @@ from scheduler.jobs.batch import (
     build_scheduler,
     night_to_plan,
     redo_branch_day,
-    register_branch_jobs,
     run_branch_night,
     schedule_unfinished_runs,
 )
 from scheduler.settings import Settings
 from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
-from tests.service.test_nightly import batch_settings, wait_for
+from tests.batch_support import batch_settings, register_once, stored_jobs
 
 BRANCHES = {"b-ny": ("20:00", "America/New_York"), "b-la": ("21:30", "America/Los_Angeles")}
 
 
 @pytest.fixture
-def branches(database_url: str, tmp_path: Path) -> Iterator[tuple[Settings, sessionmaker]]:
+def branches(database_url: str, tmp_path: Path, engine_for) -> tuple[Settings, sessionmaker]:
     """Settings and sessions on a database with two branches in two time zones."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
     with transaction(sessions) as session:
@@ -55,29 +50,7 @@ def branches(database_url: str, tmp_path: Path) -> Iterator[tuple[Settings, sess
                     batch_time=batch_time,
                 )
             )
-    yield batch_settings(database_url, tmp_path), sessions
-    engine.dispose()
-
-
-def register_once(settings: Settings, sessions: sessionmaker[Session]) -> list[str]:
-    """Register the branches' jobs as a batch process starting does, then stop (paused)."""
-    scheduler, store = build_scheduler(settings)
-    job_ids = register_branch_jobs(scheduler, store, sessions)
-    runner = threading.Thread(target=scheduler.start, kwargs={"paused": True})
-    runner.start()
-    wait_for(lambda: scheduler.state == STATE_PAUSED, seconds=30, what="the scheduler start")
-    scheduler.shutdown()
-    runner.join()
-    return job_ids
-
-
-def stored_jobs(sessions: sessionmaker[Session]) -> dict[str, tuple[datetime, dict]]:
-    """The job store's rows: id -> (next fire time, unpickled job state)."""
-    with sessions() as session:
-        rows = session.execute(text(f"SELECT id, next_run_time, job_state FROM {JOBS_TABLE}")).all()
-    return {
-        job_id: (datetime.fromtimestamp(at, UTC), pickle.loads(state)) for job_id, at, state in rows
-    }
+    return batch_settings(database_url, tmp_path), sessions
 
 
 def next_fire(batch_time: str, zone: str, now: datetime) -> datetime:

@@ -17,17 +17,17 @@ from sqlalchemy import func, select, text, update
 from scheduler.jobs.batch import JOBS_TABLE, night_to_plan
 from scheduler.service.demo_service import DEMO_BRANCH
 from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
-from tests.jobs.test_batch import register_once, stored_jobs
-from tests.service.test_nightly import (
+from tests.batch_support import (
     DAY,
     batch_env,
     child_processes,
     nightly,
     published_state,
+    register_once,
     run_row,
-    seed_demo,
+    stored_jobs,
     wait_for,
 )
 
@@ -106,7 +106,9 @@ def batch(database_url: str, tmp_path: Path) -> Iterator[Batch]:
     starter.close()
 
 
-def test_two_run_now_processes_for_one_night_write_one_plan(database_url, tmp_path, batch):
+def test_two_run_now_processes_for_one_night_write_one_plan(
+    database_url, tmp_path, batch, seed_demo
+):
     """Two processes started together for the same night: one plans and publishes, one skips."""
     world = seed_demo(database_url, tmp_path)
     before = published_state(world.sessions)
@@ -123,7 +125,9 @@ def test_two_run_now_processes_for_one_night_write_one_plan(database_url, tmp_pa
     assert after["days"][DAY] == run.plan_id
 
 
-def test_two_batch_processes_started_together_plan_each_night_once(database_url, tmp_path, batch):
+def test_two_batch_processes_started_together_plan_each_night_once(
+    database_url, tmp_path, batch, seed_demo
+):
     """Two schedulers started together: a missed night and a killed run are each planned once."""
     east, west = ZoneInfo("America/New_York"), ZoneInfo("America/Los_Angeles")
     world = seed_demo(database_url, tmp_path, start=datetime.now(east).date())
@@ -193,9 +197,9 @@ def test_two_batch_processes_started_together_plan_each_night_once(database_url,
     assert sorted(west_runs) == ["skipped", "succeeded"], [batch.output(s) for s in schedulers]
 
 
-def test_three_restarts_keep_one_job_per_branch(database_url, tmp_path, batch):
+def test_three_restarts_keep_one_job_per_branch(database_url, tmp_path, batch, engine_for):
     """Started three times, the batch holds one job per branch; a new batch time is taken up."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
     with transaction(sessions) as session:
@@ -234,11 +238,10 @@ def test_three_restarts_keep_one_job_per_branch(database_url, tmp_path, batch):
     assert f"{fire.astimezone(ZoneInfo('America/Los_Angeles')):%H:%M}" == changed
     with sessions() as session:
         assert session.scalars(select(models.BatchRun)).all() == []
-    engine.dispose()
 
 
 def test_sigkill_during_the_solve_keeps_the_published_plan_and_the_next_start_redoes_it(
-    database_url, tmp_path, batch
+    database_url, tmp_path, batch, seed_demo
 ):
     """Killed while solving: the published plan is untouched; the next start redoes the run."""
     world = seed_demo(database_url, tmp_path)
@@ -269,12 +272,12 @@ def test_sigkill_during_the_solve_keeps_the_published_plan_and_the_next_start_re
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_sigkill_during_the_write_keeps_the_published_plan_and_a_rerun_completes(
-    database_url, tmp_path, batch
+    database_url, tmp_path, batch, seed_demo, engine_for
 ):
     """Killed inside its write transaction (held on a branch row lock): nothing of it lands."""
     world = seed_demo(database_url, tmp_path)
     before = published_state(world.sessions)
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     watching = engine.execution_options(isolation_level="AUTOCOMMIT")  # fresh activity each look
     with engine.connect() as holder, watching.connect() as watcher:
         holder.execute(
@@ -303,7 +306,6 @@ def test_sigkill_during_the_write_keeps_the_published_plan_and_a_rerun_completes
             seconds=30,
             what="the end of the killed run's database session",
         )
-    engine.dispose()
     assert published_state(world.sessions) == before
     killed = run_row(world.sessions, DAY)
     assert (killed.status, killed.attempts, killed.plan_id) == ("running", 1, None)

@@ -4,33 +4,29 @@ from __future__ import annotations
 
 import os
 import threading
-import time
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from dataclasses import replace
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import delete, func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, select
 
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Route, Stop, TimeWindow, Visit, compute_kpis
 from scheduler.domain.plan import Plan
 from scheduler.errors import NotFoundError
-from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
+from scheduler.service.demo_service import DEMO_BRANCH
 from scheduler.service.nightly import (
     PublishedVisit,
     keep_published,
     run_nightly,
     stability_counts,
 )
-from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.batch_runs import claim_batch_run
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction, upgrade_schema
 from scheduler.store.models import utc_now
 from scheduler.store.plan_versions import (
     publish_plan,
@@ -38,133 +34,22 @@ from scheduler.store.plan_versions import (
     stored_problem,
     stored_solution,
 )
-
-WEEK = date(2026, 12, 7)  # the demo week's Monday
-DAY = date(2026, 12, 8)  # the night planned in these tests: the Tuesday
-
-
-@dataclass
-class Seeded:
-    """A database with the tiny demo branch planned and published for a week."""
-
-    sessions: sessionmaker[Session]
-    settings: Settings
-    plan_id: str
-    start: date
-
-
-def batch_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings of a test batch: its database and folders, one search process, short solves."""
-    values = {
-        "database_url": database_url,
-        "data_dir": tmp_path,
-        "cache_dir": tmp_path / "cache",
-        "solve_workers": 1,
-        "solve_time_limit": 2.5,
-    }
-    return Settings(**(values | overrides))
-
-
-def batch_env(database_url: str, tmp_path: Path) -> dict[str, str]:
-    """The environment of a ``scheduler batch`` process on the test database."""
-    return os.environ | {
-        "SCHEDULER_DATABASE_URL": database_url,
-        "SCHEDULER_DATA_DIR": str(tmp_path),
-        "SCHEDULER_CACHE_DIR": str(tmp_path / "cache"),
-        "SCHEDULER_SOLVE_WORKERS": "1",
-        "SCHEDULER_SOLVE_TIME_LIMIT": "2.5",
-    }
-
-
-def seed_demo(database_url: str, tmp_path: Path, *, start: date = WEEK) -> Seeded:
-    """Store the demo branch (3 clinicians, 12 patients), plan its week from ``start``, publish."""
-    engine = make_engine(database_url)
-    upgrade_schema(engine)
-    sessions = session_factory(engine)
-    settings = batch_settings(database_url, tmp_path)
-    problem = generate_agency_week(clinicians=3, patients=12, start_date=start)
-    access = seed_demo_branch(sessions, problem, settings=settings, time_limit=2.0)
-    return Seeded(sessions, settings, access.plan_id, start)
-
-
-def published_state(sessions: sessionmaker[Session], branch_id: str = DEMO_BRANCH) -> dict:
-    """What the branch's crews see: published plan per day, its stops, the visits' placements."""
-    with sessions() as session:
-        days = dict(
-            session.execute(
-                select(models.PublishedDay.day, models.PublishedDay.plan_id).where(
-                    models.PublishedDay.branch_id == branch_id
-                )
-            ).all()
-        )
-        stops = session.execute(
-            select(models.PlanStop.plan_id, models.PlanStop.visit_id, models.PlanStop.clinician_id)
-            .where(models.PlanStop.plan_id.in_(set(days.values())))
-            .order_by(models.PlanStop.plan_id, models.PlanStop.visit_id)
-        ).all()
-        visits = session.execute(
-            select(models.Visit.id, models.Visit.status, models.Visit.clinician_id)
-            .where(models.Visit.branch_id == branch_id)
-            .order_by(models.Visit.id)
-        ).all()
-        plans = session.scalar(
-            select(func.count()).select_from(models.Plan).where(models.Plan.branch_id == branch_id)
-        )
-        revision = session.get(models.Branch, branch_id).schedule_revision
-    return {
-        "days": days,
-        "stops": [tuple(row) for row in stops],
-        "visits": [tuple(row) for row in visits],
-        "plans": plans,
-        "revision": revision,
-    }
-
-
-def run_row(sessions: sessionmaker[Session], day: date, branch_id: str = DEMO_BRANCH):
-    """The branch's run row for ``day`` (``None`` when there is none)."""
-    with sessions() as session:
-        return session.scalar(
-            select(models.BatchRun).where(
-                models.BatchRun.branch_id == branch_id, models.BatchRun.day == day
-            )
-        )
-
-
-def wait_for(check: Callable[[], Any], *, seconds: float, what: str) -> Any:
-    """Poll ``check`` until it returns something true, or fail saying ``what`` never came."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if found := check():
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"{what} did not happen within {seconds:g} s")
-
-
-def child_processes(pid: int) -> list[int]:
-    """Processes forked by ``pid`` (any of its threads): the solver's searches."""
-    children = []
-    for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
-            children += [int(c) for c in (task / "children").read_text().split()]
-        except FileNotFoundError:
-            continue
-    return children
+from tests.batch_support import (
+    DAY,
+    Seeded,
+    batch_settings,
+    child_processes,
+    nightly,
+    published_state,
+    run_row,
+    wait_for,
+)
 
 
 @pytest.fixture
-def seeded(database_url: str, tmp_path: Path) -> Iterator[Seeded]:
+def seeded(database_url: str, tmp_path: Path, seed_demo) -> Seeded:
     """The demo branch with its week planned and published."""
-    world = seed_demo(database_url, tmp_path)
-    yield world
-    world.sessions.kw["bind"].dispose()
-
-
-def nightly(world: Seeded, **options: Any):
-    """Run the demo branch's night of ``DAY`` with short solves."""
-    values = {"owner": "test", "time_limit": 2.5} | options
-    return run_nightly(
-        world.sessions, branch_id=DEMO_BRANCH, day=DAY, settings=world.settings, **values
-    )
+    return seed_demo(database_url, tmp_path)
 
 
 def test_run_publishes_the_day_records_the_run_and_is_never_redone(seeded: Seeded) -> None:
@@ -305,16 +190,15 @@ def test_bad_records_fail_the_run_with_a_message_and_no_names(seeded: Seeded) ->
     assert nightly(seeded).status == "succeeded"
 
 
-def test_unknown_branch_is_an_error_and_records_nothing(database_url, tmp_path) -> None:
+def test_unknown_branch_is_an_error_and_records_nothing(database_url, tmp_path, engine_for) -> None:
     """Naming a branch that does not exist raises and leaves no run behind."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
     settings = batch_settings(database_url, tmp_path)
     with pytest.raises(NotFoundError, match="no branch 'nowhere'"):
         run_nightly(sessions, branch_id="nowhere", day=DAY, settings=settings, owner="t")
     assert run_row(sessions, DAY, "nowhere") is None
-    engine.dispose()
 
 
 def test_keep_published_prefers_the_published_clinicians() -> None:
