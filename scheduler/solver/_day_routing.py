@@ -27,9 +27,9 @@ from scheduler.domain import (
 )
 from scheduler.domain.continuity import care_group
 from scheduler.solver.day_choice import DayChoice
+from scheduler.solver.improve import plan_score
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
-from scheduler.solver.repair import plan_score
 from scheduler.solver.routing import Routing, route_visits
 from scheduler.solver.validate import validate
 

@@ -36,9 +36,10 @@ from scheduler.domain import (
 from scheduler.solver._day_routing import polish_days, route_days
 from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.explain import explain_left_out
+from scheduler.solver.improve import improve_by_moves, plan_score
 from scheduler.solver.model import Vehicle
 from scheduler.solver.params import SolveParams
-from scheduler.solver.repair import Repair, improve_by_moves, plan_score, repair_left_out
+from scheduler.solver.repair import Repair, repair_left_out
 from scheduler.solver.routing import Routing
 
 log = logging.getLogger("scheduler")

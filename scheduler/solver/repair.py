@@ -15,16 +15,13 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from itertools import combinations
 
 from scheduler.domain import (
     DAY,
-    Clinician,
     Plan,
     Problem,
-    Route,
     TimeWindow,
     TravelMatrix,
     Visit,
@@ -32,8 +29,16 @@ from scheduler.domain import (
     VisitType,
     compute_kpis,
 )
-from scheduler.domain.care_plan import visit_spacing_days
 from scheduler.domain.continuity import primary_clinician
+from scheduler.solver._placement import (
+    IGNORED_RULES,
+    care_plan_days,
+    extra_costs,
+    finding_key,
+    findings,
+    nearby_clinicians,
+    placement_cost,
+)
 from scheduler.solver._validation import Violation
 from scheduler.solver.insertion import (
     InsertionOption,
@@ -41,23 +46,14 @@ from scheduler.solver.insertion import (
     plan_without,
     with_insertion,
 )
-from scheduler.solver.params import SolveParams
 from scheduler.solver.validate import validate
 
 log = logging.getLogger("scheduler")
 
 # Rules that hold for a whole day whoever makes the visit: a refusal then covers the day.
 DAY_RULES = frozenset({"one_visit_per_discipline_day", "discharge_last", "period_count"})
-IGNORED_RULES = frozenset({"kpi"})  # bookkeeping, recomputed with every plan
-AWAY_FROM_PRIMARY = 1800  # seconds of driving worth keeping a visit with its primary clinician
-OVERTIME_FACTOR = 2.0  # a second of overtime weighs two of driving (as in SolveParams)
-WORK_FACTOR = 0.1  # a second of working time weighs a tenth of one of driving
-MIN_GAIN = 60  # seconds of driving a move must save
-MOVES_PER_CHECK = 25  # moves checked by the validator at once
-NEARBY = 6  # clinicians living nearest a patient, tried first (then every qualified one)
 PAIR_TRIES = 10  # places of a link's first visit tried with a place of its second
 SWAP_OPTIONAL = 20  # optional visits at most tried as room for one required visit
-SPACING_COST = 2400  # seconds of driving worth keeping a care plan's visits spaced apart
 
 
 @dataclass(frozen=True)
@@ -117,12 +113,12 @@ def repair_left_out(
     links = [link for link in problem.links if link.first in left and link.second in left]
     if not pending and not links:
         return repair
-    before = _findings(problem, plan, travel)
+    before = findings(problem, plan, travel)
     while pending and time.monotonic() < deadline:
         trial, inserted = _insert_batch(problem, travel, repair, pending, deadline)
         if not inserted:
             break
-        fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
+        fresh = [v for v in validate(problem, trial, travel) if finding_key(v) not in before]
         fresh = [v for v in fresh if v.rule not in IGNORED_RULES]
         if not fresh:
             repair.plan = trial
@@ -169,25 +165,27 @@ def _swap_in(
         if freed is None:
             continue
         primary = primary_clinician(problem, visit)
-        extra = _extras(problem, freed, visit, care_plan_days(problem, freed))
+        extra = extra_costs(problem, freed, visit, care_plan_days(problem, freed))
         options = sorted(
             candidate_insertions(problem, freed, visit, travel),
-            key=lambda o: _cost(o, primary, extra),
+            key=lambda o: placement_cost(o, primary, extra),
         )
         best_per_day = {o.day: o for o in reversed(options)}  # the cheapest of each day
-        for option in sorted(best_per_day.values(), key=lambda o: _cost(o, primary, extra)):
+        for option in sorted(
+            best_per_day.values(), key=lambda o: placement_cost(o, primary, extra)
+        ):
             trial = with_insertion(problem, freed, option)
-            other_extra = _extras(problem, trial, other, care_plan_days(problem, trial))
+            other_extra = extra_costs(problem, trial, other, care_plan_days(problem, trial))
             back = min(
                 candidate_insertions(problem, trial, other, travel),
-                key=lambda o: _cost(o, primary_clinician(problem, other), other_extra),
+                key=lambda o: placement_cost(o, primary_clinician(problem, other), other_extra),
                 default=None,
             )
             if back is not None:
                 trial = with_insertion(problem, trial, back)
             elif not other.optional:
                 continue
-            fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
+            fresh = [v for v in validate(problem, trial, travel) if finding_key(v) not in before]
             if any(v.rule not in IGNORED_RULES for v in fresh):
                 continue
             repair.plan = trial
@@ -199,32 +197,6 @@ def _swap_in(
             log.info("repair: %s placed by moving %s", visit.id, other.id)
             return True
     return False
-
-
-def _nearby(problem: Problem, travel: TravelMatrix, plan: Plan) -> Callable[[Visit], set[str]]:
-    """Per visit, the clinicians to try first.
-
-    The ``NEARBY`` living nearest the patient, the primary and those already seeing the
-    patient; the others only when none of these has a place.
-    """
-    seeing: dict[str, set[str]] = defaultdict(set)
-    for route in plan.routes:
-        for stop in route.stops:
-            seeing[stop.patient_id].add(route.clinician_id)
-    by_discipline: dict[str, list[Clinician]] = defaultdict(list)
-    for clinician in problem.clinicians:
-        by_discipline[clinician.discipline].append(clinician)
-
-    def clinicians(visit: Visit) -> set[str]:
-        place = problem.patient_by_id[visit.patient_id].location.id
-        near = sorted(
-            by_discipline[visit.discipline],
-            key=lambda c: travel.seconds_between(c.start.id, place),
-        )[:NEARBY]
-        primary = primary_clinician(problem, visit)
-        return {c.id for c in near} | seeing[visit.patient_id] | ({primary} if primary else set())
-
-    return clinicians
 
 
 def _insert_pair(
@@ -241,11 +213,11 @@ def _insert_pair(
     """
     first, second = problem.visit_by_id[link.first], problem.visit_by_id[link.second]
     days = care_plan_days(problem, repair.plan)
-    extra = _extras(problem, repair.plan, first, days)
+    extra = extra_costs(problem, repair.plan, first, days)
     primary = primary_clinician(problem, first)
     options = sorted(
         candidate_insertions(problem, repair.plan, first, travel),
-        key=lambda o: _cost(o, primary, extra),
+        key=lambda o: placement_cost(o, primary, extra),
     )
     for option in options[:PAIR_TRIES]:
         with_first = with_insertion(problem, repair.plan, option, recount=False)
@@ -261,10 +233,12 @@ def _insert_pair(
         ]
         if not found:
             continue
-        other_extra = _extras(problem, with_first, second, days)
-        best = min(found, key=lambda o: _cost(o, primary_clinician(problem, second), other_extra))
+        other_extra = extra_costs(problem, with_first, second, days)
+        best = min(
+            found, key=lambda o: placement_cost(o, primary_clinician(problem, second), other_extra)
+        )
         trial = with_insertion(problem, with_first, best)
-        fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
+        fresh = [v for v in validate(problem, trial, travel) if finding_key(v) not in before]
         if any(v.rule not in IGNORED_RULES for v in fresh):
             continue
         repair.plan = trial
@@ -309,13 +283,13 @@ def _insert_batch(
     inserted: dict[str, InsertionOption] = {}
     tried = set()
     days = care_plan_days(problem, trial)
-    nearby = _nearby(problem, travel, trial)
+    nearby = nearby_clinicians(problem, travel, trial)
     for visit in pending:
         if time.monotonic() >= deadline:
             break
         refused = repair.refused.get(visit.id, [])
         primary = primary_clinician(problem, visit)
-        extra = _extras(problem, trial, visit, days)
+        extra = extra_costs(problem, trial, visit, days)
         option = None
         for clinicians in (nearby(visit), None):
             option = min(
@@ -326,7 +300,7 @@ def _insert_batch(
                     )
                     if not any(_covers(r, option) for r in refused)
                 ),
-                key=lambda o: _cost(o, primary, extra),
+                key=lambda o: placement_cost(o, primary, extra),
                 default=None,
             )
             if option is not None:
@@ -342,69 +316,6 @@ def _insert_batch(
         trial.routes, trial.unassigned, compute_kpis(problem, trial.routes, trial.unassigned)
     )
     return trial, inserted
-
-
-def _cost(
-    option: InsertionOption, primary: str | None, extra: Callable[[InsertionOption], float]
-) -> tuple[float, int]:
-    """What a place costs, in seconds of driving, and its start.
-
-    Added driving, ``AWAY_FROM_PRIMARY`` when another than the primary makes it, and what
-    ``extra`` adds (``_extras``: spacing, overtime, working time).
-    """
-    away = primary is not None and option.clinician_id != primary
-    return option.added_travel_seconds + AWAY_FROM_PRIMARY * away + extra(option), option.start
-
-
-def _extras(
-    problem: Problem, plan: Plan, visit: Visit, days: dict[str, list[int]]
-) -> Callable[[InsertionOption], float]:
-    """The costs of a place beyond driving, in seconds of driving.
-
-    ``SPACING_COST`` per visit of the care plan closer than its spacing, and the change in
-    the route's ``_time_cost`` (overtime and working time, weighed as the routing does).
-    """
-    near = _too_close(problem, visit, days)
-    routes = {(route.clinician_id, route.day): route for route in plan.routes}
-
-    def extra(option: InsertionOption) -> float:
-        old = routes.get((option.clinician_id, option.day))
-        grown = _time_cost(problem, option.route) - (_time_cost(problem, old) if old else 0)
-        return SPACING_COST * near(option.day) + grown
-
-    return extra
-
-
-def _time_cost(problem: Problem, route: Route) -> float:
-    """Overtime and working time of a route, in seconds of driving (the routing's weights)."""
-    shift = next(
-        s for s in problem.clinician_by_id[route.clinician_id].shifts if s.day == route.day
-    )
-    overtime = max(0, route.end - shift.window.end)
-    return OVERTIME_FACTOR * overtime + WORK_FACTOR * route.work_seconds
-
-
-def care_plan_days(problem: Problem, plan: Plan) -> dict[str, list[int]]:
-    """Per care plan, the horizon days of its visits made before and planned in ``plan``."""
-    days: dict[str, list[int]] = defaultdict(list)
-    start = problem.horizon.start_date
-    for care_plan in problem.care_plans:
-        days[care_plan.id] += [(when - start).days for when in care_plan.visits_made]
-    for route in plan.routes:
-        for stop in route.stops:
-            visit = problem.visit_by_id.get(stop.visit_id)
-            if visit is not None and visit.care_plan_id is not None:
-                days[visit.care_plan_id].append(stop.start // DAY)
-    return days
-
-
-def _too_close(problem: Problem, visit: Visit, days: dict[str, list[int]]) -> Callable[[int], int]:
-    """How many of the visit's care plan visits a day would be closer to than its spacing."""
-    if visit.care_plan_id is None:
-        return lambda day: 0
-    spacing = visit_spacing_days(problem.care_plan_by_id[visit.care_plan_id])
-    taken = days[visit.care_plan_id]
-    return lambda day: sum(0 < abs(day - other) < spacing for other in taken)
 
 
 def _refuse(repair: Repair, inserted: dict[str, InsertionOption], fresh: list[Violation]) -> None:
@@ -425,134 +336,3 @@ def _refuse(repair: Repair, inserted: dict[str, InsertionOption], fresh: list[Vi
 def _covers(refusal: Refusal, option: InsertionOption) -> bool:
     """Whether a refusal rules out ``option``'s clinician-day."""
     return refusal.day == option.day and refusal.clinician_id in (None, option.clinician_id)
-
-
-def _findings(problem: Problem, plan: Plan, travel: TravelMatrix) -> set[tuple[str, str]]:
-    """The (rule, subject) of each violation ``plan`` already has."""
-    return {_key(v) for v in validate(problem, plan, travel)}
-
-
-def _key(violation: Violation) -> tuple[str, str]:
-    """What identifies a finding across plans (its numbers may change)."""
-    return violation.rule, violation.subject
-
-
-def plan_score(problem: Problem, plan: Plan, params: SolveParams) -> tuple[int, int, int]:
-    """How good a plan is, lower better.
-
-    Required visits left out, then the summed priority of optional ones left out, then its
-    cost in objective units: driving, visits away from their primary clinician, and pairs of
-    a care plan's visits closer than its spacing.
-    """
-    planned = {stop.visit_id: route.clinician_id for route in plan.routes for stop in route.stops}
-    left = [visit for visit in problem.visits_to_plan if visit.id not in planned]
-    required = sum(not visit.optional for visit in left)
-    optional = sum(visit.priority for visit in left if visit.optional)
-    away = 0
-    for visit_id, clinician_id in planned.items():
-        primary = primary_clinician(problem, problem.visit_by_id[visit_id])
-        away += primary is not None and primary != clinician_id
-    close = 0
-    for plan_id, days in care_plan_days(problem, plan).items():
-        spacing = visit_spacing_days(problem.care_plan_by_id[plan_id])
-        close += sum(0 < b - a < spacing for a, b in combinations(sorted(days), 2))
-    travel = sum(route.travel_seconds for route in plan.routes)
-    cost = params.travel_weight * (travel + SPACING_COST * close) + params.preference_penalty * away
-    return required, optional, cost
-
-
-def improve_by_moves(
-    problem: Problem,
-    travel: TravelMatrix,
-    plan: Plan,
-    *,
-    deadline: float,
-) -> tuple[Plan, int]:
-    """Move planned visits to cheaper places (another position, clinician or day).
-
-    Each visit in turn is taken out and put back at its cheapest open place (the costs of
-    ``repair_left_out``: driving, the primary clinician, the care plan's spacing) when that
-    saves at least ``MIN_GAIN``. Moves are checked by the validator ``MOVES_PER_CHECK`` at a
-    time; a group it finds fault with is undone. Returns the plan and the number of moves.
-    """
-    before = _findings(problem, plan, travel)
-    start = plan
-    moved = 0
-    order = [
-        stop.visit_id
-        for route in plan.routes
-        for stop in route.stops
-        if stop.visit_id not in problem.link_by_visit
-    ]
-    group: list[str] = []
-    nearby = _nearby(problem, travel, plan)
-    for visit_id in order:
-        if time.monotonic() >= deadline:
-            break
-        trial = _move(problem, travel, start, problem.visit_by_id[visit_id], nearby)
-        if trial is None:
-            continue
-        start = trial
-        group.append(visit_id)
-        if len(group) == MOVES_PER_CHECK:
-            plan, start, moved = _check_moves(problem, travel, plan, start, group, before, moved)
-            group = []
-    plan, start, moved = _check_moves(problem, travel, plan, start, group, before, moved)
-    log.info("improve: %d visits moved to cheaper places", moved)
-    return plan, moved
-
-
-def _move(
-    problem: Problem,
-    travel: TravelMatrix,
-    plan: Plan,
-    visit: Visit,
-    nearby: Callable[[Visit], set[str]],
-) -> Plan | None:
-    """``plan`` with ``visit`` at a cheaper place, or ``None`` when none saves enough."""
-    route = next(r for r in plan.routes if any(s.visit_id == visit.id for s in r.stops))
-    freed = plan_without(problem, plan, visit.id, travel, recount=False)
-    if freed is None:
-        return None
-    left = next(
-        (r for r in freed.routes if (r.clinician_id, r.day) == (route.clinician_id, route.day)),
-        None,
-    )
-    primary = primary_clinician(problem, visit)
-    days = care_plan_days(problem, freed)
-    near = _too_close(problem, visit, days)
-    extra = _extras(problem, freed, visit, days)
-    away = primary is not None and route.clinician_id != primary
-    saved = route.travel_seconds - (left.travel_seconds if left else 0)
-    saved += _time_cost(problem, route) - (_time_cost(problem, left) if left else 0)
-    old = saved + AWAY_FROM_PRIMARY * away + SPACING_COST * near(route.day)
-    option = min(
-        candidate_insertions(problem, freed, visit, travel, clinicians=nearby(visit)),
-        key=lambda o: _cost(o, primary, extra),
-        default=None,
-    )
-    if option is None or _cost(option, primary, extra)[0] > old - MIN_GAIN:
-        return None
-    return with_insertion(problem, freed, option, recount=False)
-
-
-def _check_moves(
-    problem: Problem,
-    travel: TravelMatrix,
-    kept: Plan,
-    trial: Plan,
-    group: list[str],
-    before: set[tuple[str, str]],
-    moved: int,
-) -> tuple[Plan, Plan, int]:
-    """Keep ``trial`` if the validator finds nothing new, else go back to ``kept``."""
-    if not group:
-        return kept, kept, moved
-    trial = Plan(
-        trial.routes, trial.unassigned, compute_kpis(problem, trial.routes, trial.unassigned)
-    )
-    fresh = [v for v in validate(problem, trial, travel) if _key(v) not in before]
-    if any(v.rule not in IGNORED_RULES for v in fresh):
-        log.info("improve: validator refused a group of %d moves", len(group))
-        return kept, kept, moved
-    return trial, trial, moved + len(group)

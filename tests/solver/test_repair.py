@@ -14,8 +14,9 @@ from scheduler.domain import (
     compute_kpis,
 )
 from scheduler.solver.explain import explain_left_out
+from scheduler.solver.improve import improve_by_moves
 from scheduler.solver.insertion import plan_without, route_insertions
-from scheduler.solver.repair import improve_by_moves, repair_left_out
+from scheduler.solver.repair import repair_left_out
 from scheduler.solver.validate import validate
 from tests.solver.test_explain import crowded_monday, fill, plan_with, visit
 from tests.solver.test_horizon import MONDAY, plan_of, week_problem
