@@ -1,7 +1,8 @@
 """Builders of tiny named instances shared by the test folders (plain functions, no fixtures).
 
 The line: places ``l0``, ``l1``, ... on a line 10 minutes (5 km) apart, patient ``p{k}`` living
-at place ``l{k}``, nurses working Monday 2026-12-07 08:00-17:00.
+at place ``l{k}``, nurses working Monday 2026-12-07 08:00-17:00; ``solve_valid`` solves such a
+problem and checks the plan with the validator.
 """
 
 from __future__ import annotations
@@ -23,11 +24,15 @@ from scheduler.domain import (
     Location,
     Patient,
     Problem,
+    ReasonCode,
     Shift,
+    Stop,
     TimeWindow,
     TravelMatrix,
     Visit,
 )
+from scheduler.solver import Result, SolveParams, solve
+from scheduler.solver.validate import validate
 
 MONDAY = date(2026, 12, 7)  # the first day of every tiny horizon
 LINE_PLACES = 8  # places on the line unless a test asks for fewer
@@ -100,3 +105,22 @@ def straight_travel(points: np.ndarray) -> tuple[tuple[Location, ...], TravelMat
         np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
     ).astype(np.int64)
     return places, TravelMatrix(tuple(p.id for p in places), metres * 120 // 1000, metres)
+
+
+def solve_valid(tiny: Problem, **params: Any) -> Result:
+    """Solve a problem on the line in a second; assert the validator finds nothing wrong."""
+    result = solve(tiny, line_travel(), SolveParams(time_limit=1.0, **params))
+    assert validate(tiny, result.plan, line_travel()) == []
+    return result
+
+
+def stop_of(result: Result, visit_id: str) -> tuple[str, Stop]:
+    """(clinician id, stop) of a planned visit."""
+    return next(
+        (r.clinician_id, s) for r in result.plan.routes for s in r.stops if s.visit_id == visit_id
+    )
+
+
+def reason_of(result: Result, visit_id: str) -> ReasonCode:
+    """Reason a visit is unassigned."""
+    return next(u.reason for u in result.plan.unassigned if u.visit_id == visit_id)

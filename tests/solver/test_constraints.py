@@ -5,90 +5,20 @@ plan goes through the independent validator.
 """
 
 from dataclasses import replace
-from datetime import date
 
-import numpy as np
 import pytest
 
 from scheduler.domain import (
     HOUR,
-    Clinician,
     Credential,
     Discipline,
-    Horizon,
-    Location,
     LunchBreak,
-    Patient,
-    Problem,
     ReasonCode,
-    Shift,
     TimeWindow,
-    TravelMatrix,
-    Visit,
 )
-from scheduler.solver import Result, SolveParams, SolveStatus, solve
-from scheduler.solver.validate import validate
-
-DAY_SHIFT = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
-PLACES = tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(8))
-STEP = 600  # seconds between neighbouring places
-
-
-def travel() -> TravelMatrix:
-    """10 minutes (5 km) per step along the line."""
-    steps = np.abs(np.subtract.outer(np.arange(len(PLACES)), np.arange(len(PLACES))))
-    return TravelMatrix(tuple(p.id for p in PLACES), STEP * steps, 5000 * steps)
-
-
-def nurse(clinician_id: str, place: int, **changes) -> Clinician:
-    """An RN living at ``PLACES[place]`` working the day shift."""
-    return replace(
-        Clinician(clinician_id, clinician_id, Credential.RN, PLACES[place], (DAY_SHIFT,)), **changes
-    )
-
-
-def visit(visit_id: str, patient: int, **changes) -> Visit:
-    """A 45-minute SN visit to ``p{patient}``, startable 08:00-16:00.
-
-    Patient ``p{k}`` lives at ``PLACES[k]``.
-    """
-    fields = {
-        "id": visit_id,
-        "patient_id": f"p{patient}",
-        "discipline": Discipline.SN,
-        "duration": 2700,
-        "windows": (TimeWindow(8 * HOUR, 16 * HOUR),),
-    }
-    return Visit(**(fields | changes))
-
-
-def problem(clinicians: list[Clinician], visits: list[Visit], **patient_changes) -> Problem:
-    """Patients p0..p7 at the places; ``patient_changes`` maps patient index to field changes."""
-    patients = tuple(
-        replace(Patient(f"p{k}", f"P{k}", PLACES[k]), **patient_changes.get(f"p{k}", {}))
-        for k in range(len(PLACES))
-    )
-    return Problem(Horizon(date(2026, 12, 7)), tuple(clinicians), patients, tuple(visits))
-
-
-def solve_valid(tiny: Problem, **params) -> Result:
-    """Solve in a second and assert the validator finds nothing wrong."""
-    result = solve(tiny, travel(), SolveParams(time_limit=1.0, **params))
-    assert validate(tiny, result.plan, travel()) == []
-    return result
-
-
-def stop_of(result: Result, visit_id: str):
-    """(clinician id, stop) of a planned visit."""
-    return next(
-        (r.clinician_id, s) for r in result.plan.routes for s in r.stops if s.visit_id == visit_id
-    )
-
-
-def reason_of(result: Result, visit_id: str) -> ReasonCode:
-    """Reason a visit is unassigned."""
-    return next(u.reason for u in result.plan.unassigned if u.visit_id == visit_id)
-
+from scheduler.solver import SolveStatus
+from tests.builders import DAY_SHIFT, STEP, nurse, reason_of, solve_valid, stop_of, visit
+from tests.builders import line_problem as problem
 
 # time windows -------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 from ortools.sat.python import cp_model
 
@@ -17,7 +17,6 @@ from scheduler.domain import (
     Location,
     Patient,
     Problem,
-    Shift,
     TimeWindow,
     Visit,
     VisitType,
@@ -26,15 +25,15 @@ from scheduler.solver import _day_care_plan as rules
 from scheduler.solver._day_model import DayModel
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.model import list_vehicles
+from tests.builders import MONDAY, weekday_shifts
 
-MONDAY = date(2026, 12, 7)
 HOME = Location("home", 40.0, -83.0)
 Rule = Callable[[DayModel], None]
 
 
 def week(*plans: CarePlan, visits: tuple[Visit, ...] = ()) -> Problem:
     """An RN and a PT working Monday to Friday 08:00-17:00; patient p, home any time."""
-    shifts = tuple(Shift(d, TimeWindow(d * DAY + 8 * HOUR, d * DAY + 17 * HOUR)) for d in range(5))
+    shifts = weekday_shifts()
     staff = (
         Clinician("rn", "RN", Credential.RN, HOME, shifts),
         Clinician("pt", "PT", Credential.PT, HOME, shifts),

@@ -6,19 +6,12 @@ Tiny named instances: places on a line 10 minutes apart, two nurses working Mond
 
 import time
 from dataclasses import replace
-from datetime import date
-
-import numpy as np
 
 from scheduler.domain import (
     HOUR,
     CarePlan,
     Clinician,
-    Credential,
     Discipline,
-    Horizon,
-    Location,
-    Patient,
     Plan,
     Problem,
     ReasonCode,
@@ -33,33 +26,21 @@ from scheduler.domain import (
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.insertion import route_insertions
 from scheduler.solver.validate import validate
+from tests import builders
+from tests.builders import MONDAY, line_problem, line_travel
 
-MONDAY = date(2026, 12, 7)
 MORNING = Shift(0, TimeWindow(8 * HOUR, 12 * HOUR))
-PLACES = tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(8))
-
-
-def line_travel() -> TravelMatrix:
-    """10 minutes (5 km) per step along the line."""
-    steps = np.abs(np.subtract.outer(np.arange(len(PLACES)), np.arange(len(PLACES))))
-    return TravelMatrix(tuple(p.id for p in PLACES), 600 * steps, 5000 * steps)
 
 
 def nurse(clinician_id: str, place: int) -> Clinician:
     """An RN living at ``PLACES[place]`` working Monday morning."""
-    return Clinician(clinician_id, clinician_id, Credential.RN, PLACES[place], (MORNING,))
+    return builders.nurse(clinician_id, place, MORNING)
 
 
 def visit(visit_id: str, patient: int, **changes) -> Visit:
     """A 45-minute SN visit to ``p{patient}``, startable 08:00-11:15."""
-    fields = {
-        "id": visit_id,
-        "patient_id": f"p{patient}",
-        "discipline": Discipline.SN,
-        "duration": 2700,
-        "windows": (TimeWindow(8 * HOUR, 11 * HOUR + 900),),
-    }
-    return Visit(**(fields | changes))
+    morning = {"windows": (TimeWindow(8 * HOUR, 11 * HOUR + 900),)}
+    return builders.visit(visit_id, patient, **(morning | changes))
 
 
 def crowded_monday(*extra: Visit, b_busy: bool = False) -> tuple[Problem, TravelMatrix]:
@@ -70,9 +51,7 @@ def crowded_monday(*extra: Visit, b_busy: bool = False) -> tuple[Problem, Travel
     visits = [visit(f"a{k}", 1) for k in range(1, 5)]
     if b_busy:
         visits += [visit(f"b{k}", 4) for k in range(1, 5)]
-    patients = tuple(Patient(f"p{k}", f"P{k}", PLACES[k]) for k in range(len(PLACES)))
-    problem = Problem(Horizon(MONDAY), (nurse("a", 0), nurse("b", 4)), patients, (*visits, *extra))
-    return problem, line_travel()
+    return line_problem([nurse("a", 0), nurse("b", 4)], [*visits, *extra]), line_travel()
 
 
 def fill(problem: Problem, travel: TravelMatrix, clinician_id: str, ids: list[str]) -> Route:

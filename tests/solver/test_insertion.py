@@ -25,7 +25,6 @@ from scheduler.domain import (
     Problem,
     ReasonCode,
     Route,
-    Shift,
     Stop,
     TimeWindow,
     TravelMatrix,
@@ -37,45 +36,9 @@ from scheduler.errors import ProblemError
 from scheduler.solver import SolveParams, solve
 from scheduler.solver.insertion import InsertionOption, insertion_options
 from scheduler.solver.validate import validate
+from tests.builders import DAY_SHIFT, line_travel, nurse, visit
+from tests.builders import line_problem as problem
 from tests.solver.test_search import random_day
-
-DAY_SHIFT = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
-PLACES = tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(8))
-STEP = 600  # seconds between neighbouring places
-
-
-def line_travel() -> TravelMatrix:
-    """10 minutes (5 km) per step along the line."""
-    steps = np.abs(np.subtract.outer(np.arange(len(PLACES)), np.arange(len(PLACES))))
-    return TravelMatrix(tuple(p.id for p in PLACES), STEP * steps, 5000 * steps)
-
-
-def nurse(clinician_id: str, place: int, **changes) -> Clinician:
-    """An RN living at ``PLACES[place]`` working the day shift."""
-    return replace(
-        Clinician(clinician_id, clinician_id, Credential.RN, PLACES[place], (DAY_SHIFT,)), **changes
-    )
-
-
-def visit(visit_id: str, patient: int, **changes) -> Visit:
-    """A 45-minute SN visit to ``p{patient}`` (who lives at ``PLACES[patient]``), 08:00-16:00."""
-    fields = {
-        "id": visit_id,
-        "patient_id": f"p{patient}",
-        "discipline": Discipline.SN,
-        "duration": 2700,
-        "windows": (TimeWindow(8 * HOUR, 16 * HOUR),),
-    }
-    return Visit(**(fields | changes))
-
-
-def problem(clinicians: list[Clinician], visits: list[Visit], **patient_changes) -> Problem:
-    """Patients p0..p7 at the places; ``patient_changes`` maps patient id to field changes."""
-    patients = tuple(
-        replace(Patient(f"p{k}", f"P{k}", PLACES[k]), **patient_changes.get(f"p{k}", {}))
-        for k in range(len(PLACES))
-    )
-    return Problem(Horizon(date(2026, 12, 7)), tuple(clinicians), patients, tuple(visits))
 
 
 def timed_route(

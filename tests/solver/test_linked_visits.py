@@ -26,16 +26,16 @@ from scheduler.domain import (
 )
 from scheduler.errors import ProblemError
 from scheduler.solver.validate import validate
-from tests.solver.test_constraints import (
+from tests.builders import (
     PLACES,
     nurse,
-    problem,
     reason_of,
     solve_valid,
     stop_of,
-    travel,
     visit,
 )
+from tests.builders import line_problem as problem
+from tests.builders import line_travel as travel
 
 TRANSFER = VisitLink("lift-a", "lift-b", LinkKind.SIMULTANEOUS)
 AIDE_AFTER_NURSE = VisitLink("nurse", "aide", LinkKind.SEQUENTIAL, 2 * HOUR, 3 * HOUR)

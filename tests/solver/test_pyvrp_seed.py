@@ -18,7 +18,6 @@ from scheduler.domain import (
     Credential,
     Discipline,
     Horizon,
-    Location,
     Patient,
     Problem,
     Shift,
@@ -32,6 +31,7 @@ from scheduler.solver._search import SearchInput
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.validate import validate
+from tests.builders import straight_travel
 
 SEEDED = SolveParams(time_limit=2.0, pyvrp_share=0.5, seed=3)
 
@@ -41,9 +41,7 @@ def office_day() -> tuple[Problem, TravelMatrix]:
     rng = np.random.default_rng(11)
     points = rng.uniform(0, 15_000, size=(13, 2))
     points[0] = (7_500, 7_500)
-    places = [
-        Location(f"l{k}", 40 + y / 111_000, -83 + x / 85_000) for k, (x, y) in enumerate(points)
-    ]
+    places, travel = straight_travel(points)
     shift = (Shift(0, TimeWindow(8 * HOUR, 17 * HOUR)),)
     staff = (
         Clinician("rn1", "RN 1", Credential.RN, places[0], shift),
@@ -62,10 +60,6 @@ def office_day() -> tuple[Problem, TravelMatrix]:
         )
         for k in range(1, 13)
     )
-    metres = np.rint(
-        np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    ).astype(np.int64)
-    travel = TravelMatrix(tuple(p.id for p in places), metres * 120 // 1000, metres)
     return Problem(Horizon(date(2026, 12, 7)), staff, patients, visits), travel
 
 

@@ -11,7 +11,9 @@ from scheduler.solver import SolveParams, solve
 from scheduler.solver.constraints import build_model
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.validate import validate
-from tests.solver.test_insertion import line_travel, nurse, options_checked, problem, visit
+from tests.builders import line_problem as problem
+from tests.builders import line_travel, nurse, visit
+from tests.solver.test_insertion import options_checked
 
 RUSH = RushHours((RushHour(8 * HOUR, 9 * HOUR, 1.5),))
 

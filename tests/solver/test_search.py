@@ -12,7 +12,6 @@ from scheduler.domain import (
     Credential,
     Discipline,
     Horizon,
-    Location,
     Patient,
     Problem,
     Shift,
@@ -22,6 +21,7 @@ from scheduler.domain import (
 )
 from scheduler.solver import SolveParams, SolveStatus, solve
 from scheduler.solver.validate import validate
+from tests.builders import straight_travel
 
 
 def random_day(visits: int, clinicians: int, seed: int = 5) -> tuple[Problem, TravelMatrix]:
@@ -29,9 +29,7 @@ def random_day(visits: int, clinicians: int, seed: int = 5) -> tuple[Problem, Tr
     rng = np.random.default_rng(seed)
     points = rng.uniform(0, 20_000, size=(visits + 1, 2))
     points[0] = (10_000, 10_000)
-    places = [
-        Location(f"l{k}", 40 + y / 111_000, -83 + x / 85_000) for k, (x, y) in enumerate(points)
-    ]
+    places, travel = straight_travel(points)
     shift = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
     nurses = tuple(
         Clinician(f"c{k}", f"C{k}", Credential.RN, places[0], (shift,)) for k in range(clinicians)
@@ -39,10 +37,6 @@ def random_day(visits: int, clinicians: int, seed: int = 5) -> tuple[Problem, Tr
     patients = tuple(Patient(f"p{k}", f"P{k}", places[k]) for k in range(1, visits + 1))
     window = (TimeWindow(8 * HOUR, 16 * HOUR),)
     day = tuple(Visit(f"v{k}", f"p{k}", Discipline.SN, 1800, window) for k in range(1, visits + 1))
-    metres = np.rint(
-        np.hypot(*(points[:, None, :] - points[None, :, :]).transpose(2, 0, 1))
-    ).astype(np.int64)
-    travel = TravelMatrix(tuple(p.id for p in places), metres * 120 // 1000, metres)
     return Problem(Horizon(date(2026, 12, 7)), nurses, patients, day), travel
 
 

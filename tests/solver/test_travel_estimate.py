@@ -2,7 +2,9 @@
 
 from scheduler.solver.day_choice import COMMUTE_ALLOWANCE
 from scheduler.solver.travel_estimate import calibrated_share, estimate_travel_per_day
-from tests.solver.test_constraints import STEP, nurse, problem, solve_valid, travel, visit
+from tests.builders import STEP, nurse, solve_valid, visit
+from tests.builders import line_problem as problem
+from tests.builders import line_travel as travel
 
 
 def test_one_estimate_per_working_clinician_day_with_its_ratio() -> None:

@@ -1,7 +1,7 @@
 """The validator's care-plan rules: each holds on a sound plan and catches its broken plan."""
 
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 
@@ -13,28 +13,24 @@ from scheduler.domain import (
     Credential,
     Discipline,
     Horizon,
-    Kpis,
     Location,
     Patient,
     Plan,
     Problem,
     Route,
-    Shift,
     Stop,
-    TimeWindow,
 )
 from scheduler.solver._validate_care_plan import check_care_plans
+from tests.builders import MONDAY, ZERO_KPIS, weekday_shifts
 
-MONDAY = date(2026, 12, 7)
 HOME = Location("home", 40.0, -83.0)
-KPIS = Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0)
 NINE = 9 * HOUR
 
 
 @pytest.fixture
 def week() -> Problem:
     """Two RNs and a PT; patient p with an SN 3W2 order from Monday (cp-w1-1..3)."""
-    shifts = tuple(Shift(d, TimeWindow(d * DAY + 8 * HOUR, d * DAY + 17 * HOUR)) for d in range(5))
+    shifts = weekday_shifts()
     staff = (
         *(Clinician(c, c, Credential.RN, HOME, shifts) for c in ("a", "b")),
         Clinician("t", "t", Credential.PT, HOME, shifts),
@@ -60,7 +56,7 @@ def plan_with(problem: Problem, *visits: tuple[str, str, int], at: int = NINE) -
         end = start + problem.visit_by_id[visit_id].duration
         stop = Stop(visit_id, "p", start, start, end, 0, 0)
         routes.append(Route(clinician, day, start - HOUR, end + HOUR, (stop,), 0, 0))
-    return Plan(tuple(routes), (), KPIS)
+    return Plan(tuple(routes), (), ZERO_KPIS)
 
 
 def found(problem: Problem, plan: Plan) -> dict[str, set[str]]:

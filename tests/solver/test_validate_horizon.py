@@ -1,7 +1,6 @@
 """The validator's rules across days catch each broken weekly rule (care plans: elsewhere)."""
 
 from dataclasses import replace
-from datetime import date
 
 import pytest
 
@@ -14,27 +13,23 @@ from scheduler.domain import (
     Credential,
     Discipline,
     Horizon,
-    Kpis,
     Location,
     Patient,
     Plan,
     Problem,
     Route,
-    Shift,
     Stop,
-    TimeWindow,
 )
 from scheduler.solver._validate_horizon import check_horizon
+from tests.builders import MONDAY, ZERO_KPIS, weekday_shifts
 
-MONDAY = date(2026, 12, 7)
 HOME = Location("home", 40.0, -83.0)
-KPIS = Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0)
 
 
 @pytest.fixture
 def week() -> Problem:
     """Two RNs, one patient with a 3W2 order from Monday (visits cp-w1-1..3)."""
-    shifts = tuple(Shift(d, TimeWindow(d * DAY + 8 * HOUR, d * DAY + 17 * HOUR)) for d in range(5))
+    shifts = weekday_shifts()
     nurses = tuple(Clinician(c, c, Credential.RN, HOME, shifts) for c in ("a", "b"))
     patient = Patient("p", "P", Location("p-home", 40.01, -83.0))
     plan = CarePlan("cp", "p", Discipline.SN, "3W2", MONDAY, 3600)
@@ -48,7 +43,7 @@ def plan_with(*visits: tuple[str, str, int]) -> Plan:
         nine = day * DAY + 9 * HOUR
         stop = Stop(visit_id, "p", nine, nine, nine + HOUR, 0, 0)
         routes.append(Route(clinician, day, nine - HOUR, nine + 2 * HOUR, (stop,), 0, 0))
-    return Plan(tuple(routes), (), KPIS)
+    return Plan(tuple(routes), (), ZERO_KPIS)
 
 
 def rules(problem: Problem, plan: Plan) -> set[str]:
