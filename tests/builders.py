@@ -42,6 +42,11 @@ DAY_SHIFT = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
 ZERO_KPIS = Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0)  # for plans only validators read
 
 
+def clock(hours: int, minutes: int = 0) -> int:
+    """Seconds of a clock time on day 0."""
+    return hours * HOUR + minutes * 60
+
+
 def line_places(count: int = LINE_PLACES) -> tuple[Location, ...]:
     """Places ``l0``..``l{count-1}`` 0.01 degrees of latitude apart."""
     return tuple(Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(count))

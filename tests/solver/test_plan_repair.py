@@ -33,13 +33,9 @@ from scheduler.solver import SolveParams, solve
 from scheduler.solver._plan_repair import drop_violations
 from scheduler.solver.routing import Routing
 from scheduler.solver.validate import validate
+from tests.builders import clock
 
 STEP = 600  # seconds between neighbouring places on the line office, a, b, c
-
-
-def _clock(hours: int, minutes: int = 0) -> int:
-    """Seconds of a clock time on day 0."""
-    return hours * HOUR + minutes * MINUTE
 
 
 @pytest.fixture
@@ -47,10 +43,10 @@ def line() -> tuple[Problem, TravelMatrix, Plan]:
     """One RN leaves the office at 08:00 for a, b, c (10 minutes apart), back at 11:30."""
     places = [Location(name, 40.0 + 0.01 * k, -83.0) for k, name in enumerate(("office", *"abc"))]
     nurse = Clinician(
-        "rn", "RN", Credential.RN, places[0], (Shift(0, TimeWindow(_clock(8), _clock(17))),)
+        "rn", "RN", Credential.RN, places[0], (Shift(0, TimeWindow(clock(8), clock(17))),)
     )
     patients = tuple(Patient(f"p-{n}", n, places[k + 1]) for k, n in enumerate("abc"))
-    anytime = (TimeWindow(_clock(8), _clock(16)),)
+    anytime = (TimeWindow(clock(8), clock(16)),)
     visits = tuple(Visit(f"v-{n}", f"p-{n}", Discipline.SN, 50 * MINUTE, anytime) for n in "abc")
     problem = Problem(Horizon(date(2026, 12, 7)), (nurse,), patients, visits)
     steps = np.abs(np.subtract.outer(np.arange(4), np.arange(4)))
@@ -59,15 +55,15 @@ def line() -> tuple[Problem, TravelMatrix, Plan]:
         Stop(
             f"v-{n}",
             f"p-{n}",
-            _clock(8, 10 + 60 * k),
-            _clock(8, 10 + 60 * k),
-            _clock(9, 60 * k),
+            clock(8, 10 + 60 * k),
+            clock(8, 10 + 60 * k),
+            clock(9, 60 * k),
             STEP,
             5000,
         )
         for k, n in enumerate("abc")
     )
-    route = Route("rn", 0, _clock(8), _clock(11, 30), stops, 3 * STEP, 15000)
+    route = Route("rn", 0, clock(8), clock(11, 30), stops, 3 * STEP, 15000)
     plan = Plan((route,), (), compute_kpis(problem, (route,), ()))
     assert validate(problem, plan, travel) == []
     return problem, travel, plan
@@ -82,7 +78,7 @@ def test_a_valid_plan_comes_back_unchanged(line) -> None:
 def test_a_visit_breaking_its_window_is_left_out_and_the_next_leg_recomputed(line) -> None:
     """Visit b's window moved to the afternoon: b is left out naming the rule; a -> c is 20 min."""
     problem, travel, plan = line
-    late = replace(problem.visits[1], windows=(TimeWindow(_clock(13), _clock(14)),))
+    late = replace(problem.visits[1], windows=(TimeWindow(clock(13), clock(14)),))
     problem = replace(problem, visits=(problem.visits[0], late, problem.visits[2]))
     repaired = drop_violations(problem, plan, travel)
     assert validate(problem, repaired, travel) == []
@@ -112,7 +108,7 @@ def test_visits_without_their_soc_wait_for_it(line) -> None:
     """A SOC of patient a left out: a's routed visit is left out too, waiting for the SOC."""
     problem, travel, plan = line
     soc = Visit(
-        "soc-a", "p-a", Discipline.SN, HOUR, (TimeWindow(_clock(8), _clock(9)),), VisitType.SOC
+        "soc-a", "p-a", Discipline.SN, HOUR, (TimeWindow(clock(8), clock(9)),), VisitType.SOC
     )
     problem = replace(problem, visits=(*problem.visits, soc))
     left = Unassigned("soc-a", ReasonCode.CAPACITY, "No room.")
@@ -126,7 +122,7 @@ def test_visits_without_their_soc_wait_for_it(line) -> None:
 def test_solve_never_returns_a_plan_the_validator_rejects(line, monkeypatch, caplog) -> None:
     """A routing that breaks b's window comes out of solve clean, b left out with the rule."""
     problem, travel, plan = line
-    late = replace(problem.visits[1], windows=(TimeWindow(_clock(13), _clock(14)),))
+    late = replace(problem.visits[1], windows=(TimeWindow(clock(13), clock(14)),))
     problem = replace(problem, visits=(problem.visits[0], late, problem.visits[2]))
     broken = Routing(plan.routes, (), 0, "injected")
     solve_module = importlib.import_module("scheduler.solver.solve")

@@ -30,6 +30,7 @@ from scheduler.domain import (
     compute_kpis,
 )
 from scheduler.solver.validate import validate
+from tests.builders import clock
 
 NURSE, THERAPIST = 0, 1  # route and clinician indices in the fixture
 
@@ -46,11 +47,6 @@ class Case:
 def _window(start_minute: int, end_minute: int) -> TimeWindow:
     """A window given in minutes after midnight of day 0."""
     return TimeWindow(start_minute * MINUTE, end_minute * MINUTE)
-
-
-def _at(hours: int, minutes: int = 0) -> int:
-    """Seconds of a clock time on day 0."""
-    return hours * HOUR + minutes * MINUTE
 
 
 @pytest.fixture
@@ -70,8 +66,8 @@ def day() -> Case:
         Credential.RN,
         office,
         (
-            Shift(0, TimeWindow(_at(8), _at(16)), lunch, max_overtime=HOUR),
-            Shift(1, TimeWindow(DAY + _at(8), DAY + _at(16))),
+            Shift(0, TimeWindow(clock(8), clock(16)), lunch, max_overtime=HOUR),
+            Shift(1, TimeWindow(DAY + clock(8), DAY + clock(16))),
         ),
         skills=frozenset({"wound-care"}),
         max_visits_per_day=2,
@@ -89,7 +85,7 @@ def day() -> Case:
             (_window(10 * 60 + 30, 12 * 60),),
             credentials=frozenset({Credential.RN}),
             required_skills=frozenset({"wound-care"}),
-            due=_at(10, 15),
+            due=clock(10, 15),
             points=2,
         ),
         Visit("v-check", "p-b", Discipline.SN, 45 * MINUTE, (_window(12 * 60 + 30, 14 * 60),)),
@@ -111,22 +107,22 @@ def day() -> Case:
     nurse = Route(
         "rn-ana",
         0,
-        _at(10),
-        _at(13, 35),
+        clock(10),
+        clock(13, 35),
         (
-            Stop("v-wound", "p-a", _at(10, 15), _at(10, 30), _at(11, 30), 900, 9900),
-            Stop("v-check", "p-b", _at(11, 40), _at(12, 30), _at(13, 15), 600, 6600),
+            Stop("v-wound", "p-a", clock(10, 15), clock(10, 30), clock(11, 30), 900, 9900),
+            Stop("v-check", "p-b", clock(11, 40), clock(12, 30), clock(13, 15), 600, 6600),
         ),
         1200,
         13200,
-        lunch=TimeWindow(_at(12), _at(12, 30)),
+        lunch=TimeWindow(clock(12), clock(12, 30)),
     )
     therapist = Route(
         "pt-ben",
         0,
-        _at(9),
-        _at(10, 50),
-        (Stop("v-pt", "p-c", _at(9, 25), _at(9, 25), _at(10, 25), 1500, 16500),),
+        clock(9),
+        clock(10, 50),
+        (Stop("v-pt", "p-c", clock(9, 25), clock(9, 25), clock(10, 25), 1500, 16500),),
         1500,
         16500,
     )
@@ -183,8 +179,8 @@ def _visit(case: Case, visit_id: str, **changes: object) -> Case:
 
 def _early_wound(case: Case) -> Case:
     """Ana's wound visit moved to 11:00-12:00, so lunch and the drive share 12:00-12:30."""
-    moved = _stop(case, NURSE, 0, start=_at(11), end=_at(12))
-    return _stop(moved, NURSE, 1, arrival=_at(12, 10))
+    moved = _stop(case, NURSE, 0, start=clock(11), end=clock(12))
+    return _stop(moved, NURSE, 1, arrival=clock(12, 10))
 
 
 # --- valid plans ---------------------------------------------------------------------------
@@ -197,20 +193,20 @@ def test_valid_plan_has_no_violation(day: Case) -> None:
 
 def test_lunch_before_driving_delays_arrival_validly(day: Case) -> None:
     """Lunch taken before the drive, arriving after it, is accepted."""
-    assert _rules(_stop(day, NURSE, 1, arrival=_at(12, 30))) == set()
+    assert _rules(_stop(day, NURSE, 1, arrival=clock(12, 30))) == set()
 
 
 def test_start_at_window_end_is_valid(day: Case) -> None:
     """Start windows are closed: starting on the last second is allowed."""
-    moved = _stop(day, THERAPIST, 0, start=_at(12), end=_at(13))
-    assert _rules(_route(moved, THERAPIST, end=_at(13, 25))) == set()
+    moved = _stop(day, THERAPIST, 0, start=clock(12), end=clock(13))
+    assert _rules(_route(moved, THERAPIST, end=clock(13, 25))) == set()
 
 
 def test_short_day_needs_no_lunch(day: Case) -> None:
     """A day that starts after the lunch window opens may skip lunch."""
-    check = replace(day.plan.routes[NURSE].stops[1], arrival=_at(12, 30), travel_seconds=1200)
+    check = replace(day.plan.routes[NURSE].stops[1], arrival=clock(12, 30), travel_seconds=1200)
     short = replace(
-        day.plan.routes[NURSE], start=_at(12, 10), stops=(replace(check, travel_metres=13200),)
+        day.plan.routes[NURSE], start=clock(12, 10), stops=(replace(check, travel_metres=13200),)
     )
     case = _routes(day, (replace(short, lunch=None), day.plan.routes[THERAPIST]))
     reason = "Not enough time for both nursing visits."
@@ -265,10 +261,10 @@ def test_unassigned_without_message_is_reported(day: Case) -> None:
 def test_two_routes_on_one_day_are_reported(day: Case) -> None:
     """A clinician with two routes on the same day is reported as route."""
     nurse = day.plan.routes[NURSE]
-    morning = replace(nurse, end=_at(11, 45), stops=nurse.stops[:1], lunch=None)
+    morning = replace(nurse, end=clock(11, 45), stops=nurse.stops[:1], lunch=None)
     morning = replace(morning, return_travel_seconds=900, return_travel_metres=9900)
-    check = replace(nurse.stops[1], arrival=_at(12, 30), travel_seconds=1200, travel_metres=13200)
-    afternoon = replace(nurse, start=_at(12, 10), stops=(check,), lunch=None)
+    check = replace(nurse.stops[1], arrival=clock(12, 30), travel_seconds=1200, travel_metres=13200)
+    afternoon = replace(nurse, start=clock(12, 10), stops=(check,), lunch=None)
     assert _rules(_routes(day, (morning, afternoon, day.plan.routes[THERAPIST]))) == {"route"}
 
 
@@ -280,29 +276,31 @@ def test_unknown_clinician_is_reported(day: Case) -> None:
 
 def test_route_without_stops_is_reported(day: Case) -> None:
     """An empty route is reported as route."""
-    empty = Route("rn-ana", 1, DAY + _at(8), DAY + _at(8), (), 0, 0)
+    empty = Route("rn-ana", 1, DAY + clock(8), DAY + clock(8), (), 0, 0)
     assert _rules(_routes(day, (*day.plan.routes, empty))) == {"route"}
 
 
 def test_route_on_a_day_off_is_reported(day: Case) -> None:
     """A route on a day the clinician has no shift is reported as shift."""
-    off = _clinician(day, THERAPIST, shifts=(Shift(1, TimeWindow(DAY + _at(9), DAY + _at(17))),))
+    off = _clinician(
+        day, THERAPIST, shifts=(Shift(1, TimeWindow(DAY + clock(9), DAY + clock(17))),)
+    )
     assert _rules(off) == {"shift"}
 
 
 def test_leaving_before_the_shift_is_reported(day: Case) -> None:
     """A route starting before the shift is reported as shift."""
-    assert _rules(_route(day, THERAPIST, start=_at(8, 59))) == {"shift"}
+    assert _rules(_route(day, THERAPIST, start=clock(8, 59))) == {"shift"}
 
 
 def test_ending_past_overtime_is_reported(day: Case) -> None:
     """A route ending after shift end plus allowed overtime is reported as shift."""
-    assert _rules(_route(day, THERAPIST, end=_at(17) + 1)) == {"shift"}
+    assert _rules(_route(day, THERAPIST, end=clock(17) + 1)) == {"shift"}
 
 
 def test_overtime_within_allowance_is_valid(day: Case) -> None:
     """Ending inside the allowed overtime is no violation."""
-    assert _rules(_route(day, THERAPIST, end=_at(17))) == set()
+    assert _rules(_route(day, THERAPIST, end=clock(17))) == set()
 
 
 # --- qualification and pins ----------------------------------------------------------------
@@ -337,7 +335,7 @@ def test_pinned_clinician_is_checked(day: Case) -> None:
 
 def test_pinned_start_is_checked(day: Case) -> None:
     """A visit pinned to a start made at another time is reported as pin."""
-    assert _rules(_visit(day, "v-pt", pinned_start=_at(9, 30))) == {"pin"}
+    assert _rules(_visit(day, "v-pt", pinned_start=clock(9, 30))) == {"pin"}
 
 
 # --- times along a route -------------------------------------------------------------------
@@ -367,13 +365,13 @@ def test_matrix_without_a_location_is_reported(day: Case) -> None:
 
 def test_start_before_the_drive_ends_is_reported(day: Case) -> None:
     """A visit starting before the clinician can have driven there is reported as travel."""
-    early = _stop(day, THERAPIST, 0, arrival=_at(9, 20), start=_at(9, 20), end=_at(10, 20))
+    early = _stop(day, THERAPIST, 0, arrival=clock(9, 20), start=clock(9, 20), end=clock(10, 20))
     assert _rules(early) == {"travel"}
 
 
 def test_arrival_before_the_drive_ends_is_reported(day: Case) -> None:
     """An arrival earlier than the drive allows is reported as travel."""
-    assert _rules(_stop(day, THERAPIST, 0, arrival=_at(9, 20))) == {"travel"}
+    assert _rules(_stop(day, THERAPIST, 0, arrival=clock(9, 20))) == {"travel"}
 
 
 def test_lunch_leaving_no_time_to_drive_is_reported(day: Case) -> None:
@@ -383,7 +381,7 @@ def test_lunch_leaving_no_time_to_drive_is_reported(day: Case) -> None:
 
 def test_late_return_is_reported(day: Case) -> None:
     """A route ending before the drive home could is reported as travel."""
-    assert _rules(_route(day, NURSE, end=_at(13, 30))) == {"travel"}
+    assert _rules(_route(day, NURSE, end=clock(13, 30))) == {"travel"}
 
 
 def test_stops_out_of_order_are_reported(day: Case) -> None:
@@ -399,18 +397,18 @@ def test_stops_out_of_order_are_reported(day: Case) -> None:
 
 def test_start_before_arrival_is_reported(day: Case) -> None:
     """A visit starting before the clinician arrives is reported as arrival."""
-    assert _rules(_stop(day, THERAPIST, 0, arrival=_at(9, 30))) == {"arrival"}
+    assert _rules(_stop(day, THERAPIST, 0, arrival=clock(9, 30))) == {"arrival"}
 
 
 def test_start_outside_window_is_reported(day: Case) -> None:
     """A visit starting one second after its window closes is reported as time_window."""
-    late = _stop(day, THERAPIST, 0, start=_at(12) + 1, end=_at(13) + 1)
-    assert _rules(_route(late, THERAPIST, end=_at(13, 25) + 1)) == {"time_window"}
+    late = _stop(day, THERAPIST, 0, start=clock(12) + 1, end=clock(13) + 1)
+    assert _rules(_route(late, THERAPIST, end=clock(13, 25) + 1)) == {"time_window"}
 
 
 def test_wrong_duration_is_reported(day: Case) -> None:
     """A visit shorter than ordered is reported as duration."""
-    assert _rules(_stop(day, THERAPIST, 0, end=_at(10, 20))) == {"duration"}
+    assert _rules(_stop(day, THERAPIST, 0, end=clock(10, 20))) == {"duration"}
 
 
 # --- lunch ---------------------------------------------------------------------------------
@@ -418,18 +416,18 @@ def test_wrong_duration_is_reported(day: Case) -> None:
 
 def test_lunch_overlapping_a_visit_is_reported(day: Case) -> None:
     """A lunch during a visit is reported as lunch."""
-    assert _rules(_route(day, NURSE, lunch=TimeWindow(_at(12, 15), _at(12, 45)))) == {"lunch"}
+    assert _rules(_route(day, NURSE, lunch=TimeWindow(clock(12, 15), clock(12, 45)))) == {"lunch"}
 
 
 def test_lunch_of_wrong_length_is_reported(day: Case) -> None:
     """A lunch shorter than the shift's is reported as lunch."""
-    assert _rules(_route(day, NURSE, lunch=TimeWindow(_at(12), _at(12, 20)))) == {"lunch"}
+    assert _rules(_route(day, NURSE, lunch=TimeWindow(clock(12), clock(12, 20)))) == {"lunch"}
 
 
 def test_lunch_outside_its_window_is_reported(day: Case) -> None:
     """A lunch starting after its window closes is reported as lunch."""
-    lunch = TimeWindow(_at(13, 15), _at(13, 45))
-    assert _rules(_route(day, NURSE, lunch=lunch, end=_at(14, 5))) == {"lunch"}
+    lunch = TimeWindow(clock(13, 15), clock(13, 45))
+    assert _rules(_route(day, NURSE, lunch=lunch, end=clock(14, 5))) == {"lunch"}
 
 
 def test_missing_lunch_on_a_full_day_is_reported(day: Case) -> None:
@@ -439,15 +437,15 @@ def test_missing_lunch_on_a_full_day_is_reported(day: Case) -> None:
 
 def test_lunch_on_a_shift_without_one_is_reported(day: Case) -> None:
     """A lunch on a shift that has no lunch is reported as lunch."""
-    lunch = TimeWindow(_at(10, 25), _at(10, 55))
-    assert _rules(_route(day, THERAPIST, lunch=lunch, end=_at(11, 20))) == {"lunch"}
+    lunch = TimeWindow(clock(10, 25), clock(10, 55))
+    assert _rules(_route(day, THERAPIST, lunch=lunch, end=clock(11, 20))) == {"lunch"}
 
 
 def test_lunch_outside_the_day_is_reported(day: Case) -> None:
     """A lunch after the route has ended is reported as lunch."""
     shift = Shift(0, _window(9 * 60, 17 * 60), LunchBreak(_window(11 * 60, 12 * 60), 30 * MINUTE))
     case = _clinician(day, THERAPIST, shifts=(shift,))
-    assert _rules(_route(case, THERAPIST, lunch=TimeWindow(_at(11), _at(11, 30)))) == {"lunch"}
+    assert _rules(_route(case, THERAPIST, lunch=TimeWindow(clock(11), clock(11, 30)))) == {"lunch"}
 
 
 # --- daily limits --------------------------------------------------------------------------
@@ -511,8 +509,8 @@ def _named(case: Case) -> dict[str, set[str]]:
 
 def test_a_fault_of_one_visit_names_that_visit(day: Case) -> None:
     """A start outside the window names the visit that starts there."""
-    late = _stop(day, THERAPIST, 0, start=_at(12) + 1, end=_at(13) + 1)
-    assert _named(_route(late, THERAPIST, end=_at(13, 25) + 1)) == {"time_window": {"v-pt"}}
+    late = _stop(day, THERAPIST, 0, start=clock(12) + 1, end=clock(13) + 1)
+    assert _named(_route(late, THERAPIST, end=clock(13, 25) + 1)) == {"time_window": {"v-pt"}}
 
 
 def test_a_daily_cap_names_the_last_visit_of_the_route(day: Case) -> None:
@@ -522,7 +520,7 @@ def test_a_daily_cap_names_the_last_visit_of_the_route(day: Case) -> None:
 
 def test_a_fault_of_the_whole_route_names_all_its_visits(day: Case) -> None:
     """A route leaving before its shift names every visit on it."""
-    early = _clinician(_route(day, NURSE, start=_at(7, 59)), NURSE, max_work_per_day=None)
+    early = _clinician(_route(day, NURSE, start=clock(7, 59)), NURSE, max_work_per_day=None)
     assert _named(early) == {"shift": {"v-wound", "v-check"}}
 
 
