@@ -1,6 +1,6 @@
 """The nightly run of a branch for a day: claim it, plan, publish whole, record how it went.
 
-The run's row (``batch_runs.py``) guards against planning a night twice. The claimant renews
+The run's row (``store/batch_runs.py``) guards against planning a night twice. The claimant renews
 its lease while it works, then writes the plan, its publication and the run's success in one
 transaction that first checks it still holds the claim: a run killed at any moment leaves the
 last published plan as it was, and the next claimant redoes it.
@@ -15,7 +15,6 @@ from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,6 +31,7 @@ from scheduler.store.batch_runs import (
     ClaimLostError,
     Clock,
     LeaseKeeper,
+    batch_run,
     claim_batch_run,
     describe_error,
     finish_run,
@@ -39,7 +39,7 @@ from scheduler.store.batch_runs import (
 )
 from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
-from scheduler.store.plan_versions import save_and_publish
+from scheduler.store.plan_versions import published_assignments, save_and_publish
 
 log = logging.getLogger("scheduler")
 
@@ -259,16 +259,12 @@ def read_night(
             session, branch_id=branch_id, start_date=day, days=branch.batch_days, rules=rules
         )
         horizon = problem.horizon
-        visit = models.Visit
-        rows = session.execute(
-            select(visit.id, visit.care_plan_id, visit.clinician_id).where(
-                visit.branch_id == branch_id,
-                visit.status == models.VisitStatus.PUBLISHED,
-                visit.clinician_id.is_not(None),
-                visit.start_at >= horizon.datetime_of(0),
-                visit.start_at < horizon.datetime_of(horizon.days * DAY),
-            )
-        ).all()
+        rows = published_assignments(
+            session,
+            branch_id=branch_id,
+            start=horizon.datetime_of(0),
+            end=horizon.datetime_of(horizon.days * DAY),
+        )
     return revision, problem, [PublishedVisit(*row) for row in rows]
 
 
@@ -379,11 +375,7 @@ def _fail(
 def _skipped(sessions: sessionmaker[Session], branch_id: str, day: date) -> NightlyOutcome:
     """The outcome of a run someone else holds or already succeeded."""
     with sessions() as session:
-        run = session.scalar(
-            select(models.BatchRun).where(
-                models.BatchRun.branch_id == branch_id, models.BatchRun.day == day
-            )
-        )
+        run = batch_run(session, branch_id=branch_id, day=day)
     if run is None:  # deleted in between: nothing to say but that it was not ours
         return NightlyOutcome(branch_id, day, SKIPPED, None, 0, detail="the run vanished")
     if run.status == BatchRunStatus.SUCCEEDED:

@@ -111,6 +111,15 @@ def claim_batch_run(
     return Claim(held.id, held.attempts)
 
 
+def batch_run(session: Session, *, branch_id: str, day: date) -> models.BatchRun | None:
+    """The run of ``branch_id`` for ``day``, if any."""
+    return session.scalar(
+        select(models.BatchRun).where(
+            models.BatchRun.branch_id == branch_id, models.BatchRun.day == day
+        )
+    )
+
+
 def hold_claim(session: Session, claim: Claim, *, lease_until: datetime) -> None:
     """Extend the claim's lease in the caller's transaction (which then holds the row).
 

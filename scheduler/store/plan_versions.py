@@ -340,3 +340,20 @@ def _mark_visits_published(session: Session, plan: models.Plan) -> None:
                 **placement,
             )
         )
+
+
+def published_assignments(
+    session: Session, *, branch_id: str, start: datetime, end: datetime
+) -> list[tuple[str, str | None, str]]:
+    """(visit, care plan, clinician) of the branch's published visits starting in [start, end)."""
+    visit = models.Visit
+    rows = session.execute(
+        select(visit.id, visit.care_plan_id, visit.clinician_id).where(
+            visit.branch_id == branch_id,
+            visit.status == models.VisitStatus.PUBLISHED,
+            visit.clinician_id.is_not(None),
+            visit.start_at >= start,
+            visit.start_at < end,
+        )
+    ).all()
+    return [(row.id, row.care_plan_id, row.clinician_id) for row in rows]
