@@ -17,15 +17,14 @@ from scheduler.domain import (
     Location,
     Patient,
     Problem,
-    Shift,
     TimeWindow,
     Visit,
     VisitType,
 )
 from scheduler.domain.care_plan import expand_care_plan, soc_deadline, visit_spacing_days
 from scheduler.errors import ProblemError
+from tests.builders import MONDAY, weekday_shifts
 
-MONDAY = date(2026, 12, 7)  # first day of the horizon
 HORIZON_DAYS = 7
 DURATION = 45 * 60
 OPENS, CLOSES = 8 * HOUR, 17 * HOUR
@@ -42,7 +41,7 @@ NURSE = Clinician(
     name="Nurse",
     credential=Credential.RN,
     start=OFFICE,
-    shifts=tuple(Shift(day, TimeWindow(day * DAY + OPENS, day * DAY + CLOSES)) for day in range(5)),
+    shifts=weekday_shifts(opens=OPENS // HOUR, closes=CLOSES // HOUR),
 )
 WEEKDAY_STARTS = tuple(
     TimeWindow(day * DAY + OPENS, day * DAY + CLOSES - DURATION) for day in range(5)

@@ -43,6 +43,7 @@ from scheduler.render.itinerary import (
     itinerary_to_ics,
 )
 from scheduler.render.route_map import route_map_svg, route_places
+from tests.builders import weekday_shifts
 
 NEW_YORK = ZoneInfo("America/New_York")
 TUESDAY = DAY  # horizon second of Tuesday's local midnight
@@ -58,9 +59,7 @@ def tiny(patient_a_name: str = "Ada Byron") -> tuple[Problem, Plan]:
         "Nora Nurse",
         Credential.RN,
         OFFICE,
-        tuple(
-            Shift(day, TimeWindow(day * DAY + 8 * HOUR, day * DAY + 17 * HOUR)) for day in (0, 1)
-        ),
+        weekday_shifts(range(2)),
     )
     patients = (Patient("a", patient_a_name, HOME_A), Patient("b", "Bo Lee", HOME_B))
     visits = (

@@ -1,7 +1,5 @@
 """A start of care keeps the windows a clinician can reach; without any, its patient waits."""
 
-from datetime import date
-
 import numpy as np
 
 from scheduler.domain import (
@@ -18,7 +16,6 @@ from scheduler.domain import (
     Patient,
     Problem,
     ReasonCode,
-    Shift,
     TimeWindow,
     TravelMatrix,
     VisitType,
@@ -26,17 +23,15 @@ from scheduler.domain import (
 from scheduler.solver._soc_screen import reachable_windows, screen_start_of_care
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.model import list_vehicles
+from tests.builders import MONDAY, weekday_shifts
 
-MONDAY = date(2026, 12, 7)
 DRIVE = 20 * MINUTE  # from the nurse's home to the patient
 
 
 def admission(*, days: int = 7, home_until: int = 17 * HOUR) -> tuple[Problem, TravelMatrix]:
     """A Monday 08:00 referral; the RN starts 08:00 on weekdays, 20 minutes away; a PT plan."""
     office, house = Location("office", 40.0, -83.0), Location("house", 40.1, -83.0)
-    shifts = tuple(
-        Shift(d, TimeWindow(d * DAY + 8 * HOUR, d * DAY + 17 * HOUR)) for d in range(min(days, 5))
-    )
+    shifts = weekday_shifts(range(min(days, 5)))
     staff = (
         Clinician("rn", "RN", Credential.RN, office, shifts),
         Clinician("pt", "PT", Credential.PT, office, shifts),
