@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.demo.week import generate_agency_week
 from scheduler.service.demo_service import seed_demo_branch
@@ -79,3 +80,11 @@ def seed_demo(engine_for: Callable[[str], Engine]) -> Callable[..., Seeded]:
         return Seeded(sessions, settings, access.plan_id, start)
 
     return seed
+
+
+@pytest.fixture
+def migrated(database_url: str, engine_for: Callable[[str], Engine]) -> sessionmaker[Session]:
+    """Sessions on the test database upgraded to the latest schema (engine disposed after)."""
+    engine = engine_for(database_url)
+    upgrade_schema(engine)
+    return session_factory(engine)

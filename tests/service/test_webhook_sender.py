@@ -31,7 +31,7 @@ from scheduler.service.webhook_sender import (
     sign_payload,
 )
 from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import transaction
 from scheduler.store.models import utc_now
 from scheduler.store.notifications import queue_plan_event
 from scheduler.store.secret_box import SecretBox
@@ -153,17 +153,13 @@ def signature_ok(secret: str, request: Received) -> bool:
 
 
 @pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+def sessions(migrated: sessionmaker[Session]) -> sessionmaker[Session]:
     """Sessions on a migrated database holding agency ``a1`` with branch ``b1``."""
-    engine = make_engine(database_url)
-    upgrade_schema(engine)
-    factory = session_factory(engine)
-    with transaction(factory) as session:
+    with transaction(migrated) as session:
         session.add(models.Agency(id="a1", name="A"))
         session.flush()
         session.add(models.Branch(id="b1", agency_id="a1", name="B", timezone="UTC"))
-    yield factory
-    engine.dispose()
+    return migrated
 
 
 @pytest.fixture

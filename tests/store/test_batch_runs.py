@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -20,24 +19,20 @@ from scheduler.store.batch_runs import (
     finish_run,
     hold_claim,
 )
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
 
 DAY = date(2026, 12, 8)
 
 
 @pytest.fixture
-def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+def sessions(migrated: sessionmaker[Session]) -> sessionmaker[Session]:
     """Sessions on a migrated database holding agency ``a1`` with branch ``b1``."""
-    engine = make_engine(database_url)
-    upgrade_schema(engine)
-    factory = session_factory(engine)
-    with transaction(factory) as session:
+    with transaction(migrated) as session:
         session.add(models.Agency(id="a1", name="A"))
         session.flush()
         session.add(models.Branch(id="b1", agency_id="a1", name="B", timezone="America/New_York"))
-    yield factory
-    engine.dispose()
+    return migrated
 
 
 def claim(sessions: sessionmaker[Session], owner: str, *, day: date = DAY, **when) -> Claim | None:

@@ -6,10 +6,9 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, upgrade_schema
 from scheduler.store.models import Role, utc_now
 from scheduler.store.users import (
     create_user,
@@ -25,14 +24,11 @@ from scheduler.store.users import (
 
 
 @pytest.fixture
-def session(database_url: str) -> Iterator[Session]:
+def session(migrated: sessionmaker[Session]) -> Iterator[Session]:
     """A session on a migrated database, rolled back at the end."""
-    engine = make_engine(database_url)
-    upgrade_schema(engine)
-    with session_factory(engine)() as session:
+    with migrated() as session:
         yield session
         session.rollback()
-    engine.dispose()
 
 
 def test_a_token_works_until_disabled_revoked_or_expired(session):
