@@ -7,7 +7,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
 
-from scheduler.store.database import MIGRATIONS, make_engine, upgrade_schema
+from scheduler.store.database import MIGRATIONS, upgrade_schema
 
 ROWS = """
 INSERT INTO agencies (id, name) VALUES ('a', 'A'), ('z', 'Z');
@@ -50,9 +50,9 @@ def rows(engine, query: str) -> list[tuple]:
         return sorted(tuple(row) for row in connection.execute(text(query)))
 
 
-def test_stored_records_take_their_branchs_agency_and_go_back(database_url):
+def test_stored_records_take_their_branchs_agency_and_go_back(database_url, engine_for):
     """Every row survives the upgrade with its agency (links, users too) and the way back."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     migrate(engine, "upgrade", "0005")
     with engine.begin() as connection:
         for statement in ROWS.split(";"):
@@ -97,4 +97,3 @@ def test_stored_records_take_their_branchs_agency_and_go_back(database_url):
     assert len(rows(engine, "SELECT id FROM users")) == 2
     upgrade_schema(engine)
     assert rows(engine, "SELECT agency_id, id FROM visits") == [("a", "v1"), ("a", "v2")]
-    engine.dispose()

@@ -10,25 +10,24 @@ from sqlalchemy import func, inspect, select
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Kpis, Plan
 from scheduler.store import models
-from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction, upgrade_schema
 from scheduler.store.plan_versions import save_plan
 
 
-def test_migrations_build_the_models_schema_from_an_empty_database(database_url):
+def test_migrations_build_the_models_schema_from_an_empty_database(database_url, engine_for):
     """Upgrading an empty database gives every table, and nothing differs from the models."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade_schema(engine)
     upgrade_schema(engine)  # a second run is a no-op
     assert set(models.Base.metadata.tables) <= set(inspect(engine).get_table_names())
     with engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), models.Base.metadata)
-    engine.dispose()
     assert differences == []
 
 
-def test_a_plan_write_that_fails_leaves_nothing(database_url):
+def test_a_plan_write_that_fails_leaves_nothing(database_url, engine_for):
     """An error half-way through writing a plan rolls the whole version back."""
-    engine = make_engine(database_url)
+    engine = engine_for(database_url)
     upgrade_schema(engine)
     sessions = session_factory(engine)
     problem = generate_agency_week(clinicians=2, patients=4)
@@ -41,4 +40,3 @@ def test_a_plan_write_that_fails_leaves_nothing(database_url):
         raise RuntimeError("the machine stops here")
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Plan)) == 0
-    engine.dispose()
