@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
-from fastapi.testclient import TestClient
 from icalendar import Calendar
 
 from scheduler.demo.week import generate_agency_week
@@ -14,17 +11,7 @@ from scheduler.service.problem_records import problem_to_records
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.plan_versions import stored_problem, stored_solution
-
-
-def wait_for_job(client: TestClient, job_id: str, headers: dict[str, str]) -> dict:
-    """Poll a planning job until it ends (at most two minutes)."""
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        job = client.get(f"/v1/planning-jobs/{job_id}", headers=headers).json()
-        if job["status"] in ("succeeded", "failed"):
-            return job
-        time.sleep(0.2)
-    raise AssertionError(f"planning job {job_id} did not end")
+from tests.api.support import wait_for_job
 
 
 def test_import_plan_publish_and_read_every_itinerary(client, admin, branch):

@@ -30,7 +30,7 @@ from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
 from tests.api.conftest import bearer, make_settings
-from tests.api.test_end_to_end import wait_for_job
+from tests.api.support import wait_for_job
 from tests.api.test_webhooks import INTERNAL_TARGETS, NAMES
 from tests.service.test_webhook_sender import table
 

@@ -7,7 +7,7 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from scheduler.store import models
-from tests.api.test_end_to_end import wait_for_job
+from tests.api.support import wait_for_job
 
 DAY = "2026-12-07"  # a Monday in New York
 TUESDAY = [{"start": "2026-12-08T13:00:00-05:00", "end": "2026-12-08T15:00:00-05:00"}]

@@ -13,7 +13,7 @@ from scheduler.service.problem_records import problem_to_records
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
 from tests.api.conftest import make_settings
-from tests.api.test_end_to_end import wait_for_job
+from tests.api.support import wait_for_job
 
 NURSE = {
     "id": "c1",

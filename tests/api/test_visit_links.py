@@ -10,7 +10,7 @@ from scheduler.geo import travel_matrix
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.plan_versions import stored_problem, stored_solution
-from tests.api.test_end_to_end import wait_for_job
+from tests.api.support import wait_for_job
 
 DAY = "2026-12-07"  # a Monday in New York
 HOURS = [{"weekday": 0, "start": "08:00", "end": "17:00"}]
