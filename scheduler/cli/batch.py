@@ -25,16 +25,19 @@ NIGHTLY_KPIS = (
     "solve_seconds",
 )
 
+TimeLimit = Annotated[
+    float | None, typer.Option(min=0.5, help="Solver seconds (default: the settings').")
+]
+LeaseSeconds = Annotated[
+    float, typer.Option(min=2.0, help="Seconds after which a killed run is redone.")
+]
+
 
 def batch(
     ctx: typer.Context,
     workers: Annotated[int, typer.Option(min=1, help="Runs that may go at once.")] = 1,
-    time_limit: Annotated[
-        float | None, typer.Option(min=0.5, help="Solver seconds (default: the settings').")
-    ] = None,
-    lease_seconds: Annotated[
-        float, typer.Option(min=2.0, help="Seconds after which a killed run is redone.")
-    ] = DEFAULT_LEASE_SECONDS,
+    time_limit: TimeLimit = None,
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS,
 ) -> None:
     """Run the nightly batch in this process until SIGTERM or Ctrl+C (never in API workers).
 
@@ -56,12 +59,8 @@ def batch(
 def batch_run_now(
     branch: Annotated[str, typer.Option(help="Branch id.")],
     day: Annotated[str, typer.Option("--date", help="First local date to plan, YYYY-MM-DD.")],
-    time_limit: Annotated[
-        float | None, typer.Option(min=0.5, help="Solver seconds (default: the settings').")
-    ] = None,
-    lease_seconds: Annotated[
-        float, typer.Option(min=2.0, help="Seconds after which a killed run is redone.")
-    ] = DEFAULT_LEASE_SECONDS,
+    time_limit: TimeLimit = None,
+    lease_seconds: LeaseSeconds = DEFAULT_LEASE_SECONDS,
 ) -> None:
     """Run a branch's nightly run for a date now, in the foreground, and print how it went.
 
