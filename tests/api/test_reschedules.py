@@ -280,6 +280,14 @@ def test_stale_if_match_is_a_412(client, day):
     assert stale.status_code == 412 and "changed" in stale.json()["detail"]
 
 
+@pytest.mark.parametrize("far_day", ["0001-01-01", "9999-12-31"])
+def test_a_day_outside_1900_2999_is_422_not_404(client, day, far_day):
+    """A reschedule for year 1 or 9999 is refused by the schema's date range, like care plans."""
+    body = {"day": far_day, "events": [{"type": "visit_cancelled", "visit_id": "v1"}]}
+    answer = post(client, day, body)
+    assert answer.status_code == 422 and "1900" in answer.text
+
+
 def test_concurrent_edit_and_batch_publication_exactly_one_wins(client, day):
     """A scheduler's edit and a batch publication from the same revision: one wins, one 412."""
     _, problem, plan = published(client)

@@ -13,7 +13,7 @@ from pydantic import (
     StrictBool,
 )
 
-from scheduler.api.schemas.fields import Id, IsoDate, Moment, WriteModel
+from scheduler.api.schemas.fields import CareDate, Id, Moment, WriteModel
 from scheduler.api.schemas.visits import VisitCreate, VisitWindow
 from scheduler.domain import ReasonCode
 
@@ -65,7 +65,7 @@ EventIn = Annotated[
 class RescheduleRequest(WriteModel):
     """Events on a published day; ``now`` (default: the current time) freezes what started."""
 
-    day: IsoDate
+    day: CareDate
     events: list[EventIn] = Field(min_length=1, max_length=50)
     now: Moment | None = None
     dry_run: StrictBool = Field(False, description="A what-if: answer the diff, change nothing.")
