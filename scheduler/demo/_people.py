@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -199,21 +199,29 @@ def make_clinicians(
     return staff
 
 
-def availability(rng: random.Random) -> tuple[Availability, ...]:
-    """When a patient is home on weekdays: mostly all day, some mornings or afternoons."""
+HomeHours = tuple[tuple[float, float], ...]  # (start, end) hours of the day, local time
+ALL_DAY: HomeHours = ((8, 18),)
+# Cumulative chance of each kind of patient, and when they are home on weekdays.
+LIGHT_HOME: tuple[tuple[float, HomeHours], ...] = (
+    (0.20, ((8, 12),)),
+    (0.35, ((13, 18),)),
+    (0.45, ((8, 10.5), (14, 17))),
+)
+
+
+def availability(
+    rng: random.Random, mix: Sequence[tuple[float, HomeHours]] = LIGHT_HOME
+) -> tuple[Availability, ...]:
+    """When a patient is home on weekdays: the first kind of ``mix`` a draw falls under.
+
+    Past the last kind, all day (the default mix: mostly all day, some mornings or afternoons).
+    """
     kind = rng.random()
-    if kind < 0.20:
-        windows = [(8, 12)]
-    elif kind < 0.35:
-        windows = [(13, 18)]
-    elif kind < 0.45:
-        windows = [(8, 10.5), (14, 17)]
-    else:
-        windows = [(8, 18)]
+    hours = next((home for upto, home in mix if kind < upto), ALL_DAY)
     return tuple(
         Availability(weekday, TimeWindow(int(start * HOUR), int(end * HOUR)))
         for weekday in range(5)
-        for start, end in windows
+        for start, end in hours
     )
 
 

@@ -26,7 +26,9 @@ from scheduler.demo._people import (
     DEFAULT_START,
     FIRST_NAMES,
     LAST_NAMES,
+    HomeHours,
     Region,
+    availability,
     km,
     lay_out_region,
     make_clinicians,
@@ -38,7 +40,6 @@ from scheduler.domain import (
     DAY,
     HOUR,
     MINUTE,
-    Availability,
     CarePlan,
     CareRules,
     Clinician,
@@ -165,24 +166,13 @@ def _busy_staff(
     return busy
 
 
-def busy_availability(rng: random.Random) -> tuple[Availability, ...]:
-    """When a patient is home on weekdays: over half only a few hours, the rest all day."""
-    kind = rng.random()
-    if kind < 0.20:
-        windows = [(8, 11.5)]
-    elif kind < 0.35:
-        windows = [(13, 16.5)]
-    elif kind < 0.45:
-        windows = [(8, 10.5), (14, 17)]
-    elif kind < 0.55:
-        windows = [(9.5, 13)]
-    else:
-        windows = [(8, 18)]
-    return tuple(
-        Availability(weekday, TimeWindow(int(start * HOUR), int(end * HOUR)))
-        for weekday in range(5)
-        for start, end in windows
-    )
+# Over half of the busy week's patients are home only a few hours.
+BUSY_HOME: tuple[tuple[float, HomeHours], ...] = (
+    (0.20, ((8, 11.5),)),
+    (0.35, ((13, 16.5),)),
+    (0.45, ((8, 10.5), (14, 17))),
+    (0.55, ((9.5, 13),)),
+)
 
 
 class _Builder(ReferenceBuilder):
@@ -223,7 +213,7 @@ class _Builder(ReferenceBuilder):
             id=patient_id,
             name=f"{self.rng.choice(FIRST_NAMES)} {self.rng.choice(LAST_NAMES)}",
             location=home,
-            availability=busy_availability(self.rng),
+            availability=availability(self.rng, BUSY_HOME),
         )
         needs = [discipline]
         referral = (
