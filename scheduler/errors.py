@@ -40,6 +40,10 @@ class OutdatedPlanError(ConflictError):
         self.stops = stops
 
 
+class WorkerTimeoutError(SchedulerError, TimeoutError):
+    """No worker answered an interactive job (a reschedule) in time: it was cancelled unmade."""
+
+
 class RefusedTargetError(ProblemError):
     """An outbound URL (a webhook's) is not https or does not reach a public address.
 

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     solve_workers: int = Field(
         2, ge=1, le=64, description="Search processes per solve (one per core helps most)."
     )
+    solve_metaheuristic: str = Field(
+        "GUIDED_LOCAL_SEARCH",
+        description="OR-Tools local search of planning jobs and nightly runs; GREEDY_DESCENT "
+        "stops at the first local optimum, so a day's solve does a fixed amount of work (the "
+        "fleet bench) instead of searching until its time limit.",
+    )
     webhooks_allow_loopback: bool = Field(
         False,
         description="Tests only: allow http and loopback webhook targets (else https to "
@@ -107,6 +113,41 @@ class Settings(BaseSettings):
         ge=0,
         description="Wrong API tokens one address may send in a minute before its further wrong "
         "ones get 429 for a doubling time (0: no limit). Each API process counts on its own.",
+    )
+    broker_url: str | None = Field(
+        None,
+        description="Redis URL of the Celery broker (redis://host:6379/0): planning jobs and "
+        "nightly runs then go to `scheduler worker` processes. Unset: they run in the API's "
+        "own process (the embedded demo).",
+    )
+    job_lease_seconds: float = Field(
+        60.0,
+        ge=1.0,
+        description="Seconds a job's runner holds it unrenewed (renewed every quarter); a "
+        "runner that died is replaced this long after.",
+    )
+    interactive_wait_seconds: float = Field(
+        30.0,
+        gt=0.0,
+        description="Seconds an API request waits for a worker's answer (a reschedule, "
+        "insertion options) beyond its own search time; then the job is cancelled and the "
+        "request answered 503.",
+    )
+    job_sweep_seconds: float = Field(
+        15.0, gt=0.0, description="Seconds between two sweeps for jobs to send again."
+    )
+    job_unpicked_seconds: float = Field(
+        10.0,
+        gt=0.0,
+        description="Seconds after its sending that a job nobody took, no longer in the "
+        "broker (e.g. Redis restarted), is sent again.",
+    )
+
+    board_session_hours: float = Field(
+        12.0,
+        gt=0.0,
+        le=24.0 * 30,
+        description="Hours a board sign-in lasts (a disabled user's session ends at once).",
     )
 
     def resolve_time_limit(self, requested: float | None) -> float:

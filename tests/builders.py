@@ -112,6 +112,22 @@ def straight_travel(points: np.ndarray) -> tuple[tuple[Location, ...], TravelMat
     return places, TravelMatrix(tuple(p.id for p in places), metres * 120 // 1000, metres)
 
 
+def random_day(visits: int, clinicians: int, seed: int = 5) -> tuple[Problem, TravelMatrix]:
+    """Random patients in a 20 km square, nurses at its centre, straight-line travel at 30 km/h."""
+    rng = np.random.default_rng(seed)
+    points = rng.uniform(0, 20_000, size=(visits + 1, 2))
+    points[0] = (10_000, 10_000)
+    places, travel = straight_travel(points)
+    shift = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
+    nurses = tuple(
+        Clinician(f"c{k}", f"C{k}", Credential.RN, places[0], (shift,)) for k in range(clinicians)
+    )
+    patients = tuple(Patient(f"p{k}", f"P{k}", places[k]) for k in range(1, visits + 1))
+    window = (TimeWindow(8 * HOUR, 16 * HOUR),)
+    day = tuple(Visit(f"v{k}", f"p{k}", Discipline.SN, 1800, window) for k in range(1, visits + 1))
+    return Problem(Horizon(MONDAY), nurses, patients, day), travel
+
+
 def solve_valid(tiny: Problem, **params: Any) -> Result:
     """Solve a problem on the line in a second; assert the validator finds nothing wrong."""
     result = solve(tiny, line_travel(), SolveParams(time_limit=1.0, **params))

@@ -29,6 +29,7 @@ from scheduler.api.deps import SessionDep
 from scheduler.api.schemas.answers import ErrorMessage
 from scheduler.settings import Settings
 from scheduler.store import models
+from scheduler.store.branches import branch_ids_of_agency
 from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
 from scheduler.store.users import record_use, token_refusal, use_is_unrecorded, user_by_token
@@ -164,8 +165,7 @@ def branches_in_reach(session: Session, principal: Principal) -> list[str] | Non
     if principal.role == Role.SCHEDULER:
         return [principal.branch_id] if principal.branch_id else []
     if principal.role == Role.AGENCY_SYSTEM:
-        rows = session.query(models.Branch.id).filter_by(agency_id=principal.agency_id).all()
-        return [row.id for row in rows]
+        return branch_ids_of_agency(session, agency_id=principal.agency_id)
     return []
 
 
@@ -175,3 +175,12 @@ DataWriters = (Role.ADMIN, Role.SCHEDULER, Role.AGENCY_SYSTEM)
 """Who creates, reads, replaces and imports records and reads plans (agency systems too)."""
 EveryRole = tuple(Role)
 ONLY_DRY_RUNS = "an agency system may only ask for a dry run; a scheduler publishes"
+
+AdminUser = Annotated[Principal, Depends(allow(Role.ADMIN))]
+"""The caller, an admin (403 for any other role)."""
+StaffUser = Annotated[Principal, Depends(allow(*Staff))]
+"""The caller, an admin or a scheduler."""
+DataWriter = Annotated[Principal, Depends(allow(*DataWriters))]
+"""The caller, an admin, a scheduler or an agency system."""
+AnyUser = Annotated[Principal, Depends(allow(*EveryRole))]
+"""The caller, of any role (their reach still applies)."""

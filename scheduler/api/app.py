@@ -17,13 +17,19 @@ from sqlalchemy.exc import IntegrityError
 from starlette.routing import BaseRoute, Match
 
 from scheduler.api.access import FORBIDDEN, refused_roles
+from scheduler.api.admission import Admission, requests_at_once
+from scheduler.api.board import install_board
 from scheduler.api.guards import AuditTrail, AuditWriter, BodyLimit, SecureAnswers
 from scheduler.api.routers import (
     admin,
+    care_plans,
+    clinicians,
+    fhir,
     imports,
     insertions,
     itineraries,
-    people,
+    jobs,
+    patients,
     plans,
     reschedules,
     users,
@@ -39,10 +45,16 @@ from scheduler.errors import (
     ProblemError,
     StaleError,
 )
-from scheduler.service.planning_jobs import PlanningJobRunner, fail_interrupted_jobs
+from scheduler.service.job_queue import Sweeper
+from scheduler.service.planning_jobs import open_job_queue
 from scheduler.service.webhook_sender import WebhookSender, webhook_secret_box
 from scheduler.settings import Settings, get_settings
-from scheduler.store.database import make_engine, session_factory, upgrade_schema
+from scheduler.store.database import (
+    make_engine,
+    pool_connections,
+    session_factory,
+    upgrade_schema,
+)
 from scheduler.store.secret_box import seal_stored_secrets
 
 log = logging.getLogger("scheduler")
@@ -93,10 +105,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        interrupted = fail_interrupted_jobs(sessions)
-        if interrupted:
-            log.warning("%d planning jobs were interrupted by a restart", interrupted)
-        app.state.jobs = PlanningJobRunner(sessions, settings)
+        # No job is failed at start: one another process runs holds its lease; the sweeper
+        # sends again those whose runner died (lease run out) or that nobody took.
+        app.state.jobs = open_job_queue(sessions, settings)
+        sweeper = Sweeper(sessions, app.state.jobs, settings=settings)
+        sweeper.start()
         app.state.webhooks = WebhookSender(
             sessions, allow_loopback=settings.webhooks_allow_loopback, box=secret_box
         )
@@ -105,7 +118,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             app.state.webhooks.stop()
-            app.state.jobs.shutdown()
+            sweeper.stop()
+            app.state.jobs.close()
             audit.flush()
             engine.dispose()
 
@@ -122,25 +136,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routers = (
         admin.router,
         users.router,
-        people.clinicians,
-        people.patients,
-        people.care_plans,
+        clinicians.router,
+        patients.router,
+        care_plans.router,
         visits.router,
         imports.router,
         plans.router,
+        jobs.router,
         itineraries.router,
         webhooks.router,
         reschedules.router,
         insertions.router,
+        fhir.router,
     )
     _document_refusals([route for router in routers for route in router.routes])
     for router in routers:
         app.include_router(router, responses=ERROR_ANSWERS)
+    install_board(app)
     app.state.audit = audit
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(SecureAnswers)
-    # Outermost: refusals above are audited too, naming the caller of a working token.
+    # Refusals above are audited too, naming the caller of a working token.
     app.add_middleware(AuditTrail, writer=audit, sessions=sessions)
+    # Outermost: a request waiting for its turn holds nothing (see admission.py).
+    limit = requests_at_once(pool_connections(settings.database_url))
+    app.add_middleware(Admission, limit=limit)
     _answer_domain_errors(app)
     _allow_every_method(app, [route for router in routers for route in router.routes])
     return app

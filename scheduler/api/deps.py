@@ -1,13 +1,14 @@
-"""Dependencies every router shares: the database session and the settings."""
+"""Dependencies every router shares: the database session, the settings, paging and agency."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from sqlalchemy.orm import Session
 
+from scheduler.api.schemas.fields import Id
 from scheduler.settings import Settings
 
 
@@ -24,3 +25,14 @@ def current_settings(request: Request) -> Settings:
 
 SessionDep = Annotated[Session, Depends(open_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(current_settings)]
+
+MAX_PAGE = 500
+Offset = Annotated[int, Query(ge=0, le=1_000_000, description="Items to skip.")]
+Limit = Annotated[int, Query(ge=1, le=MAX_PAGE, description=f"Items per page (1..{MAX_PAGE}).")]
+AgencyId = Annotated[
+    Id | None,
+    Query(
+        description="The agency whose ids the path and body name: for admins, needed when "
+        "several agencies use an id (409 otherwise); for other roles their own agency."
+    ),
+]

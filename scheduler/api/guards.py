@@ -14,12 +14,11 @@ import queue
 import threading
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from scheduler.store import models
+from scheduler.store.audit_log import add_audit_entries
 from scheduler.store.models import utc_now
 from scheduler.store.users import working_user
 
@@ -103,12 +102,29 @@ class AuditWriter:
                 rows.append(self._queue.get_nowait())
             try:
                 with self._sessions() as session, session.begin():
-                    session.execute(insert(models.AuditEntry), rows)
+                    add_audit_entries(session, entries=rows)
             except Exception:
                 log.exception("could not write %d audit rows", len(rows))
             finally:
                 for _ in rows:
                     self._queue.task_done()
+
+
+class StatusNote:
+    """An ASGI ``send`` that passes messages on and notes the status answered.
+
+    ``status`` is 500 until a response starts (an app that raised answered nothing).
+    """
+
+    def __init__(self, send: Send):
+        self.status = 500
+        self._send = send
+
+    async def __call__(self, message: Message) -> None:
+        """Note the status of a response's start, then send the message on."""
+        if message["type"] == "http.response.start":
+            self.status = message["status"]
+        await self._send(message)
 
 
 class AuditTrail:
@@ -135,20 +151,13 @@ class AuditTrail:
         if scope["type"] != "http" or not scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
-        status_code = 500
-
-        async def noting_send(message: Message) -> None:
-            nonlocal status_code
-            if message["type"] == "http.response.start":
-                status_code = message["status"]
-            await send(message)
-
+        answer = StatusNote(send)
         try:
-            await self.app(scope, receive, noting_send)
+            await self.app(scope, receive, answer)
         finally:
-            entry = _entry(scope, status_code)
+            entry = _entry(scope, answer.status)
             token = _token(scope)
-            if entry["user_id"] is None and status_code in _BEFORE_ROUTES and token:
+            if entry["user_id"] is None and answer.status in _BEFORE_ROUTES and token:
                 try:
                     caller = await run_in_threadpool(self._caller, token)
                 except Exception:

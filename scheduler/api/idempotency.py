@@ -15,12 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from fastapi import HTTPException, status
-from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.store import models
 from scheduler.store.database import transaction
+from scheduler.store.idempotency import (
+    claim_request_key,
+    release_request_key,
+    request_with_key,
+    store_answer,
+)
 
 WAIT_SECONDS = 20.0
 
@@ -42,30 +46,18 @@ def run_once(
     """Run ``work`` once per (user, key) and return its answer; repeats get the stored one."""
     try:
         with transaction(sessions) as session:
-            session.add(
-                models.IdempotentRequest(user_id=user_id, key=key, request_hash=request_hash)
-            )
+            claim_request_key(session, user_id=user_id, key=key, request_hash=request_hash)
     except IntegrityError:
         return _stored_answer(sessions, user_id, key, request_hash)
     try:
         with transaction(sessions) as session:
             answer = work(session)
-            session.execute(
-                update(models.IdempotentRequest)
-                .where(
-                    models.IdempotentRequest.user_id == user_id,
-                    models.IdempotentRequest.key == key,
-                )
-                .values(status_code=success_status, response=answer)
+            store_answer(
+                session, user_id=user_id, key=key, status_code=success_status, response=answer
             )
     except BaseException:
         with transaction(sessions) as session:
-            session.execute(
-                delete(models.IdempotentRequest).where(
-                    models.IdempotentRequest.user_id == user_id,
-                    models.IdempotentRequest.key == key,
-                )
-            )
+            release_request_key(session, user_id=user_id, key=key)
         raise
     return answer
 
@@ -77,7 +69,7 @@ def _stored_answer(
     deadline = time.monotonic() + WAIT_SECONDS
     while True:
         with sessions() as session:
-            row = session.get(models.IdempotentRequest, (user_id, key))
+            row = request_with_key(session, user_id=user_id, key=key)
         if row is None:
             raise HTTPException(
                 status.HTTP_409_CONFLICT,

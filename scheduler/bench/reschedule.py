@@ -23,7 +23,7 @@ from scheduler.demo.agency import generate_agency
 from scheduler.errors import BenchmarkError
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
-from scheduler.service.reschedule_events import Event
+from scheduler.service.reschedule_events import ClinicianUnavailable
 from scheduler.settings import Settings
 from scheduler.store import models
 from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
@@ -140,7 +140,7 @@ def bench_reschedule(
             problem.horizon.start_date, call_out_at, ZoneInfo(problem.horizon.timezone)
         )
         after_call = sum(stop.start >= problem.horizon.second_of(now) for stop in route.stops)
-        event = Event("clinician_unavailable", clinician_id=route.clinician_id, at=now)
+        event = ClinicianUnavailable(route.clinician_id, from_time=now)
         done = []
         for number in range(1, runs + 1):
             copy = Path(folder) / "run.db"

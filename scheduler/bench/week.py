@@ -41,6 +41,7 @@ from scheduler.domain.kpis import WeekKpis, week_kpis
 from scheduler.solver import SolveParams, solve
 from scheduler.solver.oracle import check_reasons
 from scheduler.solver.repair import repair_left_out
+from scheduler.solver.travel_estimate import calibrated_share, estimate_travel_per_day
 from scheduler.solver.validate import validate
 
 
@@ -64,6 +65,7 @@ class WeekRow:
     violation_rules: dict[str, int] = field(default_factory=dict)
     week: WeekKpis | None = None
     required_visits: int = 0
+    estimate_share: float = 1.0  # clinician-days whose travel estimate is 0.75-1.33 of routed
 
     @property
     def required_placed_share(self) -> float:
@@ -142,6 +144,7 @@ MAIN_FIGURES: tuple[tuple[str, Callable[[WeekRow], float]], ...] = (
         "preferred hours met (%)",
         lambda r: 100 * (r.week.preferred_met_share or 0.0) if r.week else 0.0,
     ),
+    ("travel estimate 0.75-1.33 of routed (% of clinician-days)", lambda r: 100 * r.estimate_share),
     ("validator violations", lambda r: r.violations),
     ("false reasons", lambda r: r.false_reasons),
     ("solve seconds", lambda r: r.seconds),
@@ -309,4 +312,5 @@ def _row(
         violation_rules=dict(sorted(Counter(v.rule for v in violations).items())),
         week=week_kpis(problem, routes),
         required_visits=sum(not v.optional for v in problem.visits_to_plan),
+        estimate_share=calibrated_share(estimate_travel_per_day(problem, travel, plan)),
     )

@@ -152,6 +152,7 @@ def week_table(rows: Sequence[WeekRow]) -> Table:
         ("clinicians per patient", lambda r: f"{r.kpis.clinicians_per_patient:.2f}"),
         ("overtime (min)", lambda r: f"{r.kpis.overtime_seconds / 60:.0f}"),
         *_week_lines(),
+        ("travel estimate 0.75-1.33 of routed", lambda r: f"{r.estimate_share:.1%}"),
         ("solve seconds", lambda r: f"{r.seconds:.0f}"),
         ("validator violations", lambda r: f"{r.violations}"),
         ("no-place reasons checked by the oracle", lambda r: f"{r.reasons_checked}"),

@@ -43,7 +43,8 @@ def batch(
 
     Each branch is planned at its batch time in its time zone; jobs live in the database
     (``SCHEDULER_DATABASE_URL``), so any number of batch processes may run: each night of each
-    branch is planned once.
+    branch is planned once. With ``SCHEDULER_BROKER_URL`` set, each night is only sent to the
+    workers (``scheduler worker``, on any host).
     """
     if ctx.invoked_subcommand is not None:
         return

@@ -1,26 +1,29 @@
-"""``scheduler bench solomon|mankowska|italian``: the public instance sets."""
+"""``scheduler bench solomon|mankowska|italian|uhhc``: the public instance sets."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from statistics import median
 from typing import Annotated
 
 import typer
 
-from scheduler.bench.harness import OURS, BenchSet, parse_seeds, run_bench
+from scheduler.bench.harness import OURS, BenchSet, InstanceRuns, parse_seeds, run_bench
 from scheduler.bench.peers import parse_peers
 from scheduler.bench.report import (
     BenchReport,
+    format_cell,
     mean_by_group,
     tabulate_runs,
     write_csv,
     write_markdown,
 )
+from scheduler.bench.resume import append_rows, done_instances, read_rows
 from scheduler.bench.solomon import SolomonSet
-from scheduler.bench.uhhc import UhhcSet, read_families
+from scheduler.bench.uhhc_set import FAMILIES, UhhcSet, read_families, set_directory
 from scheduler.cli import _console
 from scheduler.cli._console import console, fail
-from scheduler.errors import SchedulerError
+from scheduler.errors import BenchmarkError, SchedulerError
 from scheduler.settings import get_settings
 
 SecondsPerSolve = Annotated[float, typer.Option(min=0.5, help="Seconds per solve.")]
@@ -31,6 +34,24 @@ SolutionsOut = Annotated[
     Path | None, typer.Option(help="Write each answer here as a UHHC solution JSON.")
 ]
 OurWorkers = Annotated[int, typer.Option(min=1, help="Our search processes per solve.")]
+UHHC_COLUMNS = (
+    "instance",
+    "cost",
+    "total",
+    "validator_total",
+    "validator_valid",
+    "total_matches",
+    "optional_patients",
+    "missed_lunch_break",
+    "seconds",
+)
+Validator = Annotated[
+    Path | None,
+    typer.Option(
+        envvar="SCHEDULER_UHHC_VALIDATOR",
+        help="The official UHHC validator (uhhc-toolbox executable) to check each answer with.",
+    ),
+]
 
 
 def bench_solomon(
@@ -50,7 +71,7 @@ def bench_solomon(
     """Solve Solomon VRPTW instances: distance, gap to the best known, feasibility, peers."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "solomon"
     try:
-        _bench_and_report(
+        report = _bench_and_report(
             SolomonSet(directory, workers=workers),
             instances=instances,
             solvers=(OURS, *parse_peers(peers)),
@@ -61,6 +82,19 @@ def bench_solomon(
         )
     except SchedulerError as error:
         raise fail(error) from error
+    gains = [row["search_gain_pct"] for row in report.rows if "search_gain_pct" in row]
+    numbers = [gain for gain in gains if isinstance(gain, float)]
+    improved = sorted(gain for gain in numbers if gain > 0)
+    if numbers:
+        spread = (
+            f" (gain min/median/max {improved[0]:.2f}/{median(improved):.2f}/{improved[-1]:.2f} %)"
+            if improved
+            else ""
+        )
+        console.print(
+            f"the OR-Tools search improved on its first routes on {len(improved)} of "
+            f"{len(numbers)} instance(s){spread}"
+        )
 
 
 def bench_mankowska(
@@ -71,12 +105,13 @@ def bench_mankowska(
     markdown: MarkdownOut = None,
     solutions: SolutionsOut = None,
     workers: OurWorkers = 1,
+    validator: Validator = None,
 ) -> None:
     """Solve the Mankowska et al. home health instances: objective, gap by family."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "mankowska"
     try:
         report = _bench_uhhc(
-            UhhcSet(directory, "Mankowska", workers=workers, solutions=solutions),
+            UhhcSet(directory, "Mankowska", workers, solutions=solutions, validator=validator),
             instances=instances,
             time_limit=time_limit,
             csv=csv,
@@ -102,12 +137,13 @@ def bench_italian(
     markdown: MarkdownOut = None,
     solutions: SolutionsOut = None,
     workers: OurWorkers = 1,
+    validator: Validator = None,
 ) -> None:
     """Solve the Italian real-road UHHC instances: objective parts, time, feasibility."""
     directory = directory or get_settings().shared_dir / "benchmarks" / "uhhc-italian"
     try:
         _bench_uhhc(
-            UhhcSet(directory, "UHHC Italian", workers=workers, solutions=solutions),
+            UhhcSet(directory, "UHHC Italian", workers, solutions=solutions, validator=validator),
             instances=instances,
             time_limit=time_limit,
             csv=csv,
@@ -115,6 +151,87 @@ def bench_italian(
         )
     except SchedulerError as error:
         raise fail(error) from error
+
+
+def bench_uhhc(
+    set_name: Annotated[
+        str,
+        typer.Option("--set", help=f"{'|'.join(FAMILIES)} (under ../shared) or a folder."),
+    ] = "generated",
+    time_limit: SecondsPerSolve = 60.0,
+    instances: InstanceNames = None,
+    csv: Annotated[
+        Path | None,
+        typer.Option(help="Append each instance's row here; a rerun skips the rows present."),
+    ] = None,
+    solutions: SolutionsOut = None,
+    workers: OurWorkers = 1,
+    validator: Validator = None,
+) -> None:
+    """Solve a UHHC set, price it by the format, and check each answer officially."""
+    directory = set_directory(set_name, get_settings().shared_dir / "benchmarks")
+    bench_set = UhhcSet(
+        directory, f"UHHC {set_name}", workers, solutions=solutions, validator=validator
+    )
+    try:
+        if validator is not None and not validator.is_file():
+            raise BenchmarkError(f"no UHHC validator at {validator}")
+        names = [n.strip() for n in instances.split(",")] if instances else None
+        names = names or bench_set.list_instances()
+        done = done_instances(csv) if csv is not None else set()
+        todo = [name for name in names if name not in done]
+        if done & set(names):
+            console.print(f"{len(done & set(names))} instance(s) already in {csv}: skipped")
+        results, left_out = _run_resumable(bench_set, todo, time_limit=time_limit, csv=csv)
+    except SchedulerError as error:
+        raise fail(error) from error
+    report = tabulate_runs(f"{bench_set.title}, {time_limit:g} s per solve", results)
+    console.print(
+        _console.rows_table(
+            report.title,
+            UHHC_COLUMNS,
+            [[format_cell(row.get(column)) for column in UHHC_COLUMNS] for row in report.rows],
+        )
+    )
+    if left_out:
+        console.print(
+            _console.rows_table("Instances not run", ("instance", "why"), left_out.items())
+        )
+    if csv is not None:
+        rows = [row for row in read_rows(csv) if row["instance"] in set(names)]
+        valid = sum(row.get("validator_valid") == "True" for row in rows)
+        equal = sum(row.get("total_matches") == "True" for row in rows)
+        console.print(
+            f"{csv}: {len(rows)} row(s); valid under the official validator: {valid}; "
+            f"our total equal to its total: {equal}"
+        )
+
+
+def _run_resumable(
+    bench_set: UhhcSet, names: list[str], *, time_limit: float, csv: Path | None
+) -> tuple[list[InstanceRuns], dict[str, str]]:
+    """Solve each instance with a progress bar, appending its row to ``csv`` at once.
+
+    An instance the reader refuses (a part of the formulation the product does not model)
+    is reported with the reader's message and skipped.
+    """
+    results: list[InstanceRuns] = []
+    left_out: dict[str, str] = {}
+    with _console.progress_bar() as bar:
+        task = bar.add_task(f"{bench_set.title} solves", total=len(names))
+        for name in names:
+            bar.update(task, description=name)
+            try:
+                (result,) = run_bench(bench_set, [name], time_limit=time_limit)
+            except BenchmarkError as error:
+                left_out[name] = str(error)
+            else:
+                results.append(result)
+                if csv is not None:
+                    report = tabulate_runs(bench_set.title, [result])
+                    append_rows(csv, report.rows, report.columns)
+            bar.update(task, advance=1)
+    return results, left_out
 
 
 def _bench_uhhc(

@@ -2,6 +2,7 @@
 
 from scheduler.domain.care_plan import CarePlan, CareRules
 from scheduler.domain.clinician import Clinician, Credential, Discipline, LunchBreak, Shift
+from scheduler.domain.incumbent import Assignment, Incumbent
 from scheduler.domain.kpis import ClinicianKpis, clinician_kpis, compute_kpis
 from scheduler.domain.location import Location
 from scheduler.domain.patient import Availability, Patient
@@ -18,6 +19,7 @@ __all__ = [
     "DAY",
     "HOUR",
     "MINUTE",
+    "Assignment",
     "Availability",
     "CarePlan",
     "CareRules",
@@ -26,6 +28,7 @@ __all__ = [
     "Credential",
     "Discipline",
     "Horizon",
+    "Incumbent",
     "Kpis",
     "LinkKind",
     "Location",

@@ -6,10 +6,11 @@ every day of the period inside the horizon on which the patient is home: the sol
 day. Visits the rest of the period (after the horizon) could still hold are optional here;
 the others are required. Range orders (``2-3W4``) add their extra visits as low priority.
 
-A referral adds the start of care (SOC) visit, due within the rules' hours of it; a visit in
+A referral adds the start of care (SOC) visit, due within the rules' hours of it, and a
+return home from an inpatient stay the resumption of care (ROC), due as soon; a visit in
 the last five days of the 60-day episode becomes the recertification; the order's last visit,
-when the order ends in the horizon, the discharge. SOC and recertification are assessments:
-they last the rules' ``assessment_duration`` (at least a routine visit).
+when the order ends in the horizon, the discharge. SOC, ROC and recertification are
+assessments: they last the rules' ``assessment_duration`` (at least a routine visit).
 """
 
 from __future__ import annotations
@@ -80,6 +81,10 @@ class CarePlan:
     referral
         Horizon second the referral arrived, when the start of care visit is still to be made;
         the SOC is then due within ``CareRules.soc_within_hours``.
+    resumption
+        Horizon second the patient came home from an inpatient stay, when the resumption of
+        care visit is still to be made; the ROC is due within the same hours, and the
+        patient's other visits wait for it as for a SOC.
     episode_start
         First day of the 60-day episode; defaults to the start of care.
     taken_ids
@@ -98,6 +103,7 @@ class CarePlan:
     required_skills: frozenset[str] = field(default_factory=frozenset)
     visits_made: tuple[date, ...] = ()
     referral: int | None = None
+    resumption: int | None = None
     episode_start: date | None = None
     taken_ids: frozenset[str] = field(default_factory=frozenset)
 
@@ -109,6 +115,11 @@ class CarePlan:
             )
         if self.visit_duration <= 0:
             raise ProblemError(f"care plan {self.id!r} needs a positive visit duration")
+        if self.referral is not None and self.resumption is not None:
+            raise ProblemError(
+                f"care plan {self.id!r} has both a referral and a resumption of care: a "
+                "patient is admitted once; resume care only after the start of care is made"
+            )
 
     @cached_property
     def order(self) -> FrequencyOrder:
@@ -146,15 +157,20 @@ def expand_care_plan(
     """
     horizon_end = horizon_start + timedelta(days=horizon_days - 1)
     visits: list[Visit] = []
-    soc = _start_of_care_visit(plan, patient, horizon_start, horizon_days, rules)
-    if soc is not None:
-        visits.append(soc)
+    admission = _admission_visit(plan, patient, horizon_start, horizon_days, rules)
+    if admission is not None:
+        visits.append(admission)
+        admitted = horizon_start + timedelta(days=admission.earliest_start // DAY)
     for number, period in enumerate(order_periods(plan.order, plan.start_of_care)):
         if period.last < horizon_start or period.first > horizon_end:
             continue
         made = sum(period.first <= day <= period.last for day in plan.visits_made)
-        if soc is not None and number == 0:
-            made += 1
+        if admission is not None and (
+            number == 0
+            if admission.visit_type == VisitType.SOC
+            else period.first <= admitted <= period.last
+        ):
+            made += 1  # the admission visit is one of the period's visits
         visits += _period_visits(plan, patient, period, number, made, horizon_start, horizon_end)
     return tuple(_mark_recert_and_discharge(plan, visits, horizon_start, horizon_end, rules))
 
@@ -168,10 +184,14 @@ def visit_spacing_days(plan: CarePlan) -> int:
 
 
 def soc_deadline(plan: CarePlan, rules: CareRules) -> int | None:
-    """Horizon second by which the plan's start of care visit must start; ``None`` if none due."""
-    if plan.referral is None:
+    """Horizon second by which the plan's start (or resumption) of care visit must start.
+
+    ``None`` if none is due.
+    """
+    since = plan.referral if plan.referral is not None else plan.resumption
+    if since is None:
         return None
-    return plan.referral + rules.soc_within_hours * HOUR
+    return since + rules.soc_within_hours * HOUR
 
 
 def assessment_duration(plan: CarePlan, rules: CareRules) -> int:
@@ -179,10 +199,10 @@ def assessment_duration(plan: CarePlan, rules: CareRules) -> int:
     return max(rules.assessment_duration, plan.visit_duration)
 
 
-def _start_of_care_visit(
+def _admission_visit(
     plan: CarePlan, patient: Patient, horizon_start: date, horizon_days: int, rules: CareRules
 ) -> Visit | None:
-    """The SOC visit, if still to be made: after the referral, starting by the deadline.
+    """The SOC or ROC visit still to be made: after the referral or return, by the deadline.
 
     Its windows are the patient's home times, earliest first, in which the longer assessment
     can start and finish. The domain does not know the drive: the solver keeps only the
@@ -191,31 +211,34 @@ def _start_of_care_visit(
     the deadline instant, when the patient is not home: the solver leaves it out too.
     """
     deadline = soc_deadline(plan, rules)
-    if plan.referral is None or deadline is None:
+    since = plan.referral if plan.referral is not None else plan.resumption
+    if since is None or deadline is None:
         return None
+    kind = VisitType.SOC if plan.referral is not None else VisitType.ROC
     credential = ASSESSING_CREDENTIAL.get(plan.discipline)
     if credential is None:
+        what = "a referral" if kind == VisitType.SOC else "a resumption of care due"
         raise ProblemError(
-            f"care plan {plan.id!r} has a referral, but a start of care is made by an RN or a "
-            "PT: give the referral to the patient's SN or PT care plan"
+            f"care plan {plan.id!r} has {what}, but the {admission_name(kind)} is made by an "
+            "RN or a PT: give it to the patient's SN or PT care plan"
         )
     duration = assessment_duration(plan, rules)
     windows = []
     for day in range(horizon_days):
         weekday = (horizon_start + timedelta(days=day)).weekday()
         for home in patient.windows_on(day, weekday):
-            start, end = max(home.start, plan.referral), min(home.end - duration, deadline)
+            start, end = max(home.start, since), min(home.end - duration, deadline)
             if start <= end:
                 windows.append(TimeWindow(start, end))
     if not windows:
         windows = [TimeWindow(deadline, deadline)]
     return Visit(
-        id=f"{plan.id}-soc",
+        id=f"{plan.id}-{kind.lower()}",
         patient_id=plan.patient_id,
         discipline=plan.discipline,
         duration=duration,
         windows=tuple(windows),
-        visit_type=VisitType.SOC,
+        visit_type=kind,
         credentials=frozenset({credential}),
         required_skills=plan.required_skills,
         priority=5,
@@ -223,6 +246,11 @@ def _start_of_care_visit(
         preferred_clinician=plan.primary_clinician,
         points=2,
     )
+
+
+def admission_name(kind: VisitType) -> str:
+    """The words for an admission visit type: start of care, or resumption of care."""
+    return "resumption of care" if kind == VisitType.ROC else "start of care"
 
 
 def _period_visits(

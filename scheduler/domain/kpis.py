@@ -202,6 +202,17 @@ def week_kpis(problem: Problem, routes: tuple[Route, ...]) -> WeekKpis:
     )
 
 
+def work_load(route: Route) -> int:
+    """A day's work as fairness counts it: service plus travel (waiting and lunch not)."""
+    return route.service_seconds + route.travel_seconds
+
+
+def distances_from_mean(loads: list[float]) -> list[float]:
+    """How far each load is from the mean load (the UHHC prices balance as their sum)."""
+    mean = sum(loads) / len(loads) if loads else 0.0
+    return [abs(load - mean) for load in loads]
+
+
 def fairness_by_discipline(problem: Problem, routes: tuple[Route, ...]) -> dict[str, float]:
     """Per discipline, the worst max/min weekly work among clinicians with equal paid hours.
 
@@ -210,7 +221,7 @@ def fairness_by_discipline(problem: Problem, routes: tuple[Route, ...]) -> dict[
     """
     work: dict[tuple[str, int], int] = defaultdict(int)
     for route in routes:
-        work[route.clinician_id, route.day // 7] += route.service_seconds + route.travel_seconds
+        work[route.clinician_id, route.day // 7] += work_load(route)
     groups: dict[tuple[str, int, int], list[int]] = defaultdict(list)
     for clinician in problem.clinicians:
         for week in sorted({shift.day // 7 for shift in clinician.shifts}):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from scheduler.domain.care_plan import CarePlan, CareRules, expand_care_plan
 from scheduler.domain.clinician import Clinician
+from scheduler.domain.incumbent import Incumbent
 from scheduler.domain.location import Location
 from scheduler.domain.patient import Patient
 from scheduler.domain.time_window import DAY
@@ -45,13 +46,25 @@ class Horizon:
         return self.date_of(day).weekday()
 
     def datetime_of(self, second: int) -> datetime:
-        """The local wall-clock time of horizon ``second`` (day * DAY + seconds of the day)."""
+        """The instant of horizon ``second`` (day * DAY + local wall-clock seconds of the day).
+
+        The one rule for wall-clock times a change of clocks leaves ambiguous (RFC 5545's,
+        3.3.5): a time that occurs twice is its first occurrence (01:30 on a fall-back day is
+        daylight time); a time that does not occur is read with the offset before the gap, so
+        it lands the gap later (02:30 on a spring-forward day is 03:30 daylight time). Returned
+        in the horizon's zone with the offset it really has then.
+        """
         day, clock = divmod(second, DAY)
-        midnight = datetime.combine(self.date_of(day), time(), tzinfo=ZoneInfo(self.timezone))
-        return midnight + timedelta(seconds=clock)
+        zone = ZoneInfo(self.timezone)
+        wall = datetime.combine(self.date_of(day), time(), tzinfo=zone) + timedelta(seconds=clock)
+        return wall.astimezone(UTC).astimezone(zone)
 
     def second_of(self, moment: datetime) -> int:
-        """Horizon second of an aware ``moment`` (inverse of ``datetime_of``)."""
+        """Horizon second of an aware ``moment``: its local wall-clock time (see ``datetime_of``).
+
+        Every instant has one local time, so this never guesses; ``datetime_of`` gives it back
+        except in the hour a fall-back day repeats (read back as the first such hour).
+        """
         if moment.tzinfo is None:
             raise ProblemError(f"time {moment.isoformat()} needs a UTC offset")
         local = moment.astimezone(ZoneInfo(self.timezone))
@@ -79,6 +92,8 @@ class Problem:
     links
         Pairs of visits made together or in sequence by two clinicians (a visit is in one
         link at most; both visits are for the same patient).
+    incumbent
+        Where the published plan has the visits, and what keeping them there is worth.
 
     Raises
     ------
@@ -93,6 +108,7 @@ class Problem:
     care_plans: tuple[CarePlan, ...] = ()
     rules: CareRules = field(default_factory=CareRules)
     links: tuple[VisitLink, ...] = ()
+    incumbent: Incumbent = field(default_factory=Incumbent)
 
     def __post_init__(self) -> None:
         for plan in self.care_plans:
@@ -122,6 +138,12 @@ class Problem:
                         f"visit {visit.id!r} is {role} to unknown clinician {named!r}"
                     )
         self._check_links()
+        for kept in self.incumbent.assignments:
+            if kept.clinician_id not in clinician_ids:
+                raise ProblemError(
+                    f"the incumbent has visit {kept.visit_id!r} with unknown clinician "
+                    f"{kept.clinician_id!r}"
+                )
         for patient in self.patients:
             unknown = (
                 set(patient.preferred_clinicians) | patient.excluded_clinicians

@@ -2,8 +2,8 @@
 
 A leg's time depends on when it leaves: off-peak seconds times the largest factor of the bands
 its departure falls in (1 outside them), rounded to a second. The clock is the horizon's
-seconds modulo a day (local time; a daylight-saving change inside a horizon shifts it by an
-hour).
+seconds modulo a day: horizon seconds are local wall-clock time (see ``Horizon``), so a band
+stays at its local hours on both sides of a daylight-saving change.
 """
 
 from __future__ import annotations

@@ -95,6 +95,14 @@ class Visit:
         object.__setattr__(self, "windows", tuple(ordered))
 
     @property
+    def admits(self) -> bool:
+        """Whether the visit (re)admits the patient: every other visit of the patient waits.
+
+        A start of care, or a resumption of care after an inpatient stay.
+        """
+        return self.visit_type in (VisitType.SOC, VisitType.ROC)
+
+    @property
     def earliest_start(self) -> int:
         """First second the visit may start."""
         return self.windows[0].start

@@ -1,1 +1,1 @@
-"""Jobs that run in their own process, never inside API workers: the nightly batch."""
+"""Processes of their own, never API workers: the nightly batch and the Celery workers."""

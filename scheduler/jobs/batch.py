@@ -7,15 +7,15 @@ second one; a fire time missed while no process ran is kept and run within the m
 Each firing plans the branch's next night through ``run_nightly``, whose claim on the
 ``batch_runs`` row keeps two processes from planning the same branch and day twice. On start,
 runs a killed process left behind are redone once their lease runs out, and a sweep does the
-same every few minutes.
+same every few minutes. With a broker configured (``settings.broker_url``) a firing only
+queues the night as a job for the workers (``scheduler worker``), and this process sweeps for
+jobs to send again as the workers do.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import socket
 import threading
 from contextlib import suppress
 from dataclasses import dataclass
@@ -33,24 +33,26 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.util import utc_timestamp_to_datetime
-from sqlalchemy import Engine, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import NotFoundError
-from scheduler.service.nightly import NightlyOutcome, run_nightly
+from scheduler.service.job_queue import PLANNING, BrokerQueue, JobQueue, Sweeper, runner_name
+from scheduler.service.nightly import STALE_RETRIES, NightlyOutcome, run_nightly
+from scheduler.service.planning_jobs import create_nightly_job
 from scheduler.settings import Settings
 from scheduler.store import models
-from scheduler.store.batch_runs import DEFAULT_LEASE_SECONDS
-from scheduler.store.database import make_engine, session_factory, upgrade_schema
-from scheduler.store.models import BatchRunStatus, utc_now
+from scheduler.store.batch_runs import DEFAULT_LEASE_SECONDS, running_runs
+from scheduler.store.branches import branch_batch_times
+from scheduler.store.database import make_engine, session_factory, transaction, upgrade_schema
+from scheduler.store.job_table import ensure_job_table, stored_next_run_times
+from scheduler.store.models import utc_now
 
 log = logging.getLogger("scheduler")
 
 JOBS_TABLE = "apscheduler_jobs"
 JOB_PREFIX = "nightly:"
 MISFIRE_GRACE_SECONDS = 6 * 3600
-STALE_RETRIES = 2  # a run made stale by a publication during it plans again, this many times
 SWEEP_MINUTES = 10
 STORED = "default"  # the database job store
 LOCAL = "local"  # this process's one-off jobs (redos, the sweep): not stored
@@ -78,6 +80,7 @@ class BatchContext:
     owner: str
     lease_seconds: float
     time_limit: float | None
+    queue: JobQueue | None = None  # the workers' queue (a broker is configured), else None
 
 
 _context: BatchContext | None = None
@@ -88,11 +91,6 @@ def open_batch_database(settings: Settings) -> tuple[Engine, sessionmaker[Sessio
     engine = make_engine(settings.database_url)
     upgrade_schema(engine)
     return engine, session_factory(engine)
-
-
-def batch_owner(kind: str = "batch") -> str:
-    """Who runs a run, as recorded on it: the kind of runner, host and process id."""
-    return f"{kind}@{socket.gethostname()}:{os.getpid()}"
 
 
 def night_to_plan(batch_time: str, timezone: str, *, now: datetime) -> date:
@@ -137,14 +135,8 @@ def unfinished_runs(
     sessions: sessionmaker[Session], *, now: datetime
 ) -> list[tuple[str, date, datetime]]:
     """Runs left running, for today or later in their branch: branch, day, lease end."""
-    run, branch = models.BatchRun, models.Branch
     with sessions() as session:
-        rows = session.execute(
-            select(run.branch_id, run.day, run.lease_until, branch.timezone)
-            .join(branch, branch.id == run.branch_id)
-            .where(run.status == BatchRunStatus.RUNNING)
-            .order_by(run.day, run.branch_id)
-        ).all()
+        rows = running_runs(session)
     return [
         (row.branch_id, row.day, row.lease_until)
         for row in rows
@@ -190,9 +182,7 @@ def register_branch_jobs(
     now = now or utc_now()
     stored = _stored_fire_times(store)
     with sessions() as session:
-        branches = session.execute(
-            select(models.Branch.id, models.Branch.batch_time, models.Branch.timezone)
-        ).all()
+        branches = branch_batch_times(session)
     job_ids = []
     for branch_id, batch_time, timezone in branches:
         job_id = f"{JOB_PREFIX}{branch_id}"
@@ -263,7 +253,11 @@ def serve_batch(
     global _context
     settings.resolve_time_limit(time_limit)  # a bad limit stops the start, not every run
     engine, sessions = open_batch_database(settings)
-    _context = BatchContext(settings, sessions, batch_owner(), lease_seconds, time_limit)
+    queue = BrokerQueue(settings) if settings.broker_url else None
+    _context = BatchContext(
+        settings, sessions, runner_name("batch"), lease_seconds, time_limit, queue
+    )
+    sweeper = Sweeper(sessions, queue, settings=settings) if queue else None
     scheduler, store = build_scheduler(settings, workers=workers)
     jobs = register_branch_jobs(scheduler, store, sessions)
     redos = schedule_unfinished_runs(scheduler, sessions)
@@ -298,11 +292,16 @@ def serve_batch(
 
     scheduler.add_listener(started, EVENT_SCHEDULER_STARTED)
     previous = {number: signal.signal(number, stop) for number in (signal.SIGTERM, signal.SIGINT)}
+    if sweeper:
+        sweeper.start()
     try:
         scheduler.start()
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+        if sweeper and queue:
+            sweeper.stop()
+            queue.close()
         _context = None
         engine.dispose()
     log.info("batch scheduler stopped")
@@ -330,7 +329,7 @@ def run_batch_now(
             branch_id=branch_id,
             day=day,
             settings=settings,
-            owner=batch_owner("run-now"),
+            owner=runner_name("run-now"),
             lease_seconds=lease_seconds,
             time_limit=time_limit,
             stale_retries=STALE_RETRIES,
@@ -340,6 +339,9 @@ def run_batch_now(
 
 
 def _run(context: BatchContext, branch_id: str, day: date) -> None:
+    if context.queue is not None:
+        _send(context, context.queue, branch_id, day)
+        return
     try:
         outcome = run_nightly(
             context.sessions,
@@ -363,6 +365,26 @@ def _run(context: BatchContext, branch_id: str, day: date) -> None:
     )
 
 
+def _send(context: BatchContext, queue: JobQueue, branch_id: str, day: date) -> None:
+    """Queue the night of ``branch_id`` for ``day`` as a job for the workers."""
+    try:
+        with transaction(context.sessions) as session:
+            job = create_nightly_job(
+                session,
+                branch_id=branch_id,
+                day=day,
+                time_limit=context.time_limit,
+                settings=context.settings,
+            )
+    except NotFoundError as error:
+        log.warning("nightly run of branch %s for %s: %s", branch_id, day, error)
+        return
+    queue.submit(job.id, PLANNING)
+    log.info(
+        "nightly run of branch %s for %s: sent to the workers as job %s", branch_id, day, job.id
+    )
+
+
 def _current_context() -> BatchContext:
     if _context is None:
         raise RuntimeError("nightly jobs run inside `scheduler batch` (serve_batch sets them up)")
@@ -371,12 +393,6 @@ def _current_context() -> BatchContext:
 
 def _stored_fire_times(store: SQLAlchemyJobStore) -> dict[str, datetime | None]:
     """The next fire time of each job in the store (the table is made if missing)."""
-    table = store.jobs_t
-    try:
-        table.create(store.engine, checkfirst=True)
-    except DBAPIError:  # another batch process made it at the same moment
-        if not inspect(store.engine).has_table(table.name):
-            raise
-    with store.engine.connect() as connection:
-        rows = connection.execute(select(table.c.id, table.c.next_run_time)).all()
-    return {job_id: utc_timestamp_to_datetime(at) for job_id, at in rows}
+    ensure_job_table(store.engine, table=store.jobs_t)
+    stored = stored_next_run_times(store.engine, table=store.jobs_t)
+    return {job_id: utc_timestamp_to_datetime(at) for job_id, at in stored.items()}

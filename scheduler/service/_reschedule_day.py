@@ -7,7 +7,7 @@ the replanned routes merged back behind the frozen stops.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 
 from scheduler.domain import (
@@ -97,15 +97,15 @@ def on_day(visit: Visit, offset: int) -> Visit:
 
 def retarget(
     visit: Visit,
-    clinician_id: str | None,
     published_start: int | None,
-    away: dict[str, int],
-    home_windows: dict[str, tuple[TimeWindow, ...]],
+    away: Mapping[str, int],
+    home_windows: Mapping[str, tuple[TimeWindow, ...]],
 ) -> Visit:
-    """The visit preferring its current clinician (unless they are away), in today's windows.
+    """The visit in today's windows, its pinned clinician dropped if they are away.
 
     Starting later than published (past the telling threshold) costs lateness, so the patient
-    keeps the time they were given where the day allows.
+    keeps the time they were given where the day allows. Its clinician is kept through the
+    replan's incumbent (``freeze_day``), not by changing who the visit prefers.
     """
     windows = visit.windows
     if visit.patient_id in home_windows:
@@ -117,21 +117,12 @@ def retarget(
             )
             or windows
         )
-    keep = clinician_id or visit.preferred_clinician
-    keep = keep if keep not in away else None
     pinned = visit.pinned_clinician if visit.pinned_clinician not in away else None
     due = visit.due
     if published_start is not None:
         promised = published_start + RETIMED_SECONDS
         due = promised if due is None else min(due, promised)
-    return replace(
-        visit,
-        windows=windows,
-        due=due,
-        preferred_clinician=keep,
-        pinned_clinician=pinned,
-        pinned_start=None,
-    )
+    return replace(visit, windows=windows, due=due, pinned_clinician=pinned, pinned_start=None)
 
 
 def until(clinician: Clinician, away_from: int | None) -> Clinician:
@@ -198,8 +189,8 @@ def without(route: Route, visit_ids: set[str]) -> Route:
 
 def merge(
     record: Problem,
-    routes: list[Route],
-    frozen: dict[str, tuple[Stop, ...]],
+    routes: Sequence[Route],
+    frozen: Mapping[str, tuple[Stop, ...]],
     replanned: Plan,
     travel: TravelMatrix,
 ) -> tuple[Route, ...]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,10 +44,10 @@ class DroppedVisit:
 
 def diff_day(
     horizon: Horizon,
-    routes: list[Route],
+    routes: Sequence[Route],
     plan: Plan,
-    added: list[Visit],
-    cancelled: set[str],
+    added: Sequence[Visit],
+    cancelled: AbstractSet[str],
     record: Problem,
 ) -> tuple[Change, ...]:
     """What changed for each visit between the published day and the new plan."""

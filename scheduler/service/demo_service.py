@@ -12,15 +12,15 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.domain import Problem
-from scheduler.service.branch_problem import load_branch_problem
 from scheduler.service.planning import plan_problem
 from scheduler.service.problem_records import problem_to_records
+from scheduler.service.publishing import save_and_publish
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams
 from scheduler.store import models
+from scheduler.store.branch_problem import load_branch_problem
 from scheduler.store.database import transaction
 from scheduler.store.models import Role, utc_now
-from scheduler.store.plan_versions import save_and_publish
 from scheduler.store.records import upsert_records
 from scheduler.store.users import create_user
 from scheduler.store.visit_links import add_visit_link
@@ -52,40 +52,9 @@ def seed_demo_branch(
 
     Its links must join visits given one by one (``problem.visits``).
     """
-    records = problem_to_records(problem, branch_id=branch_id)
     horizon = problem.horizon
     with transaction(sessions) as session:
-        upsert_records(session, models.Agency, [{"id": agency_id, "name": "Demo home health"}])
-        upsert_records(
-            session,
-            models.Branch,
-            [
-                {
-                    "id": branch_id,
-                    "agency_id": agency_id,
-                    "name": "Demo branch",
-                    "timezone": horizon.timezone,
-                }
-            ],
-        )
-        upsert_records(session, models.Clinician, records["clinicians"])
-        upsert_records(session, models.Patient, records["patients"])
-        upsert_records(
-            session,
-            models.CarePlan,
-            [plan | {"branch_id": branch_id} for plan in records["care_plans"]],
-        )
-        upsert_records(
-            session,
-            models.Visit,
-            [
-                {key: value for key, value in visit.items() if key != "link"}
-                | {"branch_id": branch_id, "first_day": _first_day(visit)}
-                for visit in records["visits"]
-            ],
-        )
-        for link in problem.links:
-            add_visit_link(session, link=link)
+        store_branch(session, problem, agency_id=agency_id, branch_id=branch_id)
         tokens = {
             role: create_user(session, name=f"demo {role}", role=role, **scope)[1]
             for role, scope in (
@@ -131,6 +100,46 @@ def seed_demo_branch(
         clinicians=clinician_tokens,
         plan_id=plan.id,
     )
+
+
+def store_branch(session: Session, problem: Problem, *, agency_id: str, branch_id: str) -> None:
+    """Store ``problem``'s people, care plans and visits as branch ``branch_id`` of ``agency_id``.
+
+    Its links must join visits given one by one (``problem.visits``).
+    """
+    records = problem_to_records(problem, branch_id=branch_id)
+    horizon = problem.horizon
+    upsert_records(session, models.Agency, [{"id": agency_id, "name": "Demo home health"}])
+    upsert_records(
+        session,
+        models.Branch,
+        [
+            {
+                "id": branch_id,
+                "agency_id": agency_id,
+                "name": "Demo branch",
+                "timezone": horizon.timezone,
+            }
+        ],
+    )
+    upsert_records(session, models.Clinician, records["clinicians"])
+    upsert_records(session, models.Patient, records["patients"])
+    upsert_records(
+        session,
+        models.CarePlan,
+        [plan | {"branch_id": branch_id} for plan in records["care_plans"]],
+    )
+    upsert_records(
+        session,
+        models.Visit,
+        [
+            {key: value for key, value in visit.items() if key != "link"}
+            | {"branch_id": branch_id, "first_day": _first_day(visit)}
+            for visit in records["visits"]
+        ],
+    )
+    for link in problem.links:
+        add_visit_link(session, link=link)
 
 
 def _first_day(visit: dict) -> str:

@@ -7,21 +7,22 @@ times. Nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import DAY, Problem, TimeWindow, Visit
 from scheduler.errors import ConflictError, NotFoundError, ProblemError
 from scheduler.geo import travel_matrix
-from scheduler.service.branch_problem import load_branch_problem, visit_from_row
 from scheduler.settings import Settings
 from scheduler.solver.insertion import insertion_options
 from scheduler.store import models
-from scheduler.store.plan_versions import stored_problem, stored_solution
+from scheduler.store.branch_problem import load_branch_problem, visit_from_row
+from scheduler.store.published_days import published_plan_days, stored_version
+from scheduler.store.records import column_values, get_record
 
 MAX_DAYS = 7
 
@@ -95,21 +96,15 @@ def find_insertion_options(
     ProblemError
         For a day range outside 1..7 days, or a visit with no window on a published day.
     """
-    branch = session.get(models.Branch, branch_id)
+    branch = get_record(session, models.Branch, branch_id)
     if branch is None:
         raise NotFoundError(f"no branch {branch_id!r}")
-    patient = session.get(models.Patient, (branch.agency_id, visit.patient_id))
+    patient = get_record(session, models.Patient, (branch.agency_id, visit.patient_id))
     if patient is None or patient.branch_id != branch_id:
         raise NotFoundError(f"no patient {visit.patient_id!r} in branch {branch_id!r}")
     first, count = _day_range(visit, branch.timezone, start_date, days)
     wanted = [first + timedelta(days=k) for k in range(count)]
-    published: dict[str, list[date]] = {}
-    for day, plan_id in session.execute(
-        select(models.PublishedDay.day, models.PublishedDay.plan_id)
-        .where(models.PublishedDay.branch_id == branch_id, models.PublishedDay.day.in_(wanted))
-        .order_by(models.PublishedDay.day)
-    ):
-        published.setdefault(plan_id, []).append(day)
+    published = published_plan_days(session, branch_id=branch_id, days=wanted)
     span = f"{wanted[0].isoformat()}..{wanted[-1].isoformat()}"
     if not published:
         raise ProblemError(
@@ -120,8 +115,8 @@ def find_insertion_options(
     choices: list[InsertionChoice] = []
     searched = False
     for plan_id, plan_days in published.items():
-        row = session.get(models.Plan, plan_id)
-        problem, plan = stored_problem(row), stored_solution(row)
+        version = stored_version(session, plan_id=plan_id)
+        problem, plan = version.problem, version.plan
         new = _visit_on_days(visit, problem, plan_days)
         if new is None:
             continue
@@ -216,3 +211,21 @@ def _with_patient(session: Session, problem: Problem, branch_id: str, patient_id
         excluded_clinicians=frozenset(c for c in patient.excluded_clinicians if c in known),
     )
     return replace(problem, patients=(*problem.patients, patient))
+
+
+def choice_to_json(choice: InsertionChoice) -> dict[str, Any]:
+    """The option as JSON (ISO date and instant), kept with its job while a worker answers."""
+    return asdict(choice) | {"day": choice.day.isoformat(), "start": choice.start.isoformat()}
+
+
+def choice_from_json(data: dict[str, Any]) -> InsertionChoice:
+    """The option ``choice_to_json`` wrote."""
+    return InsertionChoice(
+        **data
+        | {"day": date.fromisoformat(data["day"]), "start": datetime.fromisoformat(data["start"])}
+    )
+
+
+def visit_row(values: dict[str, Any]) -> models.Visit:
+    """A new visit row from its JSON-ready column ``values``, never added to a session."""
+    return models.Visit(**column_values(models.Visit, values))

@@ -9,8 +9,6 @@ last published plan as it was, and the next claimant redoes it.
 from __future__ import annotations
 
 import logging
-from collections import Counter
-from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -18,10 +16,20 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
-from scheduler.domain import DAY, CareRules, Plan, Problem, compute_kpis
+from scheduler.domain import (
+    DAY,
+    CareRules,
+    Problem,
+    compute_kpis,
+)
 from scheduler.errors import NotFoundError, SchedulerError, StaleError
-from scheduler.service.branch_problem import load_branch_problem
 from scheduler.service.planning import plan_problem
+from scheduler.service.publishing import save_and_publish
+from scheduler.service.stability import (
+    PublishedVisit,
+    keep_published,
+    stability_counts,
+)
 from scheduler.settings import Settings
 from scheduler.solver import SolveParams, SolveStatus
 from scheduler.store import models
@@ -37,27 +45,19 @@ from scheduler.store.batch_runs import (
     finish_run,
     hold_claim,
 )
+from scheduler.store.branch_problem import load_branch_problem
 from scheduler.store.database import transaction
 from scheduler.store.models import BatchRunStatus, utc_now
-from scheduler.store.plan_versions import published_assignments, save_and_publish
+from scheduler.store.plan_versions import published_assignments
 
 log = logging.getLogger("scheduler")
 
-STABILITY_PENALTY = 10 * 3600  # objective units for giving a published visit to someone else
 SKIPPED = "skipped"
+STALE_RETRIES = 2  # a run made stale by a publication during it plans again, this many times
 STALE_MESSAGE = (
     "schedule changed during the run (revision {revision} moved on): the published plan is "
     "kept; run it again to plan from the new schedule"
 )
-
-
-@dataclass(frozen=True)
-class PublishedVisit:
-    """A visit the published plan gives to a clinician on one of the days being planned."""
-
-    visit_id: str
-    care_plan_id: str | None
-    clinician_id: str
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,7 @@ def run_nightly(
     """Plan and publish ``branch_id`` from ``day`` for the branch's ``batch_days`` days.
 
     Visits the published plan already gives to a clinician on those days keep that
-    clinician unless changing it pays (``STABILITY_PENALTY`` per change).
+    clinician-day unless changing it pays (``STABILITY_SECONDS`` of driving per change).
 
     Parameters
     ----------
@@ -194,7 +194,7 @@ def _attempt(
             params = SolveParams(
                 time_limit=time_limit,
                 workers=settings.solve_workers,
-                preference_penalty=STABILITY_PENALTY,
+                metaheuristic=settings.solve_metaheuristic,
             )
             stable = keep_published(problem, published)
             result = plan_problem(stable, settings=settings, params=params).result
@@ -265,80 +265,14 @@ def read_night(
             start=horizon.datetime_of(0),
             end=horizon.datetime_of(horizon.days * DAY),
         )
-    return revision, problem, [PublishedVisit(*row) for row in rows]
-
-
-def keep_published(problem: Problem, published: Sequence[PublishedVisit]) -> Problem:
-    """``problem`` with each published visit preferring the clinician it is published with.
-
-    Visits given one by one are matched by id; care plan visits (whose ids are made afresh for
-    each horizon) by their care plan, which then prefers the clinician most of its published
-    visits on these days have. Clinicians no longer in the problem are ignored.
-    """
-    known = problem.clinician_by_id
-    by_visit = {
-        p.visit_id: p.clinician_id
-        for p in published
-        if p.care_plan_id is None and p.clinician_id in known
-    }
-    by_care_plan: dict[str, Counter[str]] = {}
-    for p in published:
-        if p.care_plan_id is not None and p.clinician_id in known:
-            by_care_plan.setdefault(p.care_plan_id, Counter())[p.clinician_id] += 1
-    if not by_visit and not by_care_plan:
-        return problem
-    visits = tuple(
-        replace(v, preferred_clinician=by_visit[v.id]) if v.id in by_visit else v
-        for v in problem.visits
+    return (
+        revision,
+        problem,
+        [
+            PublishedVisit(visit_id, care_plan_id, clinician_id, horizon.second_of(start) // DAY)
+            for visit_id, care_plan_id, clinician_id, start in rows
+        ],
     )
-    care_plans = tuple(
-        replace(cp, primary_clinician=by_care_plan[cp.id].most_common(1)[0][0])
-        if cp.id in by_care_plan
-        else cp
-        for cp in problem.care_plans
-    )
-    return replace(problem, visits=visits, care_plans=care_plans)
-
-
-def stability_counts(
-    problem: Problem, plan: Plan, published: Sequence[PublishedVisit]
-) -> dict[str, int]:
-    """How many published visits the plan keeps with their clinician, moves, or leaves out.
-
-    Care plan visits count as kept when the plan gives one of the care plan's visits on these
-    days to the same clinician.
-    """
-    made_by = {stop.visit_id: route.clinician_id for route in plan.routes for stop in route.stops}
-    by_care_plan: dict[str, list[str]] = {}
-    for visit_id, clinician_id in made_by.items():
-        care_plan_id = problem.visit_by_id[visit_id].care_plan_id
-        if care_plan_id is not None:
-            by_care_plan.setdefault(care_plan_id, []).append(clinician_id)
-    counts = Counter(kept=0, changed=0, dropped=0)
-    waiting = []
-    for p in published:
-        if p.care_plan_id is None:
-            now_with = made_by.get(p.visit_id)
-            if now_with is None:
-                counts["dropped"] += 1
-            else:
-                counts["kept" if now_with == p.clinician_id else "changed"] += 1
-        elif p.clinician_id in (pool := by_care_plan.get(p.care_plan_id, [])):
-            pool.remove(p.clinician_id)
-            counts["kept"] += 1
-        else:
-            waiting.append(p)
-    for p in waiting:
-        pool = by_care_plan.get(p.care_plan_id or "", [])
-        counts["changed" if pool else "dropped"] += 1
-        if pool:
-            pool.pop()
-    return {
-        "published_visits": len(published),
-        "published_kept": counts["kept"],
-        "published_changed": counts["changed"],
-        "published_dropped": counts["dropped"],
-    }
 
 
 def _fail(

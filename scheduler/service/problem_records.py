@@ -1,6 +1,6 @@
 """A problem's people, care plans and visits as API import records (JSON-ready).
 
-The inverse of ``branch_problem.load_branch_problem`` for problems whose clinicians work the
+The inverse of ``store.branch_problem.load_branch_problem`` for problems whose clinicians work the
 same hours on a given weekday: shifts become weekly hours, horizon seconds become times with
 the branch's UTC offset.
 """
@@ -109,6 +109,9 @@ def _care_plan(plan: CarePlan, horizon: Horizon) -> dict[str, Any]:
         "referral_at": None
         if plan.referral is None
         else horizon.datetime_of(plan.referral).isoformat(),
+        "resumed_at": None
+        if plan.resumption is None
+        else horizon.datetime_of(plan.resumption).isoformat(),
         "episode_start": None if plan.episode_start is None else plan.episode_start.isoformat(),
     }
 

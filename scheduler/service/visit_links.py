@@ -6,8 +6,9 @@ from sqlalchemy.orm import Session
 
 from scheduler.domain import VisitLink
 from scheduler.errors import NotFoundError, ProblemError
-from scheduler.service.branch_problem import OPEN_STATUSES
 from scheduler.store import models
+from scheduler.store.branch_problem import OPEN_STATUSES
+from scheduler.store.records import get_record
 from scheduler.store.visit_links import add_visit_link, delete_visit_link, visit_links
 
 
@@ -30,7 +31,7 @@ def replace_visit_link(
         an open visit given one by one for the same patient, or either visit is already in
         another link.
     """
-    visit = session.get(models.Visit, (agency_id, visit_id))
+    visit = get_record(session, models.Visit, (agency_id, visit_id))
     if visit is None:
         raise NotFoundError(f"no visit {visit_id!r}")
     delete_visit_link(session, agency_id=agency_id, second_visit_id=visit_id)
@@ -38,7 +39,7 @@ def replace_visit_link(
         return
     if link.second != visit_id:
         raise ProblemError(f"a link written on visit {visit_id!r} needs it as its second visit")
-    partner = session.get(models.Visit, (agency_id, link.first))
+    partner = get_record(session, models.Visit, (agency_id, link.first))
     if partner is None or partner.branch_id != visit.branch_id:
         raise ProblemError(
             f"no visit {link.first!r} in branch {visit.branch_id!r} to link visit {visit_id!r} to"

@@ -25,25 +25,31 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 import random
 import secrets
 import threading
-import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import RefusedTargetError, SecretKeyError
 from scheduler.service._outbound import Resolver, resolve_host, resolve_outbound_url
 from scheduler.settings import Settings
-from scheduler.store import models
+from scheduler.store.database import transaction
 from scheduler.store.models import utc_now
 from scheduler.store.secret_box import SecretBox, secret_box_for
+from scheduler.store.webhook_deliveries import (
+    ClaimedDelivery,
+    add_webhook,
+    claim_delivery,
+    due_delivery_ids,
+    mark_delivered,
+    mark_failed,
+    schedule_retry,
+)
 
 log = logging.getLogger("scheduler")
 
@@ -110,11 +116,7 @@ def create_webhook(
     except RefusedTargetError as error:
         raise RefusedTargetError(f"webhook {error}", category=error.category) from None
     secret = new_webhook_secret()
-    hook = models.Webhook(
-        id=uuid.uuid4().hex, agency_id=agency_id, url=url, sealed_secret=box.seal(secret)
-    )
-    session.add(hook)
-    session.flush()
+    hook = add_webhook(session, agency_id=agency_id, url=url, sealed_secret=box.seal(secret))
     return NewWebhook(hook.id, hook.agency_id, hook.url, hook.created_at, secret)
 
 
@@ -126,20 +128,6 @@ def retry_delay(attempts: int, *, jitter: float = JITTER) -> timedelta:
     """
     base = min(FIRST_DELAY * 2 ** min(max(attempts - 1, 0), 20), MAX_DELAY)
     return base * (1 + random.uniform(0, jitter))  # spread, not security: no secrets module
-
-
-@dataclass(frozen=True)
-class _Claimed:
-    """A delivery this sender holds until ``lease_until``, with what sending it needs."""
-
-    id: str
-    webhook_id: str
-    event: str
-    url: str
-    sealed_secret: str
-    body: str
-    attempts: int
-    lease_until: datetime
 
 
 def deliver_due(
@@ -169,19 +157,14 @@ def deliver_due(
     has claimed are skipped.
     """
     with sessions() as session:
-        due = session.scalars(
-            select(models.WebhookDelivery.id)
-            .where(
-                models.WebhookDelivery.status == "pending",
-                models.WebhookDelivery.next_attempt_at <= (now or utc_now()),
-            )
-            .order_by(models.WebhookDelivery.next_attempt_at, models.WebhookDelivery.id)
-            .limit(limit)
-        ).all()
+        due = due_delivery_ids(session, now=now or utc_now(), limit=limit)
     sent = 0
     for delivery_id in due:
         moment = now or utc_now()
-        claimed = _claim(sessions, delivery_id, now=moment, lease=lease)
+        with transaction(sessions) as session:
+            claimed = claim_delivery(
+                session, delivery_id=delivery_id, now=moment, lease_until=moment + lease
+            )
         if claimed is None:
             continue
         code, error = _send(
@@ -192,40 +175,9 @@ def deliver_due(
     return sent
 
 
-def _claim(
-    sessions: sessionmaker[Session], delivery_id: str, *, now: datetime, lease: timedelta
-) -> _Claimed | None:
-    """Take the delivery for ``lease`` if it is still pending and due (``None``: taken)."""
-    lease_until = now + lease
-    table = models.WebhookDelivery
-    with sessions() as session, session.begin():
-        taken = session.execute(
-            update(table)
-            .where(table.id == delivery_id, table.status == "pending", table.next_attempt_at <= now)
-            .values(next_attempt_at=lease_until)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken != 1:
-            return None
-        delivery = session.get(table, delivery_id)
-        hook = session.get(models.Webhook, delivery.webhook_id) if delivery else None
-        if delivery is None or hook is None:
-            return None
-        return _Claimed(
-            id=delivery.id,
-            webhook_id=hook.id,
-            event=delivery.event,
-            url=hook.url,
-            sealed_secret=hook.sealed_secret,
-            body=json.dumps(delivery.payload, separators=(",", ":"), sort_keys=True),
-            attempts=delivery.attempts,
-            lease_until=lease_until,
-        )
-
-
 def _send(
     client: httpx.Client,
-    claimed: _Claimed,
+    claimed: ClaimedDelivery,
     *,
     now: datetime,
     allow_loopback: bool,
@@ -282,7 +234,7 @@ def _send(
 
 def _record(
     sessions: sessionmaker[Session],
-    claimed: _Claimed,
+    claimed: ClaimedDelivery,
     *,
     code: int | None,
     error: str,
@@ -291,28 +243,24 @@ def _record(
 ) -> None:
     """Write the attempt's outcome, if the claim is still this sender's."""
     attempts = claimed.attempts + 1
-    values: dict[str, object] = {"attempts": attempts, "last_status_code": code}
-    if not error:
-        values |= {"status": "delivered", "delivered_at": now, "last_error": None}
-        outcome = f"delivered ({code})"
-    elif attempts >= max_attempts:
-        values |= {"status": "failed", "last_error": error}
-        outcome = f"failed after {attempts} attempts ({error})"
-    else:
-        values |= {"next_attempt_at": now + retry_delay(attempts), "last_error": error}
-        outcome = f"attempt {attempts} failed ({error}), retrying"
-    table = models.WebhookDelivery
-    with sessions() as session, session.begin():
-        session.execute(
-            update(table)
-            .where(
-                table.id == claimed.id,
-                table.status == "pending",
-                table.next_attempt_at == claimed.lease_until,
+    with transaction(sessions) as session:
+        if not error:
+            assert code is not None  # a 2xx answer
+            mark_delivered(session, claimed=claimed, attempts=attempts, status_code=code, now=now)
+            outcome = f"delivered ({code})"
+        elif attempts >= max_attempts:
+            mark_failed(session, claimed=claimed, attempts=attempts, status_code=code, error=error)
+            outcome = f"failed after {attempts} attempts ({error})"
+        else:
+            schedule_retry(
+                session,
+                claimed=claimed,
+                attempts=attempts,
+                status_code=code,
+                error=error,
+                next_attempt_at=now + retry_delay(attempts),
             )
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+            outcome = f"attempt {attempts} failed ({error}), retrying"
     log.info("webhook %s delivery %s: %s", claimed.webhook_id, claimed.id, outcome)
 
 

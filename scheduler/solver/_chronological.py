@@ -4,9 +4,12 @@ OR-Tools' insertion heuristics place one visit at a time, so the partner of a li
 often lands where both must start very late. Here the visits are taken in order of their
 earliest start and each is appended to the end of the clinician-day where it starts cheapest
 (travel and lateness as the model prices them); a linked pair goes to the two different
-clinician-days where the pair is cheapest, at start times that keep the link's gap. Times only
-grow along each route and every pair's times agree, so the routes always load into the model
-(unless a rule this sketch ignores, such as a lunch break, rejects them).
+clinician-days where the pair is cheapest, at start times that keep the link's gap. A
+clinician-day's lunch goes before the first visit that would end past the lunch's latest
+start (in the time between the visits: on the way, or waiting at the door). Times only grow
+along each route, every start is inside one of its visit's windows and every pair's times
+agree, so the routes load into the model (unless a rule this sketch ignores, such as a daily
+cap, rejects them).
 """
 
 from __future__ import annotations
@@ -14,7 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from scheduler.domain import VisitLink
+from scheduler.domain import Visit, VisitLink
+from scheduler.solver.constraints import drop_penalty
 from scheduler.solver.model import VisitModel
 
 
@@ -25,6 +29,7 @@ class _Option:
     vehicle: int
     start: int
     cost: int
+    lunch_before: bool = False
 
 
 class _Routes:
@@ -37,34 +42,62 @@ class _Routes:
         self.last = [manager.IndexToNode(routing.Start(v)) for v in range(count)]
         self.end = [manager.IndexToNode(routing.End(v)) for v in range(count)]
         self.free = [vehicle.shift.window.start for vehicle in model.vehicles]
+        self.lunch_due = [vehicle.shift.lunch is not None for vehicle in model.vehicles]
         self.sequences: list[list[int]] = [[] for _ in range(count)]
 
     def option(self, vehicle: int, node: int, *, not_before: int = 0) -> _Option | None:
-        """Append ``node`` to ``vehicle`` starting no earlier than ``not_before``, if it fits."""
+        """Append ``node`` to ``vehicle`` starting no earlier than ``not_before``, if it fits.
+
+        The lunch still due is taken before the visit when the visit would end past its
+        latest start; ``None`` when that lunch could no longer start in its window.
+        """
         model = self.model
         visit = model.visits[node]
+        free = self.free[vehicle]
         leg = int(model.seconds[self.last[vehicle], node])
-        start = max(self.free[vehicle] + leg, not_before, visit.earliest_start)
-        back = int(model.seconds[node, self.end[vehicle]])
-        if start > visit.latest_start:
+        start = first_start(visit, max(free + leg, not_before))
+        lunch = model.vehicles[vehicle].shift.lunch if self.lunch_due[vehicle] else None
+        lunch_before = (
+            lunch is not None and start is not None and start + visit.duration > lunch.window.end
+        )
+        if lunch is not None and lunch_before:
+            if max(free, lunch.window.start) > lunch.window.end:
+                return None
+            earliest = max(free + leg, lunch.window.start) + lunch.duration
+            start = first_start(visit, max(earliest, not_before))
+        if start is None:
             return None
+        back = int(model.seconds[node, self.end[vehicle]])
         if start + visit.duration + back > model.vehicles[vehicle].shift.latest_end:
             return None
         late = max(0, start - visit.due) if visit.due is not None else 0
         cost = model.params.travel_weight * leg + model.params.lateness_weight * late
-        return _Option(vehicle, start, cost)
+        return _Option(vehicle, start, cost, lunch_before)
 
     def append(self, node: int, option: _Option) -> None:
         """Make ``node`` the last stop of ``option.vehicle``."""
         self.sequences[option.vehicle].append(node)
         self.last[option.vehicle] = node
         self.free[option.vehicle] = option.start + self.model.visits[node].duration
+        if option.lunch_before:
+            self.lunch_due[option.vehicle] = False
+
+
+def first_start(visit: Visit, instant: int) -> int | None:
+    """The first second from ``instant`` the visit may start (its pin, else a window)."""
+    if visit.pinned_start is not None:
+        return visit.pinned_start if instant <= visit.pinned_start else None
+    return next((max(instant, w.start) for w in visit.windows if w.end >= instant), None)
 
 
 def chronological_sequences(
     model: VisitModel, candidates: Mapping[str, Sequence[int]]
 ) -> list[list[int]]:
-    """Visit positions per vehicle, built in time order; visits that fit nowhere stay out."""
+    """Visit positions per vehicle, built in time order.
+
+    Visits that fit nowhere stay out, and so do optional ones whose cheapest place (drive
+    and lateness) costs more than leaving them out.
+    """
     position = {visit.id: number for number, visit in enumerate(model.visits)}
     links = {
         link.first: link
@@ -83,13 +116,15 @@ def chronological_sequences(
         if link is None:
             options = (routes.option(v, node) for v in candidates[visit.id])
             best = min((o for o in options if o), key=lambda o: o.cost, default=None)
-            if best is not None:
+            if best is not None and best.cost <= drop_penalty(model, visit):
                 routes.append(node, best)
             continue
-        pair = _best_pair(routes, link, node, position[link.second], candidates)
-        if pair is not None:
+        second = position[link.second]
+        pair = _best_pair(routes, link, node, second, candidates)
+        worth = drop_penalty(model, visit) + drop_penalty(model, model.visits[second])
+        if pair is not None and pair[0].cost + pair[1].cost <= worth:
             routes.append(node, pair[0])
-            routes.append(position[link.second], pair[1])
+            routes.append(second, pair[1])
     return routes.sequences
 
 

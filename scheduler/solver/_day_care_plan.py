@@ -49,9 +49,9 @@ def add_one_visit_a_day(day: DayModel) -> None:
     for planned, given in per_day.values():
         if not planned:
             continue
-        day.model.AddAtMostOne(planned)
+        day.model.add_at_most_one(planned)
         for other in given:
-            day.model.Add(sum(planned) + other <= 1)
+            day.model.add(sum(planned) + other <= 1)
 
 
 def add_period_counts(day: DayModel) -> None:
@@ -68,7 +68,7 @@ def add_period_counts(day: DayModel) -> None:
             ]
             if inside:
                 made = sum(period.first <= when <= period.last for when in plan.visits_made)
-                day.model.Add(sum(inside) <= max(0, period.max_visits - made))
+                day.model.add(sum(inside) <= max(0, period.max_visits - made))
 
 
 def add_spacing(day: DayModel) -> None:
@@ -92,8 +92,8 @@ def add_spacing(day: DayModel) -> None:
                 if first - gap in made or first + gap in made:
                     day.costs.append(SPACING_COST * sum(variables))
                 if first + gap in on_day:
-                    close = day.model.NewBoolVar(f"close[{plan_id},{first},{first + gap}]")
-                    day.model.Add(close >= sum(variables) + sum(on_day[first + gap]) - 1)
+                    close = day.model.new_bool_var(f"close[{plan_id},{first},{first + gap}]")
+                    day.model.add(close >= sum(variables) + sum(on_day[first + gap]) - 1)
                     day.costs.append(SPACING_COST * close)
 
 
@@ -105,7 +105,7 @@ def add_equal_visits_in_order(day: DayModel) -> None:
             interchangeable[visit.windows, visit.visit_type].append(visit)
         for group in interchangeable.values():
             for first, second in pairwise(group):
-                day.model.Add(day.placed[first.id] >= day.placed[second.id])
+                day.model.add(day.placed[first.id] >= day.placed[second.id])
 
 
 def add_discharge_last(day: DayModel) -> None:
@@ -116,7 +116,7 @@ def add_discharge_last(day: DayModel) -> None:
                 if other is not discharge:
                     both = [day.placed[other.id], day.placed[discharge.id]]
                     later = day.day_of(discharge.id) >= day.day_of(other.id) + 1
-                    day.model.Add(later).OnlyEnforceIf(both)
+                    day.model.add(later).OnlyEnforceIf(both)
 
 
 def add_recert_window(day: DayModel) -> None:
@@ -129,7 +129,7 @@ def add_recert_window(day: DayModel) -> None:
         for recert in (v for v in plan_visits if v.visit_type == VisitType.RECERT):
             for number in day.options[recert.id]:
                 if not first <= horizon.date_of(day.vehicles[number].shift.day) <= last:
-                    day.model.Add(day.chosen[recert.id, number] == 0)
+                    day.model.add(day.chosen[recert.id, number] == 0)
 
 
 def add_soc_first(day: DayModel) -> None:
@@ -140,24 +140,24 @@ def add_soc_first(day: DayModel) -> None:
     """
     socs: dict[str, list[str]] = defaultdict(list)
     for visit in day.problem.visits_to_plan:
-        if visit.visit_type == VisitType.SOC:
+        if visit.admits:
             socs[visit.patient_id].append(visit.id)
     for visit in day.visits:
-        if visit.visit_type == VisitType.SOC:
+        if visit.admits:
             continue
         for soc_id in socs.get(visit.patient_id, ()):
             if soc_id not in day.placed:
-                day.model.Add(day.placed[visit.id] == 0)
+                day.model.add(day.placed[visit.id] == 0)
                 continue
-            day.model.AddImplication(day.placed[visit.id], day.placed[soc_id])
+            day.model.add_implication(day.placed[visit.id], day.placed[soc_id])
             later = day.day_of(visit.id) >= day.day_of(soc_id) + 1
-            day.model.Add(later).OnlyEnforceIf(day.placed[visit.id])
+            day.model.add(later).OnlyEnforceIf(day.placed[visit.id])
 
 
 def prefer_early_soc(day: DayModel) -> None:
     """Cost each day a SOC waits after the first day it could be made."""
     for visit in day.visits:
-        if visit.visit_type != VisitType.SOC or not day.options[visit.id]:
+        if not visit.admits or not day.options[visit.id]:
             continue
         days = day.on_days(visit.id)
         first = min(days)

@@ -21,7 +21,8 @@ def add_fair_weeks(day: DayModel) -> None:
     for (visit_id, number), chosen in day.chosen.items():
         vehicle = day.vehicles[number]
         visit = day.problem.visit_by_id[visit_id]
-        work[vehicle.clinician.id, vehicle.shift.day // 7].append(day.load_of(visit) * chosen)
+        load = day.load_of(visit, vehicle.clinician)
+        work[vehicle.clinician.id, vehicle.shift.day // 7].append(load * chosen)
     groups: dict[tuple[str, int, int], list[str]] = defaultdict(list)
     for vehicle in {(v.clinician.id, v.shift.day // 7): v for v in day.vehicles}.values():
         week = vehicle.shift.day // 7
@@ -31,10 +32,10 @@ def add_fair_weeks(day: DayModel) -> None:
     for (discipline, hours, week), members in groups.items():
         if len(members) < 2 or hours == 0:
             continue
-        top = day.model.NewIntVar(0, 7 * 86_400, f"fair_max[{discipline},{hours},{week}]")
-        low = day.model.NewIntVar(0, 7 * 86_400, f"fair_min[{discipline},{hours},{week}]")
+        top = day.model.new_int_var(0, 7 * 86_400, f"fair_max[{discipline},{hours},{week}]")
+        low = day.model.new_int_var(0, 7 * 86_400, f"fair_min[{discipline},{hours},{week}]")
         for clinician_id in members:
             total = sum(work.get((clinician_id, week), []))
-            day.model.Add(top >= total)
-            day.model.Add(low <= total)
+            day.model.add(top >= total)
+            day.model.add(low <= total)
         day.costs.append(FAIR_WEEK_WEIGHT * (top - low))

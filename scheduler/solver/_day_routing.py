@@ -17,6 +17,8 @@ from dataclasses import replace
 
 from scheduler.domain import (
     DAY,
+    Assignment,
+    Incumbent,
     Plan,
     Problem,
     Route,
@@ -26,6 +28,7 @@ from scheduler.domain import (
     compute_kpis,
 )
 from scheduler.domain.continuity import care_group
+from scheduler.solver._placement import same_time_bands
 from scheduler.solver.day_choice import DayChoice
 from scheduler.solver.improve import plan_score
 from scheduler.solver.model import Vehicle
@@ -48,10 +51,12 @@ def route_days(
     deadline: float,
     *,
     start_from: Sequence[Route] = (),
+    same_time: Mapping[str, TimeWindow] | None = None,
 ) -> dict[int, Routing]:
     """Route each day (or the days in ``only``, when given), ``params.workers`` at a time.
 
-    ``start_from`` routes (by clinician and day) seed each day's search.
+    ``start_from`` routes (by clinician and day) seed each day's search; ``same_time`` gives
+    visits their same-time bands (``add_same_time``).
     """
     chosen_visits: dict[int, list[Visit]] = defaultdict(list)
     for visit in visits:
@@ -72,7 +77,7 @@ def route_days(
         return _route_day(
             problem, travel, params, choice, chosen_visits[day], vehicles, allowed, day,
             deadline=min(deadline, time.monotonic() + seconds),
-            start_from=[route for route in start_from if route.day == day],
+            start_from=[route for route in start_from if route.day == day], same_time=same_time,
         )  # fmt: skip
 
     with ThreadPoolExecutor(max_workers=params.workers) as pool:
@@ -147,6 +152,7 @@ def _route_day(
     *,
     deadline: float,
     start_from: Sequence[Route] = (),
+    same_time: Mapping[str, TimeWindow] | None = None,
 ) -> Routing:
     """Route one day's visits, each preferring the clinician the day choice gave it.
 
@@ -157,25 +163,18 @@ def _route_day(
     numbers = [n for n, vehicle in enumerate(vehicles) if vehicle.shift.day == day]
     local = {number: position for position, number in enumerate(numbers)}
     day_vehicles = [_with_week_budget(n, choice, vehicles) for n in numbers]
-    day_visits = [
-        replace(
-            visit,
-            windows=_windows_on(visit, day),
-            preferred_clinician=vehicles[choice.vehicle_of[visit.id]].clinician.id,
-        )
-        for visit in visits
-    ]
+    day_visits = [replace(visit, windows=_windows_on(visit, day)) for visit in visits]
     day_candidates = {
         visit.id: [local[n] for n in candidates[visit.id] if n in local] for visit in visits
     }
-    one_worker = replace(
-        params,
-        workers=1,
-        preference_penalty=max(params.preference_penalty, params.travel_weight * KEEP_CHOSEN),
-    )
+    chosen = tuple(
+        Assignment(visit.id, vehicles[choice.vehicle_of[visit.id]].clinician.id, day)
+        for visit in visits
+    )  # the day choice's pick, kept as the published plan is kept (it weighed that one)
+    day_problem = replace(problem, incumbent=Incumbent(chosen, KEEP_CHOSEN))
     return route_visits(
-        problem, travel, one_worker, day_visits, day_vehicles, day_candidates,
-        deadline=deadline, start_from=start_from,
+        day_problem, travel, replace(params, workers=1), day_visits, day_vehicles,
+        day_candidates, deadline=deadline, start_from=start_from, same_time=same_time,
     )  # fmt: skip
 
 
@@ -200,14 +199,14 @@ def _with_week_budget(number: int, choice: DayChoice, vehicles: Sequence[Vehicle
         n for n, other in enumerate(vehicles)
         if other.clinician.id == clinician.id and other.shift.day // 7 == week
     ]  # fmt: skip
-    changes = {}
+    work_per_day, visits_per_day = clinician.max_work_per_day, clinician.max_visits_per_day
     if clinician.max_work_per_week is not None:
         planned = sum(choice.load.get(n, 0) for n in same_week)
         own = choice.load.get(number, 0)
         budget = own + max(0, clinician.max_work_per_week - planned) // len(same_week)
         if clinician.max_work_per_day is not None:
             budget = min(budget, clinician.max_work_per_day)
-        changes["max_work_per_day"] = budget
+        work_per_day = budget
     if clinician.max_visits_per_week is not None:
         counts = Counter(choice.vehicle_of.values())
         planned = sum(counts[n] for n in same_week)
@@ -215,8 +214,9 @@ def _with_week_budget(number: int, choice: DayChoice, vehicles: Sequence[Vehicle
         budget = counts[number] + spare
         if clinician.max_visits_per_day is not None:
             budget = min(budget, clinician.max_visits_per_day)
-        changes["max_visits_per_day"] = budget
-    return replace(vehicle, clinician=replace(clinician, **changes))
+        visits_per_day = budget
+    daily = replace(clinician, max_work_per_day=work_per_day, max_visits_per_day=visits_per_day)
+    return replace(vehicle, clinician=daily)
 
 
 def polish_days(
@@ -231,7 +231,9 @@ def polish_days(
 ) -> Plan:
     """Route each day of ``plan`` again, starting from its routes, by ``deadline``.
 
-    Each visit keeps its day and prefers its clinician, as day routing does with a choice.
+    Each visit keeps its day and prefers its clinician, as day routing does with a choice,
+    and prefers the same time of day as its patient's visits of the discipline on the
+    plan's other days that week (``same_time_bands``).
     A day's new routes are kept when they hold every visit of the day and score better
     (``plan_score``); days the validator then finds fault with get their old routes back.
     """
@@ -246,7 +248,7 @@ def polish_days(
     visits = [problem.visit_by_id[visit_id] for visit_id in vehicle_of]
     by_day = route_days(
         problem, travel, params, choice, visits, vehicles, candidates, set(), deadline,
-        start_from=plan.routes,
+        start_from=plan.routes, same_time=same_time_bands(problem, plan.routes),
     )  # fmt: skip
     best = plan
     for day, routing in sorted(by_day.items()):

@@ -170,7 +170,7 @@ def _look(
 def _barred(problem: Problem, visit: Visit, reachable: Sequence[_Look]) -> Unassigned:
     """Every clinician-day that could take the visit alone is barred by a rule."""
     rules = {text for look in reachable for text in look.rules}
-    waits = all("waits for the start of care" in text for text in rules)
+    waits = all(text.startswith("it waits for the ") for text in rules)
     code = ReasonCode.WAITS_FOR_SOC if waits else ReasonCode.NO_DAY_LEFT
     barred = "; ".join(
         f"{look.day.clinician.id} on {day_name(problem, look.day.shift.day)}: {look.rules[0]}"

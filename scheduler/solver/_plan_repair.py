@@ -82,7 +82,8 @@ def _without(
     known = problem.visit_by_id
     unassigned = [item for item in plan.unassigned if item.visit_id not in reasons]
     unassigned += [reason for visit_id, reason in reasons.items() if visit_id in known]
-    return Plan(tuple(routes), tuple(unassigned), compute_kpis(problem, routes, unassigned))
+    kept_routes, kept_unassigned = tuple(routes), tuple(unassigned)
+    return Plan(kept_routes, kept_unassigned, compute_kpis(problem, kept_routes, kept_unassigned))
 
 
 def _rebuilt(

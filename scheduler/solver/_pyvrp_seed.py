@@ -12,6 +12,7 @@ they break a rule, and searches on from them.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pyvrp
@@ -20,7 +21,7 @@ from pyvrp.constants import MAX_VALUE
 from pyvrp.stop import MaxRuntime
 
 from scheduler.domain import TimeWindow, Visit
-from scheduler.solver.constraints import penalised_visits
+from scheduler.solver.constraints import arc_penalties
 from scheduler.solver.model import VisitModel
 
 FORBIDDEN = MAX_VALUE  # the length of an arc into a visit the vehicle may not make
@@ -75,16 +76,17 @@ def _problem_data(
     ]
     travel_cost = model.seconds.astype(np.int64) * model.params.travel_weight
     allowed = [set(candidates[visit.id]) for visit in model.visits]
-    profiles: dict[tuple[tuple[int, ...], tuple[int, ...]], int] = {}
+    profiles: dict[tuple[tuple[int, ...], tuple[tuple[int, int], ...]], int] = {}
     distances: list[np.ndarray] = []
     types: dict[tuple[object, ...], pyvrp.VehicleType] = {}
     vehicles_of_type: dict[tuple[object, ...], list[int]] = {}
-    for number, penalised in enumerate(penalised_visits(model)):
+    for number, penalties in enumerate(arc_penalties(model)):
         forbidden = tuple(p for p in range(visit_count) if number not in allowed[p])
-        profile = profiles.setdefault((forbidden, penalised), len(profiles))
+        profile = profiles.setdefault((forbidden, penalties), len(profiles))
         if profile == len(distances):
             matrix = travel_cost.copy()
-            matrix[:, list(penalised)] += model.params.preference_penalty
+            for node, units in penalties:
+                matrix[:, node] += units
             matrix[:, list(forbidden)] = FORBIDDEN
             np.fill_diagonal(matrix, 0)
             distances.append(matrix)
@@ -99,10 +101,19 @@ def _problem_data(
         clients,
         [pyvrp.Depot(location=node) for node in range(visit_count, len(model.node_locations))],
         [kind.replace(num_available=len(vehicles_of_type[key])) for key, kind in types.items()],
-        distances,
-        [model.seconds.astype(np.int64)] * len(distances),
+        _matrices(distances),
+        _matrices([model.seconds.astype(np.int64)] * len(distances)),
     )
     return data, list(vehicles_of_type.values())
+
+
+def _matrices(arrays: list[np.ndarray]) -> list[Any]:
+    """``arrays`` unchanged, typed so PyVRP's ``ProblemData`` accepts them.
+
+    PyVRP's stubs type a matrix as ``np.ndarray[int]``: ``int`` where numpy's first type
+    parameter is the shape (a tuple), which no real array matches, nor can be written here.
+    """
+    return arrays
 
 
 def _vehicle_type(model: VisitModel, number: int, capacities: list[int]) -> pyvrp.VehicleType:
@@ -141,7 +152,8 @@ def _prizes(model: VisitModel) -> list[int]:
     """
     params = model.params
     optional = [params.optional_penalty * v.priority if v.optional else 0 for v in model.visits]
-    dearest_arc = int(model.seconds.max()) * params.travel_weight + params.preference_penalty
+    dearest_penalty = max((units for row in arc_penalties(model) for _, units in row), default=0)
+    dearest_arc = int(model.seconds.max()) * params.travel_weight + dearest_penalty
     longest_day = max(v.shift.latest_end - v.shift.window.start for v in model.vehicles)
     required = max(optional) + 2 * dearest_arc + params.work_weight * longest_day + 1
     return [optional[k] if v.optional else required for k, v in enumerate(model.visits)]

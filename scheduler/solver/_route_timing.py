@@ -82,15 +82,16 @@ def insert_visit(
 def remove_visit(
     problem: Problem, day: TimedDay, position: int, travel: TravelMatrix
 ) -> Route | None:
-    """The day's route without its stop at ``position``, the later ones as early as they may.
+    """The day's route without its stop at ``position``, the later ones when they were.
 
-    The lunch may then move anywhere in its window. ``None`` if the route cannot be timed
-    so, or if no stop is left.
+    Their times of day are kept (the patient's preferred hours, the same time each visit);
+    the lunch may move anywhere in its window. ``None`` if the route cannot be timed so, or
+    if no stop is left.
     """
     assert day.route is not None
     patients = problem.patient_by_id
     items = [
-        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, 0)
+        _Item(problem.visit_by_id[s.visit_id], patients[s.patient_id].location.id, s.start)
         for s in day.route.stops[position + 1 :]
     ]
     if not items and position == 0:

@@ -1,9 +1,10 @@
 """Run the OR-Tools search in a child process that can be stopped at a wall-clock deadline.
 
 OR-Tools holds the GIL while it searches and may overshoot its own time limit (first solution
-on a large model, a long LNS step). The child reports every improving solution's visit order
-over a pipe; it cancels itself at a soft deadline, and the parent kills it at the hard one and
-rebuilds the times of the last reported solution.
+on a large model, a long LNS step). The child reports every improving solution's routes, with
+their times, over a pipe; it cancels itself at a soft deadline, and the parent kills it at the
+hard one and keeps the last reported routes (timing them again took OR-Tools longer than the
+time kept for it on large days with lunch breaks).
 """
 
 from __future__ import annotations
@@ -13,36 +14,43 @@ import multiprocessing
 import time
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection, wait
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
-from scheduler.domain import Problem, Route, TravelMatrix, Visit
+from scheduler.domain import Problem, Route, TimeWindow, TravelMatrix, Visit
 from scheduler.solver._chronological import chronological_sequences
 from scheduler.solver._pyvrp_seed import seed_sequences
 from scheduler.solver.constraints import build_model
-from scheduler.solver.model import Vehicle, VisitModel, read_routes, read_sequences
+from scheduler.solver.model import CurrentValues, Vehicle, VisitModel, read_routes
 from scheduler.solver.params import SolveParams
 
 log = logging.getLogger("scheduler")
 
 SEARCH_SHARE = 0.95  # of the time before the kill, for the OR-Tools search in the child
-REBUILD_SHARE = 0.05  # of the time, kept after the kill to rebuild the last plan's times
-REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept for a rebuild
-TIMING_SECONDS = 3.0  # the most the LNS limit grows to, so that given routes can be timed
+REBUILD_SHARE = 0.05  # of the time, kept after the kill (re-timing routes, left-out reasons)
+REBUILD_SECONDS = (0.3, 3.0)  # the least and most time kept after the kill
+TIMING_SECONDS = 3.0  # the LNS limit while given routes are timed: at least this (or the search)
+TIMING_SHARE = 0.3  # ... or up to this share of the search on days with lunch breaks
+REPORT_SECONDS = 0.5  # between two improving plans sent (reading one with its times costs)
 GLOP_SCHEDULING = routing_parameters_pb2.RoutingSearchParameters.SCHEDULING_GLOP
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
 @dataclass(frozen=True)
 class SearchOutcome:
-    """The routes found (``None`` when none were), their objective and how the search ended."""
+    """The routes found (``None`` when none were), their objective and how the search ended.
+
+    ``first_objective`` is the objective of the first plan the search reported (the best of
+    the workers' first ones): the first routes, before the search improved them.
+    """
 
     routes: tuple[Route, ...] | None
     objective: int | None
     message: str
     failed: bool = False
+    first_objective: int | None = None
 
 
 @dataclass(frozen=True)
@@ -56,12 +64,14 @@ class SearchInput:
     vehicles: list[Vehicle]
     candidates: Mapping[str, Sequence[int]]
     initial: list[list[int]] | None = None  # visit positions per vehicle to start from
+    same_time: Mapping[str, TimeWindow] | None = None  # per visit id (add_same_time)
 
     def build(self) -> VisitModel:
         """Build the routing model."""
         return build_model(
-            self.problem, self.travel, self.params, self.visits, self.vehicles, self.candidates
-        )
+            self.problem, self.travel, self.params, self.visits, self.vehicles, self.candidates,
+            same_time=self.same_time,
+        )  # fmt: skip
 
 
 def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
@@ -75,6 +85,12 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     SearchOutcome
         The best plan found, or no routes when the search found none in time.
     """
+    outcome, firsts = _search_workers(search, deadline=deadline)
+    return replace(outcome, first_objective=min(firsts, default=None))
+
+
+def _search_workers(search: SearchInput, *, deadline: float) -> tuple[SearchOutcome, list[int]]:
+    """The best plan of the workers' searches and each worker's first reported objective."""
     context = multiprocessing.get_context("fork")
     now = time.monotonic()
     reserve = min(max(REBUILD_SHARE * (deadline - now), REBUILD_SECONDS[0]), REBUILD_SECONDS[1])
@@ -92,13 +108,14 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
         sender.close()
         children.append(child)
         receivers.append(receiver)
-    improved: dict[Connection, tuple[int, list[list[int]]]] = {}
+    improved: dict[Connection, tuple[int, tuple[Route, ...]]] = {}
+    first: dict[Connection, int] = {}
     finals: list[SearchOutcome] = []
     failure: str | None = None
     pending = list(receivers)
     try:
         while pending and (remaining := kill_at - time.monotonic()) > 0:
-            for receiver in wait(pending, remaining):
+            for receiver in _readable(pending, remaining):
                 try:
                     message = receiver.recv()
                 except EOFError:
@@ -106,6 +123,7 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
                     continue
                 if message[0] == "improved":
                     improved[receiver] = (message[1], message[2])
+                    first.setdefault(receiver, message[1])
                     continue
                 pending.remove(receiver)
                 if message[0] == "failed":
@@ -123,15 +141,20 @@ def run_search(search: SearchInput, *, deadline: float) -> SearchOutcome:
     best_final = min(finals, key=lambda outcome: outcome.objective or 0, default=None)
     stopped = [improved[r] for r in pending if r in improved]
     best_stopped = min(stopped, key=lambda pair: pair[0], default=None)
-    if best_stopped is not None and (best_final is None or best_stopped[0] < best_final.objective):
-        rebuilt = rebuild_routes(search, *best_stopped, deadline=deadline)
-        if rebuilt.routes is not None or best_final is None:
-            return rebuilt
+    final_objective = None if best_final is None else best_final.objective
+    if best_stopped is not None and (final_objective is None or best_stopped[0] < final_objective):
+        message = "stopped at the wall-clock limit; the best plan found so far is returned"
+        return SearchOutcome(best_stopped[1], best_stopped[0], message), list(first.values())
     if best_final is not None:
-        return best_final
+        return best_final, list(first.values())
     if failure is not None:
-        return SearchOutcome(None, None, f"the search failed: {failure}", failed=True)
-    return SearchOutcome(None, None, "the search found no plan before the time limit")
+        return SearchOutcome(None, None, f"the search failed: {failure}", failed=True), []
+    return SearchOutcome(None, None, "the search found no plan before the time limit"), []
+
+
+def _readable(pending: list[Connection], timeout: float) -> list[Connection]:
+    """The connections of ``pending`` with a message or end of file, waiting up to ``timeout``."""
+    return [ready for ready in wait(pending, timeout) if isinstance(ready, Connection)]
 
 
 def first_solution_portfolio(params: SolveParams) -> list[str]:
@@ -143,12 +166,11 @@ def first_solution_portfolio(params: SolveParams) -> list[str]:
 def rebuild_routes(
     search: SearchInput, objective: int, sequences: list[list[int]], *, deadline: float
 ) -> SearchOutcome:
-    """The plan of a visit order (a stopped worker's last one), times recomputed in a child.
+    """The plan of a visit order (routes some visits left), times recomputed in a child.
 
     Restoring routes can itself take long (breaks, cumul optimisation), so it runs where it
     can be stopped at ``deadline`` too.
     """
-    log.info("search stopped at the wall-clock limit; rebuilding the last plan's times")
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_rebuild_in_child, args=(search, sequences, sender), daemon=True)
@@ -207,13 +229,15 @@ def _search_and_report(
     model = search.build()
     routing = model.routing
     best_cost = [None]
+    last_report = [-REPORT_SECONDS]
 
     def on_solution() -> None:
         cost = routing.CostVar().Value()
-        if best_cost[0] is None or cost < best_cost[0]:
-            best_cost[0] = cost
-            sender.send(("improved", cost, read_sequences(model, lambda var: var.Value())))
-        if time.monotonic() > soft_deadline:
+        now = time.monotonic()
+        if (best_cost[0] is None or cost < best_cost[0]) and now - last_report[0] >= REPORT_SECONDS:
+            best_cost[0], last_report[0] = cost, now
+            sender.send(("improved", cost, read_routes(model, CurrentValues())))
+        if now > soft_deadline:
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
@@ -231,7 +255,9 @@ def _search_and_report(
         # Days with a lunch break are timed by a MIP, CP-SAT by default, which on a busy
         # machine failed half the valid warm starts within 0.3 s; GLOP never did (the break
         # itself stays a constraint of the model, so the times still keep every rule).
-        parameters.lns_time_limit.FromMilliseconds(_timing_milliseconds(seconds))
+        parameters.lns_time_limit.FromMilliseconds(
+            _timing_milliseconds(seconds, lunches=bool(model.lunches))
+        )
         parameters.mixed_integer_scheduling_solver = GLOP_SCHEDULING
         routing.CloseModelWithParameters(parameters)
         routes = [[model.visit_index(node) for node in sequence] for sequence in initial]
@@ -275,9 +301,14 @@ def _first_routes(
     return seed_sequences(model, search.candidates, seconds=seconds, seed=params.seed)
 
 
-def _timing_milliseconds(seconds: float) -> int:
-    """The LNS limit while given routes get their times: the search's time, at most 3 s."""
-    return int(1000 * max(0.1, min(TIMING_SECONDS, seconds)))
+def _timing_milliseconds(seconds: float, *, lunches: bool = False) -> int:
+    """The LNS limit while given routes get their times, for a search of ``seconds``.
+
+    3 s, or on a day with lunch breaks a share of a long search: the 74 first routes of a
+    500-patient day with lunches took OR-Tools 3 to 20 s to time. Never more than the search.
+    """
+    longest = max(TIMING_SECONDS, TIMING_SHARE * seconds) if lunches else TIMING_SECONDS
+    return int(1000 * max(0.1, min(longest, seconds)))
 
 
 def search_parameters(

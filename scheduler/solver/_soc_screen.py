@@ -22,10 +22,9 @@ from scheduler.domain import (
     TravelMatrix,
     Unassigned,
     Visit,
-    VisitType,
     format_clock,
 )
-from scheduler.domain.care_plan import soc_deadline
+from scheduler.domain.care_plan import admission_name, soc_deadline
 from scheduler.solver.model import Vehicle
 
 
@@ -54,7 +53,7 @@ def screen_start_of_care(
     solved: dict[str, Visit] = {visit.id: visit for visit in visits}
     left_out: list[Unassigned] = []
     for visit in visits:
-        if visit.visit_type != VisitType.SOC:
+        if not visit.admits:
             continue
         windows, numbers = reachable_windows(problem, travel, vehicles, visit, kept[visit.id])
         if windows:
@@ -66,7 +65,7 @@ def screen_start_of_care(
     waiting = _waiting_for_soc(problem, set(solved))
     for visit_id, (soc_id, soc_planned) in waiting.items():
         del solved[visit_id], kept[visit_id]
-        left_out.append(waits_for_soc(visit_id, soc_id, same_day=soc_planned))
+        left_out.append(waits_for_soc(problem, visit_id, soc_id, same_day=soc_planned))
     return SocScreening(list(solved.values()), kept, tuple(left_out))
 
 
@@ -114,23 +113,29 @@ def reachable_windows(
     return tuple(merged), sorted(able)
 
 
-def waits_for_soc(visit_id: str, soc_id: str, *, same_day: bool = False) -> Unassigned:
-    """The reason a visit waits for its patient's start of care (``same_day``: planned today)."""
+def waits_for_soc(
+    problem: Problem, visit_id: str, soc_id: str, *, same_day: bool = False
+) -> Unassigned:
+    """The reason a visit waits for its patient's start (or resumption) of care.
+
+    ``same_day``: that visit is planned on this day.
+    """
+    name = admission_name(problem.visit_by_id[soc_id].visit_type)
     if same_day:
         why = (
-            f"its patient's start of care {soc_id} is planned on this day, and the other "
+            f"its patient's {name} {soc_id} is planned on this day, and the other "
             "visits come on a later day"
         )
     else:
-        why = f"its patient's start of care {soc_id} is not planned, and no visit comes before it"
-    return Unassigned(visit_id, ReasonCode.WAITS_FOR_SOC, f"Waits for the start of care: {why}.")
+        why = f"its patient's {name} {soc_id} is not planned, and no visit comes before it"
+    return Unassigned(visit_id, ReasonCode.WAITS_FOR_SOC, f"Waits for the {name}: {why}.")
 
 
 def socs_by_patient(problem: Problem) -> dict[str, list[str]]:
     """The ids of the SOC visits of the problem, per patient."""
     socs: dict[str, list[str]] = defaultdict(list)
     for visit in problem.visits_to_plan:
-        if visit.visit_type == VisitType.SOC:
+        if visit.admits:
             socs[visit.patient_id].append(visit.id)
     return dict(socs)
 
@@ -170,7 +175,7 @@ def _waiting_for_soc(problem: Problem, solved: set[str]) -> dict[str, tuple[str,
     socs = socs_by_patient(problem)
     for visit_id in solved:
         visit = problem.visit_by_id[visit_id]
-        if visit.visit_type == VisitType.SOC:
+        if visit.admits:
             continue
         for soc_id in socs.get(visit.patient_id, ()):
             if soc_id not in solved or one_day:
@@ -185,13 +190,14 @@ def _unreachable(problem: Problem, visit: Visit) -> Unassigned:
     deadline = soc_deadline(plan, problem.rules) if plan is not None else None
     due = deadline if deadline is not None else visit.latest_start
     when = f"{problem.horizon.date_of(due // DAY).isoformat()} {format_clock(due % DAY)}"
+    name = admission_name(visit.visit_type)
     return Unassigned(
         visit.id,
         ReasonCode.UNREACHABLE_IN_WINDOW,
-        f"The start of care is due to start by {when}, and no qualified clinician can reach the "
+        f"The {name} is due to start by {when}, and no qualified clinician can reach the "
         "patient while they are home before then (from their start place after their shift "
-        "starts, and back within the shift): plan it by hand, give a clinician an earlier "
-        "shift, or agree a later start of care.",
+        f"starts, and back within the shift): plan it by hand, give a clinician an earlier "
+        f"shift, or agree a later {name}.",
     )
 
 
@@ -213,8 +219,8 @@ def name_waiting_visits(
             for soc_id in socs.get(visit.patient_id if visit else "", ())
             if soc_id not in routed
         ]
-        if visit is not None and visit.visit_type != VisitType.SOC and missing:
-            named.append(waits_for_soc(item.visit_id, missing[0]))
+        if visit is not None and not visit.admits and missing:
+            named.append(waits_for_soc(problem, item.visit_id, missing[0]))
         else:
             named.append(item)
     return tuple(named)

@@ -3,8 +3,8 @@
 Part of the independent validator (``validate.py``): re-derived here from the problem data,
 sharing no code with the day choice, the routing model or the care plan expansion.
 
-Rule codes: ``soc_order`` (no visit of a patient starts before the patient's SOC visit ends,
-and none is planned while a SOC of the problem is left out), ``recert_window`` (a care plan's
+Rule codes: ``soc_order`` (no visit of a patient starts before the patient's SOC or ROC visit
+ends, and none is planned while one of the problem is left out), ``recert_window`` (a care plan's
 recertification in the last 5 days of its 60-day episode), ``discharge_last`` (no visit of a
 care plan starts after its discharge visit), ``one_visit_per_discipline_day`` (a care plan
 visit shares its day with no other visit of the patient's discipline), ``period_count`` (no
@@ -23,6 +23,7 @@ from scheduler.solver._validation import Violation
 
 EPISODE_LENGTH = 60  # days of a home health episode
 RECERT_LAST_DAYS = 5  # the recertification falls in the episode's last five days
+ADMITTING = frozenset({"SOC", "ROC"})  # visit types every other visit of the patient waits for
 
 
 @dataclass(frozen=True)
@@ -58,27 +59,31 @@ def check_care_plans(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> 
 
 
 def check_soc_order(problem: Problem, made: list[_Made]) -> list[Violation]:
-    """No visit of a patient before the end of the patient's SOC, nor while a SOC is left out."""
+    """No visit of a patient before the end of the patient's SOC or ROC, nor while one is left out.
+
+    A start of care admits the patient; a resumption of care admits them again after an
+    inpatient stay.
+    """
     socs: dict[str, list[str]] = defaultdict(list)
     for visit in problem.visits_to_plan:
-        if visit.visit_type.value == "SOC":
+        if visit.visit_type.value in ADMITTING:
             socs[visit.patient_id].append(visit.id)
     planned = {item.visit.id: item for item in made}
     found = []
     for item in made:
         visit = item.visit
-        if visit.visit_type.value == "SOC":
+        if visit.visit_type.value in ADMITTING:
             continue
         for soc_id in socs.get(visit.patient_id, ()):
             soc = planned.get(soc_id)
             if soc is None:
                 message = (
-                    f"is planned while the start of care {soc_id} of patient "
+                    f"is planned while the admission visit {soc_id} of patient "
                     f"{visit.patient_id} is left out"
                 )
             elif item.start < soc.end:
                 message = (
-                    f"starts at {item.start}, before the start of care {soc_id} of patient "
+                    f"starts at {item.start}, before the admission visit {soc_id} of patient "
                     f"{visit.patient_id} ends at {soc.end}"
                 )
             else:
@@ -201,4 +206,4 @@ def _periods(care_plan: CarePlan) -> list[tuple[date, date, int]]:
 
 def _keep_first(item: _Made) -> tuple[bool, bool, int]:
     """Which of competing visits to keep first: a SOC, then required ones, then the earliest."""
-    return (item.visit.visit_type.value != "SOC", item.visit.optional, item.start)
+    return (item.visit.visit_type.value not in ADMITTING, item.visit.optional, item.start)

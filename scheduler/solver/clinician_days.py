@@ -26,6 +26,7 @@ from scheduler.domain import (
     VisitType,
     qualification_gap,
 )
+from scheduler.domain.care_plan import admission_name
 from scheduler.domain.continuity import care_group
 
 
@@ -150,7 +151,7 @@ class _Context:
                 if made is None or made.patient_id != visit.patient_id:
                     continue
                 planned_day[made.id] = day
-                if made.visit_type != VisitType.SOC:
+                if not made.admits:
                     other_days.append(day)
                 if made.discipline == visit.discipline:
                     same[day].append(made)
@@ -161,9 +162,9 @@ class _Context:
                     if made.visit_type == VisitType.DC:
                         discharge_day = day
         soc_day = soc_missing = None
-        if visit.visit_type != VisitType.SOC:
+        if not visit.admits:
             for other in problem.visits_to_plan:
-                if other.patient_id == visit.patient_id and other.visit_type == VisitType.SOC:
+                if other.patient_id == visit.patient_id and other.admits:
                     if other.id in planned_day:
                         soc_day = max(soc_day or 0, planned_day[other.id])
                     else:
@@ -189,19 +190,16 @@ class _Context:
             )
             found.append(Blocker(BlockKind.RULE, "one_visit_per_discipline_day", text))
         if self.soc_missing is not None:
-            text = f"it waits for the start of care visit {self.soc_missing}, which is left out"
+            name = admission_name(self.problem.visit_by_id[self.soc_missing].visit_type)
+            text = f"it waits for the {name} visit {self.soc_missing}, which is left out"
             found.append(Blocker(BlockKind.RULE, "soc_order", text))
         elif self.soc_day is not None and day < self.soc_day:
-            text = f"the start of care is on {day_name(self.problem, self.soc_day)}, later"
+            text = f"the admission visit is on {day_name(self.problem, self.soc_day)}, later"
             found.append(Blocker(BlockKind.RULE, "soc_order", text))
-        if (
-            visit.visit_type == VisitType.SOC
-            and self.first_other_day is not None
-            and day > self.first_other_day
-        ):
+        if visit.admits and self.first_other_day is not None and day > self.first_other_day:
             text = (
                 f"the patient has a visit on {day_name(self.problem, self.first_other_day)}, "
-                "and the start of care comes first"
+                f"and the {admission_name(visit.visit_type)} comes first"
             )
             found.append(Blocker(BlockKind.RULE, "soc_order", text))
         if visit.visit_type == VisitType.DC:

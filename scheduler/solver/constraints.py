@@ -7,13 +7,15 @@ from itertools import pairwise
 
 import numpy as np
 
-from scheduler.domain import Problem, TravelMatrix, Visit
+from scheduler.domain import Problem, TimeWindow, TravelMatrix, Visit
 from scheduler.solver.model import TIME, Vehicle, VisitModel, create_model
 from scheduler.solver.params import SolveParams
+from scheduler.solver.time_of_day import add_preferred_hours, add_same_time
 
 DAY_SECONDS = 86_400
 VISITS = "visits"
 POINTS = "points"
+WORK = "work"
 
 
 def build_model(
@@ -23,6 +25,8 @@ def build_model(
     visits: list[Visit],
     vehicles: list[Vehicle],
     candidates: Mapping[str, Sequence[int]],
+    *,
+    same_time: Mapping[str, TimeWindow] | None = None,
 ) -> VisitModel:
     """A routing model with every rule of the problem.
 
@@ -32,15 +36,20 @@ def build_model(
         The visits to route; each must have at least one candidate vehicle.
     candidates
         Vehicle numbers allowed for each visit id (qualified and working that day).
+    same_time
+        Per visit id, the times of day its patient's visits of the discipline on other days
+        that week ask for (``add_same_time``; ``None``: none known).
     """
     model = create_model(problem, travel, params, visits, vehicles)
     add_rush_hours(model)
     add_arc_costs(model)
     add_shifts(model)
     add_overtime(model)
+    add_waiting_cost(model)
     add_time_windows(model)
     add_due_times(model)
     add_preferred_hours(model)
+    add_same_time(model, same_time or {})
     add_lunch_breaks(model)
     add_qualifications(model, candidates)
     add_visit_limits(model)
@@ -79,43 +88,61 @@ def add_rush_hours(model: VisitModel) -> None:
 
 
 def add_arc_costs(model: VisitModel) -> None:
-    """Cost each arc by its travel time, plus the soft preferred-clinician penalty.
+    """Cost each arc by its travel time, plus the soft penalties on arcs into a visit.
 
-    The penalty lies on arcs into a visit meant for another clinician: the visit's own
-    preferred clinician if set, else the patient's preferred clinicians.
+    ``arc_penalties``: the preferred-clinician penalty and the incumbent's stability.
+    """
+    base = model.seconds.astype(np.int64) * model.params.travel_weight
+    evaluators: dict[tuple[tuple[int, int], ...], int] = {}
+    for number, penalties in enumerate(arc_penalties(model)):
+        if penalties not in evaluators:
+            matrix = base.copy()
+            for node, units in penalties:
+                matrix[:, node] += units
+            evaluators[penalties] = model.routing.RegisterTransitMatrix(matrix.tolist())
+        model.routing.SetArcCostEvaluatorOfVehicle(evaluators[penalties], number)
+
+
+def arc_penalties(model: VisitModel) -> list[tuple[tuple[int, int], ...]]:
+    """Per vehicle, (visit position, units) added to every arc into the visit.
+
+    ``preference_penalty`` when the visit is meant for another clinician (the visit's own
+    preferred clinician if set, else the patient's preferred clinicians), and the
+    incumbent's weight (in units) when the vehicle's clinician-day is not where the
+    published plan has the visit (stability: keep what clinicians and patients were told).
     """
     params = model.params
-    base = model.seconds.astype(np.int64) * params.travel_weight
-    evaluators: dict[tuple[int, ...], int] = {}
-    for number, penalised in enumerate(penalised_visits(model)):
-        if penalised not in evaluators:
-            matrix = base.copy()
-            matrix[:, list(penalised)] += params.preference_penalty
-            evaluators[penalised] = model.routing.RegisterTransitMatrix(matrix.tolist())
-        model.routing.SetArcCostEvaluatorOfVehicle(evaluators[penalised], number)
-
-
-def penalised_visits(model: VisitModel) -> list[tuple[int, ...]]:
-    """Per vehicle, the visit positions whose incoming arcs carry the preference penalty.
-
-    Empty for every vehicle when ``preference_penalty`` is 0.
-    """
-    if model.params.preference_penalty == 0:
-        return [() for _ in model.vehicles]
+    incumbent = model.problem.incumbent
+    stability = incumbent.weight * params.travel_weight
     preferred = [
         (visit.preferred_clinician,)
         if visit.preferred_clinician
         else model.patient_of(visit).preferred_clinicians
         for visit in model.visits
     ]
-    return [
-        tuple(
-            node
-            for node, clinicians in enumerate(preferred)
-            if clinicians and vehicle.clinician.id not in clinicians
-        )
-        for vehicle in model.vehicles
-    ]
+    found = []
+    for vehicle in model.vehicles:
+        clinician, day = vehicle.clinician.id, vehicle.shift.day
+        penalties = []
+        for node, visit in enumerate(model.visits):
+            units = (
+                params.preference_penalty
+                if preferred[node] and (clinician not in preferred[node])
+                else 0
+            )
+            if stability and incumbent.moves(visit.id, clinician, day):
+                units += stability
+            if units:
+                penalties.append((node, units))
+        found.append(tuple(penalties))
+    return found
+
+
+def _transit(model: VisitModel) -> np.ndarray:
+    """Node x node seconds from the start of one node's service to reaching the next."""
+    durations = np.zeros(len(model.node_locations), dtype=np.int64)
+    durations[: len(model.visits)] = [visit.duration for visit in model.visits]
+    return model.seconds.astype(np.int64) + durations[:, None]
 
 
 def add_shifts(model: VisitModel) -> None:
@@ -124,10 +151,7 @@ def add_shifts(model: VisitModel) -> None:
     A day starts no earlier than the shift start and ends by the shift's latest end
     (overtime included); its span (leave to return) costs ``work_weight`` per second.
     """
-    durations = np.zeros(len(model.node_locations), dtype=np.int64)
-    durations[: len(model.visits)] = [visit.duration for visit in model.visits]
-    transit = model.seconds.astype(np.int64) + durations[:, None]
-    evaluator = model.routing.RegisterTransitMatrix(transit.tolist())
+    evaluator = model.routing.RegisterTransitMatrix(_transit(model).tolist())
     horizon_end = max(vehicle.shift.latest_end for vehicle in model.vehicles)
     model.routing.AddDimension(evaluator, horizon_end, horizon_end, False, TIME)
     time = model.time
@@ -145,6 +169,17 @@ def add_overtime(model: VisitModel) -> None:
             model.time.SetCumulVarSoftUpperBound(
                 model.routing.End(number), vehicle.shift.window.end, model.params.overtime_weight
             )
+
+
+def add_waiting_cost(model: VisitModel) -> None:
+    """Charge ``waiting_weight`` per second of waiting on a day (off at 0).
+
+    Waiting is the time dimension's slack: at a door before a window opens, or between
+    visits. A day's lunch taken between visits is slack too, the same amount on every day
+    that has a route.
+    """
+    if model.params.waiting_weight:
+        model.time.SetSlackCostCoefficientForAllVehicles(model.params.waiting_weight)
 
 
 def add_time_windows(model: VisitModel) -> None:
@@ -166,29 +201,6 @@ def add_due_times(model: VisitModel) -> None:
             model.time.SetCumulVarSoftUpperBound(
                 model.visit_index(position), visit.due, model.params.lateness_weight
             )
-
-
-PREFERRED_HOURS_WEIGHT = 2  # per second a visit starts outside the patient's preferred hours
-
-
-def add_preferred_hours(model: VisitModel) -> None:
-    """Charge per second a visit starts outside its patient's preferred hours (soft).
-
-    The wish is local time of day; it applies on the visit's own day. Pinned visits keep
-    their pin.
-    """
-    for position, visit in enumerate(model.visits):
-        wish = model.patient_of(visit).preferred_hours
-        if wish is None or visit.pinned_start is not None:
-            continue
-        midnight = visit.earliest_start - visit.earliest_start % DAY_SECONDS
-        index = model.visit_index(position)
-        lower = max(midnight + wish.start, visit.earliest_start)
-        upper = min(midnight + wish.end, visit.latest_start)
-        if lower > upper:
-            continue  # the visit's windows never meet the wish: nothing to prefer
-        model.time.SetCumulVarSoftLowerBound(index, lower, PREFERRED_HOURS_WEIGHT)
-        model.time.SetCumulVarSoftUpperBound(index, upper, PREFERRED_HOURS_WEIGHT)
 
 
 def add_lunch_breaks(model: VisitModel) -> None:
@@ -254,18 +266,21 @@ def add_drop_penalties(model: VisitModel) -> None:
     Optional visits cost by priority; required ones so much that it happens only when the
     visit cannot fit.
     """
-    params = model.params
     for position, visit in enumerate(model.visits):
-        penalty = (
-            params.optional_penalty * visit.priority if visit.optional else params.required_penalty
-        )
-        model.routing.AddDisjunction([model.visit_index(position)], penalty)
+        model.routing.AddDisjunction([model.visit_index(position)], drop_penalty(model, visit))
+
+
+def drop_penalty(model: VisitModel, visit: Visit) -> int:
+    """What leaving ``visit`` out costs: by priority when optional, else the required price."""
+    params = model.params
+    return params.optional_penalty * visit.priority if visit.optional else params.required_penalty
 
 
 def add_linked_visits(model: VisitModel) -> None:
     """Make both visits of a link, or neither, by two clinicians, at the link's start gap.
 
-    A link whose partner is not in the model (screened out) keeps its visit out too.
+    Both or neither is a rule of the model (the search never leaves a visit without its
+    partner). A link whose partner is not in the model (screened out) keeps its visit out too.
     """
     routing, time = model.routing, model.time
     solver = routing.solver()
@@ -281,6 +296,7 @@ def add_linked_visits(model: VisitModel) -> None:
                 routing.ActiveVar(index).SetValue(0)
             continue
         first, second = indices
+        solver.Add(routing.ActiveVar(first) == routing.ActiveVar(second))
         # Both left out means both vehicles are -1; otherwise the vehicles must differ.
         same_vehicle = solver.IsEqualVar(routing.VehicleVar(first), routing.VehicleVar(second))
         solver.Add(same_vehicle <= 1 - routing.ActiveVar(first))
@@ -290,16 +306,35 @@ def add_linked_visits(model: VisitModel) -> None:
 
 
 def add_workload_balance(model: VisitModel) -> None:
-    """Charge ``balance_weight`` per visit a day holds above the even share (off at 0)."""
+    """Charge ``balance_weight`` per second a day's work exceeds the even share (off at 0).
+
+    Work is service plus travel (``work_load``, the fair-weeks load); the even share is all
+    the visits' service, the shortest drive into each and each day's drive out to its nearest
+    visit and back, over the clinician-days. Work
+    above the mean is half the sum of distances to it, the UHHC's workload balance. Only the
+    excess is priced: OR-Tools prices no bound on a day without visits, so a floor would
+    charge the days that work and spare those that do not.
+    """
     weight = model.params.balance_weight
     if weight == 0:
         return
-    if VISITS not in model.count_dimensions:
-        _add_count_dimension(model, VISITS, [1] * len(model.visits), [None] * len(model.vehicles))
-    share = -(-len(model.visits) // len(model.vehicles))
-    dimension = model.routing.GetDimensionOrDie(VISITS)
+    routing = model.routing
+    evaluator = routing.RegisterTransitMatrix(_transit(model).tolist())
+    horizon = max(vehicle.shift.latest_end for vehicle in model.vehicles)
+    routing.AddDimension(evaluator, 0, horizon, True, WORK)
+    count = len(model.visits)
+    into = model.seconds[:, :count].astype(np.int64)
+    np.fill_diagonal(into[:count], np.iinfo(np.int64).max)
+    work = sum(visit.duration for visit in model.visits) + int(into.min(axis=0).sum())
+    for number in range(len(model.vehicles)):  # out to the nearest visit and back
+        start, end = (
+            model.manager.IndexToNode(i) for i in (routing.Start(number), routing.End(number))
+        )
+        work += int(model.seconds[start, :count].min() + model.seconds[:count, end].min())
+    share = work // len(model.vehicles)
+    dimension = routing.GetDimensionOrDie(WORK)
     for number in range(len(model.vehicles)):
-        dimension.SetCumulVarSoftUpperBound(model.routing.End(number), share, weight)
+        dimension.SetCumulVarSoftUpperBound(routing.End(number), share, weight)
 
 
 def _add_count_dimension(

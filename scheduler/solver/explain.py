@@ -27,8 +27,6 @@ from scheduler.solver._left_out_reasons import explain_one, explain_quickly
 from scheduler.solver.model import Vehicle
 from scheduler.solver.repair import Refusal
 
-EXPLAIN_GRACE = 0.2  # seconds past the search's deadline for looking at every place
-
 
 @dataclass(frozen=True)
 class Screening:
@@ -84,12 +82,11 @@ def explain_dropped(
     """Give each visit the routing search left out the reason its ``routes`` show.
 
     ``vehicles`` and ``candidates`` are those the search had; the reasons look at every
-    qualified clinician-day of the problem (see ``explain_left_out``), until
-    ``EXPLAIN_GRACE`` seconds past the search's ``deadline``.
+    qualified clinician-day of the problem (see ``explain_left_out``) until the solve's
+    ``deadline`` (the search leaves time for this), then give the quick check.
     """
     plan = Plan(tuple(routes), (), compute_kpis(problem, tuple(routes), ()))
-    until = None if deadline is None else max(deadline, time.monotonic()) + EXPLAIN_GRACE
-    return explain_left_out(problem, travel, plan, visits, deadline=until)
+    return explain_left_out(problem, travel, plan, visits, deadline=deadline)
 
 
 def explain_left_out(

@@ -1,19 +1,18 @@
-"""Plan several days: choose days and clinicians, route each day, then move what overflowed.
+"""Plan several days: insert every visit, try a day choice, then improve the plan kept.
 
 A week of a large agency is too big for one routing model holding every visit on every
-candidate day, so the horizon is decomposed (DESIGN.md): CP-SAT picks a clinician-day per
-visit (``day_choice``); each day is routed on its own, days in parallel, every qualified
-clinician working that day offered each visit (the chosen one preferred through the
-objective) as far as the clinicians-per-week rule allows (``_day_routing.py``). A share of
-the time limit, whatever the limit, is kept for repair: visits a day's routes could not hold
-are barred from that day and the choice and the changed days are redone (kept only if fewer
-required visits, then fewer optional ones by priority, are left out), then each visit still
-left out is inserted wherever a qualified clinician's route on a day its order allows takes
-it, moving another visit out of its way if need be (``repair.py``). A plan built by insertion
-alone competes (it wins when the day choice had too little time); the plan kept is improved
-by moving visits to cheaper places (another position, clinician or day) and routing its days
-again, and the reasons of the visits left out are checked on the final routes
-(``explain.py``).
+candidate day, so the horizon is decomposed (DESIGN.md). First each visit is inserted, hardest
+first, at its cheapest place on any qualified clinician's route on a day its order allows
+(``repair.py``: driving, the primary clinician, spacing, overtime, the patient's preferred
+hours and the same time each visit), moving another visit out of its way if need be. When the
+time left holds it, a plan by the day choice competes: CP-SAT picks a clinician-day per visit
+(``day_choice``), each day is routed on its own, days in parallel (``_day_routing.py``), visits
+a day could not hold are barred from it and the choice redone, and the visits still left out
+are inserted; the better plan by ``plan_score`` is kept. A share of the time limit, whatever
+the limit, is kept for improving it: moving visits to cheaper places (another position,
+clinician or day), routing its days again, and inserting into the room made. The reasons of
+the visits left out are checked on the final routes (``explain.py``). ``TimeBudget`` owns
+the shares of the limit.
 """
 
 from __future__ import annotations
@@ -22,6 +21,7 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 from scheduler.domain import (
     Plan,
@@ -34,6 +34,7 @@ from scheduler.domain import (
     compute_kpis,
 )
 from scheduler.solver._day_routing import polish_days, route_days
+from scheduler.solver._placement import same_time_bands
 from scheduler.solver.day_choice import DayChoice, choose_days
 from scheduler.solver.explain import explain_left_out
 from scheduler.solver.improve import improve_by_moves, plan_score
@@ -44,18 +45,36 @@ from scheduler.solver.routing import Routing
 
 log = logging.getLogger("scheduler")
 
-DAY_CHOICE_SHARE = 0.15  # of the time left, for CP-SAT's choice of days
-REPAIR_SHARE = 0.4  # of the time left after the day choice, kept for repair at any limit
-# Where each step of the repair must end, as the share of the repair time still left then:
-# choosing days again, inserting left-out visits, a plan by insertion alone (kept if better),
-# moving visits of the plan kept to cheaper places and routing its days again; the rest
-# checks the reasons.
-RECHOSEN_BY, INSERTED_BY, GREEDY_BY, IMPROVED_BY = 0.85, 0.35, 0.15, 0.03
+GREEDY_SHARE = 0.4  # of the time, for the plan by insertion alone
+IMPROVE_SHARE = 0.35  # of the time, kept for improving the plan kept
+DAYS_WORTH = 2.0  # the day choice's plan is tried when the time left holds this many times
+# what insertion alone took
+DAY_CHOICE_SHARE = 0.15  # of the day choice's time, for CP-SAT's choice of days
+REPAIR_SHARE = 0.4  # of the day choice's time after choosing, kept for its repair
+RECHOSEN_BY = 0.85  # of that repair time still left when choosing days again must end
 EXPLAIN_SECONDS = 0.01  # kept per left-out visit (25 clinicians) for checking its reason
+REINSERT_SHARE = 0.2  # of the improving time, for inserting what the first plan left out
 LAST_INSERT = 0.1  # of the improving time, kept for inserting into the room moves made
 POLISH_SECONDS = 1.0  # a day's routing again is worth starting with this much time
-GREEDY_MARGIN = 1.3  # insertion alone runs when the time left holds this times its estimate
 MAX_REPAIRS = 2
+
+
+@dataclass(frozen=True)
+class TimeBudget:
+    """The solve's time, from ``start`` to ``deadline`` (monotonic seconds), and its shares."""
+
+    start: float
+    deadline: float
+
+    @classmethod
+    def until(cls, deadline: float) -> TimeBudget:
+        """The time from now to ``deadline`` (none if it has passed)."""
+        now = time.monotonic()
+        return cls(now, max(now, deadline))
+
+    def at(self, share: float) -> float:
+        """The instant when ``share`` of the whole time has passed."""
+        return self.start + share * (self.deadline - self.start)
 
 
 def plan_horizon(
@@ -69,6 +88,51 @@ def plan_horizon(
     deadline: float,
 ) -> Routing:
     """Plan ``visits`` over the horizon's clinician-days by ``deadline``."""
+    budget = TimeBudget(time.monotonic(), deadline)
+    repair = repair_left_out(
+        problem, travel, _checkable(problem, (), set()), visits, deadline=budget.at(GREEDY_SHARE)
+    )
+    message = "insertion"
+    greedy_seconds = time.monotonic() - budget.start
+    days_end = budget.at(1 - IMPROVE_SHARE)
+    if days_end - time.monotonic() > DAYS_WORTH * greedy_seconds:
+        by_days = _plan_by_days(
+            problem, travel, params, visits, vehicles, candidates, deadline=days_end
+        )
+        if by_days is not None:
+            ours = plan_score(problem, by_days[0].plan, params)
+            theirs = plan_score(problem, repair.plan, params)
+            log.info("planned by the days %s, by insertion alone %s", ours, theirs)
+            if ours < theirs:
+                repair, message = by_days
+    repair = _improve(problem, travel, params, repair, visits, vehicles, candidates, deadline)
+    planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
+    left = [visit for visit in visits if visit.id not in planned]
+    routes = tuple(sorted(repair.plan.routes, key=lambda route: (route.day, route.clinician_id)))
+    unassigned = explain_left_out(
+        problem, travel, repair.plan, left, refused=repair.refused, deadline=deadline
+    )
+    log.info("reasons checked, %.1f s left", deadline - time.monotonic())
+    if repair.placed:
+        message += f"; {len(repair.placed)} visit(s) placed by insertion"
+    return Routing(routes, unassigned, None, message)
+
+
+def _plan_by_days(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    *,
+    deadline: float,
+) -> tuple[Repair, str] | None:
+    """A plan by the day choice, and how its searches ended (``None``: nothing chosen).
+
+    Days are chosen, each day routed, the overflow chosen again, and the visits still left
+    out inserted.
+    """
     choice = choose_days(
         problem,
         travel,
@@ -76,48 +140,50 @@ def plan_horizon(
         visits,
         vehicles,
         candidates,
-        deadline=_share_of(deadline, DAY_CHOICE_SHARE),
+        deadline=TimeBudget.until(deadline).at(DAY_CHOICE_SHARE),
     )
     log.info("day choice %s: %d placed", choice.status, len(choice.vehicle_of))
+    if not choice.vehicle_of:
+        return None  # nothing chosen: its plan would be insertion alone again
     repair_seconds = REPAIR_SHARE * max(0.0, deadline - time.monotonic())
     by_day = route_days(
         problem, travel, params, choice, visits, vehicles, candidates, set(),
         deadline - repair_seconds,
     )  # fmt: skip
     log.info("days routed, %.1f s left", deadline - time.monotonic())
-
-    def until(share_left: float) -> float:
-        return deadline - share_left * repair_seconds
-
     choice, by_day = _choose_again(
         problem, travel, params, visits, vehicles, candidates, choice, by_day,
-        deadline=until(RECHOSEN_BY),
+        deadline=deadline - RECHOSEN_BY * repair_seconds,
     )  # fmt: skip
     routes, message = _merge(choice, by_day)
     placed = {stop.visit_id for route in routes for stop in route.stops}
-    started = time.monotonic()
     repair = repair_left_out(
         problem, travel, _checkable(problem, routes, placed),
-        [visit for visit in visits if visit.id not in placed], deadline=until(INSERTED_BY),
+        [visit for visit in visits if visit.id not in placed], deadline=deadline,
     )  # fmt: skip
-    per_visit = (time.monotonic() - started) / max(1, len(repair.placed))
-    log.info("repaired, %.1f s left", deadline - time.monotonic())
-    if placed and (
-        len(repair.placed) < 20
-        or GREEDY_MARGIN * per_visit * len(visits) < until(GREEDY_BY) - time.monotonic()
-    ):  # (with nothing placed by the days, the repair was insertion alone already)
-        greedy = repair_left_out(
-            problem, travel, _checkable(problem, (), set()), visits, deadline=until(GREEDY_BY)
-        )
-        ours = plan_score(problem, repair.plan, params)
-        theirs = plan_score(problem, greedy.plan, params)
-        log.info("planned by the days %s, by insertion alone %s", ours, theirs)
-        if theirs < ours:
-            repair, message = greedy, "insertion alone (better than the day choice's plan)"
-    repair = _insert_rest(problem, travel, repair, visits, deadline=until(IMPROVED_BY))
+    return repair, message
+
+
+def _improve(
+    problem: Problem,
+    travel: TravelMatrix,
+    params: SolveParams,
+    repair: Repair,
+    visits: Sequence[Visit],
+    vehicles: Sequence[Vehicle],
+    candidates: Mapping[str, Sequence[int]],
+    deadline: float,
+) -> Repair:
+    """Improve the plan kept until the time for checking reasons is left.
+
+    Visits are moved to cheaper places and the days routed again, then the visits still left
+    out are inserted where the moves made room.
+    """
+    first = TimeBudget.until(deadline).at(REINSERT_SHARE)
+    repair = _insert_rest(problem, travel, repair, visits, deadline=first)
     left_out = len(visits) - sum(len(route.stops) for route in repair.plan.routes)
     explaining = EXPLAIN_SECONDS * left_out * len(problem.clinicians) / 25
-    end = min(until(IMPROVED_BY), deadline - min(explaining, 0.25 * (deadline - time.monotonic())))
+    end = deadline - min(explaining, 0.25 * (deadline - time.monotonic()))
     improve_end = end - LAST_INSERT * (end - time.monotonic())
     moved = 1
     while moved and time.monotonic() < improve_end:
@@ -133,16 +199,7 @@ def plan_horizon(
         plan_score(problem, repair.plan, params),
         deadline - time.monotonic(),
     )
-    planned = {stop.visit_id for route in repair.plan.routes for stop in route.stops}
-    left = [visit for visit in visits if visit.id not in planned]
-    routes = tuple(sorted(repair.plan.routes, key=lambda route: (route.day, route.clinician_id)))
-    unassigned = explain_left_out(
-        problem, travel, repair.plan, left, refused=repair.refused, deadline=deadline
-    )
-    log.info("reasons checked, %.1f s left", deadline - time.monotonic())
-    if repair.placed:
-        message += f"; {len(repair.placed)} visit(s) placed by repair"
-    return Routing(routes, unassigned, None, message)
+    return repair
 
 
 def _insert_rest(
@@ -183,7 +240,8 @@ def _choose_again(
     """Bar visits from the days that could not hold them, choose and route again by ``deadline``.
 
     A new choice is kept only when it leaves out fewer required visits, or as many and less
-    optional priority.
+    optional priority. Days routed again prefer the times of day the other days' routes give
+    each patient's visits of a discipline (``same_time_bands``).
     """
     forbidden: set[tuple[str, int]] = set()
     for _ in range(MAX_REPAIRS):
@@ -199,7 +257,7 @@ def _choose_again(
             )
         repaired = choose_days(
             problem, travel, params, visits, vehicles, candidates,
-            deadline=_share_of(deadline, DAY_CHOICE_SHARE),
+            deadline=TimeBudget.until(deadline).at(DAY_CHOICE_SHARE),
             forbidden=frozenset(forbidden), previous=choice.vehicle_of,
         )  # fmt: skip
         changed = _changed_days(choice, repaired, vehicles)
@@ -207,19 +265,14 @@ def _choose_again(
         if not changed:
             break
         redone = route_days(
-            problem, travel, params, repaired, visits, vehicles, candidates, changed, deadline
-        )
+            problem, travel, params, repaired, visits, vehicles, candidates, changed, deadline,
+            same_time=same_time_bands(problem, _merge(choice, by_day)[0]),
+        )  # fmt: skip
         candidate = {**by_day, **redone}
         if not _better(problem, (repaired, candidate), (choice, by_day)):
             break
         choice, by_day = repaired, candidate
     return choice, by_day
-
-
-def _share_of(deadline: float, share: float) -> float:
-    """The instant when ``share`` of the time left until ``deadline`` has passed."""
-    now = time.monotonic()
-    return now + share * max(0.0, deadline - now)
 
 
 def _better(

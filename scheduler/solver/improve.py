@@ -20,14 +20,20 @@ from scheduler.solver._placement import (
     AWAY_FROM_PRIMARY,
     IGNORED_RULES,
     SPACING_COST,
-    care_plan_days,
+    Placed,
     extra_costs,
     finding_key,
     findings,
     nearby_clinicians,
+    off_incumbent,
     placement_cost,
+    route_work,
     time_cost,
+    timing_cost,
+    timing_penalty,
     too_close,
+    wanted_from,
+    week_load,
 )
 from scheduler.solver.insertion import (
     candidate_insertions,
@@ -47,8 +53,9 @@ def plan_score(problem: Problem, plan: Plan, params: SolveParams) -> tuple[int, 
     """How good a plan is, lower better.
 
     Required visits left out, then the summed priority of optional ones left out, then its
-    cost in objective units: driving, visits away from their primary clinician, and pairs of
-    a care plan's visits closer than its spacing.
+    cost in objective units: driving, visits away from their primary clinician, pairs of a
+    care plan's visits closer than its spacing, the time of day (``timing_penalty``), and
+    visits off the incumbent's clinician-day.
     """
     planned = {stop.visit_id: route.clinician_id for route in plan.routes for stop in route.stops}
     left = [visit for visit in problem.visits_to_plan if visit.id not in planned]
@@ -58,13 +65,19 @@ def plan_score(problem: Problem, plan: Plan, params: SolveParams) -> tuple[int, 
     for visit_id, clinician_id in planned.items():
         primary = primary_clinician(problem, problem.visit_by_id[visit_id])
         away += primary is not None and primary != clinician_id
+    moved = sum(
+        off_incumbent(problem, problem.visit_by_id[stop.visit_id], route.clinician_id, route.day)
+        for route in plan.routes
+        for stop in route.stops
+    )
     close = 0
-    for plan_id, days in care_plan_days(problem, plan).items():
+    for plan_id, days in Placed.of(problem, plan).days.items():
         spacing = visit_spacing_days(problem.care_plan_by_id[plan_id])
         close += sum(0 < b - a < spacing for a, b in combinations(sorted(days), 2))
     travel = sum(route.travel_seconds for route in plan.routes)
-    cost = params.travel_weight * (travel + SPACING_COST * close) + params.preference_penalty * away
-    return required, optional, cost
+    timing = timing_penalty(problem, plan)
+    cost = params.travel_weight * (travel + SPACING_COST * close + timing + moved)
+    return required, optional, round(cost + params.preference_penalty * away)
 
 
 def improve_by_moves(
@@ -125,15 +138,30 @@ def _move(
         None,
     )
     primary = primary_clinician(problem, visit)
-    days = care_plan_days(problem, freed)
-    near = too_close(problem, visit, days)
-    extra = extra_costs(problem, freed, visit, days)
+    placed = Placed.of(problem, freed)
+    near = too_close(problem, visit, placed)
+    # Fair weeks give way to continuity: a visit with a primary clinician is not moved for it.
+    fair = primary is None
+    extra = extra_costs(problem, freed, visit, placed, fair_weeks=fair)
     away = primary is not None and route.clinician_id != primary
-    saved = route.travel_seconds - (left.travel_seconds if left else 0)
+    start = next(stop.start for stop in route.stops if stop.visit_id == visit.id)
+    saved: float = route.travel_seconds - (left.travel_seconds if left else 0)
     saved += time_cost(problem, route) - (time_cost(problem, left) if left else 0)
     old = saved + AWAY_FROM_PRIMARY * away + SPACING_COST * near(route.day)
+    old += timing_cost(problem, visit, start, placed)
+    old += off_incumbent(problem, visit, route.clinician_id, route.day)
+    if fair:
+        added = route_work(route) - route_work(left)
+        old += week_load(problem, freed)(route.clinician_id, route.day, added)
     option = min(
-        candidate_insertions(problem, freed, visit, travel, clinicians=nearby(visit)),
+        candidate_insertions(
+            problem,
+            freed,
+            visit,
+            travel,
+            clinicians=nearby(visit),
+            wanted=wanted_from(problem, visit, placed),
+        ),
         key=lambda o: placement_cost(o, primary, extra),
         default=None,
     )

@@ -12,7 +12,7 @@ one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, replace
 
 from scheduler.domain import (
@@ -22,6 +22,7 @@ from scheduler.domain import (
     ReasonCode,
     Route,
     Shift,
+    TimeWindow,
     TravelMatrix,
     Unassigned,
     Visit,
@@ -113,10 +114,20 @@ def insertion_options(
             f"{first.message}; insertion options are only given for a valid plan"
         )
     grown = replace(problem, visits=(*problem.visits, visit))
+    return valid_insertions(grown, plan, visit, travel, limit=limit)
+
+
+def valid_insertions(
+    problem: Problem, plan: Plan, visit: Visit, travel: TravelMatrix, *, limit: int
+) -> list[InsertionOption]:
+    """The first ``limit`` candidate insertions of ``visit`` the validator accepts once applied.
+
+    ``problem`` already holds ``visit`` (a new visit added to it, or one the plan leaves out).
+    """
     options: list[InsertionOption] = []
-    for option in candidate_insertions(grown, plan, visit, travel):
-        trial = with_insertion(grown, plan, option)
-        violations = validate(grown, trial, travel)
+    for option in candidate_insertions(problem, plan, visit, travel):
+        trial = with_insertion(problem, plan, option)
+        violations = validate(problem, trial, travel)
         if violations:
             log.warning(
                 "insertion of visit %s at %s day %d position %d fails validation: %s",
@@ -140,19 +151,23 @@ def candidate_insertions(
     travel: TravelMatrix,
     *,
     clinicians: Collection[str] | None = None,
+    wanted: Callable[[int], int | None] | None = None,
 ) -> list[InsertionOption]:
     """Every place ``visit`` fits in time on an open clinician-day, cheapest first.
 
     Open means no rule or cap of ``clinician_days`` blocks the day; the options are not yet
     validated. ``visit`` must be a visit of ``problem`` that ``plan`` does not hold.
     ``clinicians`` limits the search to those clinician ids (``None``: every one).
+    ``wanted`` gives per day the second before which the visit would rather not start: where
+    a position starts it earlier, starting then (or as soon after as it may) is offered too.
     """
     found: list[InsertionOption] = []
     for day in clinician_days(problem, plan, visit, clinicians=clinicians):
         if day.open:
             found += route_insertions(
-                problem, day.clinician, day.shift, day.route, visit, travel, work_cap=day.work_cap
-            )
+                problem, day.clinician, day.shift, day.route, visit, travel,
+                work_cap=day.work_cap, wanted=wanted(day.shift.day) if wanted else None,
+            )  # fmt: skip
     found.sort(key=_rank)
     return found
 
@@ -166,16 +181,18 @@ def route_insertions(
     travel: TravelMatrix,
     *,
     work_cap: int | None,
+    wanted: int | None = None,
 ) -> list[InsertionOption]:
     """Each position of one clinician-day's route where ``visit`` fits in time.
 
     Windows, the shift (overtime included), the lunch and ``work_cap`` (seconds of work, lunch
     excluded, or ``None``) are kept; rules across days are not looked at. ``route`` is the
-    day's route, or ``None`` for a day with no visits yet.
+    day's route, or ``None`` for a day with no visits yet. Where a position starts the
+    visit before ``wanted`` (horizon seconds), the place starting it from then is offered too.
     """
     place = problem.patient_by_id[visit.patient_id].location.id
     return _route_options(
-        problem, TimedDay(clinician, shift, route, work_cap), visit, place, travel
+        problem, TimedDay(clinician, shift, route, work_cap), visit, place, travel, wanted
     )
 
 
@@ -202,9 +219,9 @@ def plan_without(
 ) -> Plan | None:
     """``plan`` with ``visit_id`` taken out of its route, the route timed again.
 
-    The route's other visits keep their order, each as early as it may (the lunch anywhere
-    in its window); a route left with no visits is dropped. The
-    visit joins the unassigned ones (the reason "Taken out to make room", to be replaced).
+    The route's other visits keep their order and their times (the lunch may move anywhere
+    in its window); a route left with no visits is dropped. The visit joins the unassigned
+    ones (the reason "Taken out to make room", to be replaced).
     ``None`` if the route cannot be timed again. With ``recount=False`` the old KPIs are
     kept (for a plan still being built).
     """
@@ -274,9 +291,15 @@ def _may_fit(
 
 
 def _route_options(
-    problem: Problem, day: TimedDay, visit: Visit, place: str, travel: TravelMatrix
+    problem: Problem,
+    day: TimedDay,
+    visit: Visit,
+    place: str,
+    travel: TravelMatrix,
+    wanted: int | None,
 ) -> list[InsertionOption]:
-    """Each position of the day's route the visit fits."""
+    """Each position of the day's route the visit fits, also from ``wanted`` on if later."""
+    later = _from(visit, wanted) if wanted is not None else None
     before = day.route
     stops = before.stops if before else ()
     old_seconds = before.travel_seconds if before else 0
@@ -291,14 +314,35 @@ def _route_options(
         route = insert_visit(problem, day, visit, place, position, travel)
         if route is None:
             continue
-        option = InsertionOption(
-            clinician_id=day.clinician.id,
-            day=day.shift.day,
-            position=position,
-            start=route.stops[position].start,
-            added_travel_seconds=route.travel_seconds - old_seconds,
-            added_travel_metres=route.travel_metres - old_metres,
-            route=route,
-        )
-        found.append(option)
+        routes: list[Route | None] = [route]
+        if later is not None and wanted is not None and route.stops[position].start < wanted:
+            routes.append(insert_visit(problem, day, later, place, position, travel))
+        found += [
+            InsertionOption(
+                clinician_id=day.clinician.id,
+                day=day.shift.day,
+                position=position,
+                start=route.stops[position].start,
+                added_travel_seconds=route.travel_seconds - old_seconds,
+                added_travel_metres=route.travel_metres - old_metres,
+                route=route,
+            )
+            for route in routes
+            if route is not None
+        ]
     return found
+
+
+def _from(visit: Visit, second: int) -> Visit | None:
+    """``visit`` with its windows cut to start no earlier than ``second`` (``None``: none left).
+
+    A pinned visit keeps its pin: ``None``.
+    """
+    if visit.pinned_start is not None:
+        return None
+    windows = tuple(
+        TimeWindow(max(window.start, second), window.end)
+        for window in visit.windows
+        if window.end >= second
+    )
+    return replace(visit, windows=windows) if windows else None

@@ -135,8 +135,39 @@ def read_sequences(model: VisitModel, value: Callable[[pywrapcp.IntVar], int]) -
     return sequences
 
 
-def read_routes(model: VisitModel, assignment: pywrapcp.Assignment) -> tuple[Route, ...]:
-    """The plan routes of an assignment, with times read from the time dimension."""
+class CurrentValues:
+    """The values of the solution being reported, read as from an assignment.
+
+    Inside a solution callback the routes are bound, and so are the times the finalizer
+    fixed; a time it left open (a route's start or end) is read at its earliest, which the
+    bound times after it allow.
+    """
+
+    @staticmethod
+    def Value(var: pywrapcp.IntVar) -> int:  # noqa: N802 (the Assignment's method name)
+        """The variable's value, or its least one while unbound."""
+        return int(var.Min())
+
+    @staticmethod
+    def PerformedValue(interval: pywrapcp.IntervalVar) -> int:  # noqa: N802
+        """1 when the interval is performed."""
+        return int(interval.MustBePerformed())
+
+    @staticmethod
+    def StartValue(interval: pywrapcp.IntervalVar) -> int:  # noqa: N802
+        """The interval's start."""
+        return int(interval.StartMin())
+
+    @staticmethod
+    def DurationValue(interval: pywrapcp.IntervalVar) -> int:  # noqa: N802
+        """The interval's duration."""
+        return int(interval.DurationMin())
+
+
+def read_routes(
+    model: VisitModel, assignment: pywrapcp.Assignment | CurrentValues
+) -> tuple[Route, ...]:
+    """The plan routes of an assignment (or of the solution being reported), with times."""
     routing, time = model.routing, model.time
     routes = []
     for vehicle_number, sequence in enumerate(read_sequences(model, assignment.Value)):
@@ -183,7 +214,7 @@ def read_routes(model: VisitModel, assignment: pywrapcp.Assignment) -> tuple[Rou
 
 def _read_lunch(
     model: VisitModel,
-    assignment: pywrapcp.Assignment,
+    assignment: pywrapcp.Assignment | CurrentValues,
     vehicle: int,
     route_start: int,
     route_end: int,

@@ -25,7 +25,6 @@ from scheduler.domain import (
     TravelMatrix,
     Unassigned,
     Visit,
-    VisitType,
     qualification_gap,
 )
 from scheduler.solver.insertion import InsertionOption, route_insertions
@@ -204,12 +203,10 @@ def _new_violations(
 
 def _waits_for_soc(problem: Problem, plan: Plan, visit: Visit, rules: set[str]) -> bool:
     """Whether the visit breaks the SOC order wherever it goes: the patient's SOC is left out."""
-    if "soc_order" not in rules or visit.visit_type == VisitType.SOC:
+    if "soc_order" not in rules or visit.admits:
         return False
     planned = {stop.visit_id for route in plan.routes for stop in route.stops}
     return any(
-        other.patient_id == visit.patient_id
-        and other.visit_type == VisitType.SOC
-        and other.id not in planned
+        other.patient_id == visit.patient_id and other.admits and other.id not in planned
         for other in problem.visits_to_plan
     )

@@ -39,8 +39,13 @@ class SolveParams:
         Units per priority level for leaving out an optional visit.
     required_penalty
         Units for leaving out a required visit: large, so it happens only when it must.
+    waiting_weight
+        Units per second a clinician waits between leaving and arriving back (at a door
+        before a visit's window opens, or between visits): paid time nobody is served.
     balance_weight
-        Units per second a day's work exceeds the even share of all work (0 = off).
+        Units per second a clinician-day's work (service plus travel, ``work_load``) exceeds
+        the even share of all the work (0 = off). Keep it so that a day's excess costs less
+        than ``required_penalty``, or leaving visits out becomes the cheaper balance.
     first_solution
         OR-Tools first solution strategy name (of the first worker).
     metaheuristic
@@ -66,6 +71,7 @@ class SolveParams:
     preference_penalty: int = 10 * 900
     optional_penalty: int = 10 * 3600
     required_penalty: int = 10_000_000
+    waiting_weight: int = 0
     balance_weight: int = 0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
@@ -84,6 +90,7 @@ class SolveParams:
             "preference_penalty",
             "optional_penalty",
             "required_penalty",
+            "waiting_weight",
             "balance_weight",
         ):
             if getattr(self, name) < 0:

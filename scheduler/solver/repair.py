@@ -16,28 +16,29 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from scheduler.domain import (
-    DAY,
     Plan,
     Problem,
-    TimeWindow,
     TravelMatrix,
     Visit,
-    VisitLink,
     VisitType,
     compute_kpis,
 )
 from scheduler.domain.continuity import primary_clinician
+from scheduler.solver._making_room import cheapest_places, in_the_way, put_back
+from scheduler.solver._pair_repair import insert_pair
 from scheduler.solver._placement import (
     IGNORED_RULES,
-    care_plan_days,
+    OPTIONAL_WORTH,
+    Placed,
     extra_costs,
     finding_key,
     findings,
     nearby_clinicians,
     placement_cost,
+    wanted_from,
 )
 from scheduler.solver._validation import Violation
 from scheduler.solver.insertion import (
@@ -52,8 +53,6 @@ log = logging.getLogger("scheduler")
 
 # Rules that hold for a whole day whoever makes the visit: a refusal then covers the day.
 DAY_RULES = frozenset({"one_visit_per_discipline_day", "discharge_last", "period_count"})
-PAIR_TRIES = 10  # places of a link's first visit tried with a place of its second
-SWAP_OPTIONAL = 20  # optional visits at most tried as room for one required visit
 
 
 @dataclass(frozen=True)
@@ -94,20 +93,23 @@ def repair_left_out(
 ) -> Repair:
     """Insert as many of ``visits`` (left out of ``plan``) as fit, required ones first.
 
-    Start of care visits go first (the patient's other visits wait for them), discharges last
-    among their kind. Linked visits left out together go in pairs at the end (both or
-    neither).
+    Start of care visits go first (the patient's other visits wait for them), then
+    discharges (priced to come as late as they may: the others fit before them). A required
+    visit with no open place, whether a batch reached it or not, then gets room by moving
+    one visit out of its way (``_swap_in``). Linked visits left out together go in pairs at
+    the end (both or neither).
     """
     pending = sorted(
         (visit for visit in visits if visit.id not in problem.link_by_visit),
         key=lambda visit: (
             visit.optional,
-            visit.visit_type != VisitType.SOC,
-            visit.visit_type == VisitType.DC,
+            not visit.admits,
+            visit.visit_type != VisitType.DC,
             -visit.priority,
             visit.id,
         ),
     )
+    order = list(pending)
     repair = Repair(plan)
     left = {visit.id for visit in visits}
     links = [link for link in problem.links if link.first in left and link.second in left]
@@ -123,23 +125,25 @@ def repair_left_out(
         if not fresh:
             repair.plan = trial
             repair.placed += list(inserted)
-            done = set(inserted)
+            # A visit with no place now has none later either: the routes only fill up.
+            done = set(inserted) | repair.tried
             pending = [visit for visit in pending if visit.id not in done]
             continue
         _refuse(repair, inserted, fresh)
-    for visit in [visit for visit in pending if not visit.optional]:
+    # Required visits with no open place, tried or not, get room made for them.
+    placed = set(repair.placed)
+    homeless = [visit for visit in order if not visit.optional and visit.id not in placed]
+    if homeless:
+        log.info("repair: room to make for %d required visit(s)", len(homeless))
+    for visit in homeless:
         if time.monotonic() >= deadline:
             break
-        if _swap_in(problem, travel, repair, visit, before, deadline):
+        if _swap_in(problem, travel, repair, visit, before, deadline) and visit in pending:
             pending.remove(visit)
     for link in links:
         if time.monotonic() < deadline:
-            _insert_pair(problem, travel, repair, link, before)
-    log.info(
-        "repair: %d of %d left-out visits placed",
-        len(repair.placed),
-        len(repair.placed) + len(pending),
-    )
+            insert_pair(problem, travel, repair, link, before, deadline)
+    log.info("repair: %d of %d left-out visits placed", len(repair.placed), len(visits))
     return repair
 
 
@@ -154,35 +158,25 @@ def _swap_in(
     """Place a required visit by moving one visit out of its way, to another place or out.
 
     The visits tried are the patient's own (one a day, the discharge last: moving one frees
-    a day) and the optional visits of the routes that could hold the visit. An optional visit
-    that fits nowhere else is left out: a required visit weighs more. The first exchange the
-    validator accepts is kept.
+    a day), the optional visits of the routes that could hold the visit and the required ones
+    starting in its windows there. An optional visit that fits nowhere else is left out: a
+    required visit weighs more. The first exchange the validator accepts is kept.
     """
-    for other in _in_the_way(problem, repair.plan, visit):
+    for other in in_the_way(problem, repair.plan, visit):
         if time.monotonic() >= deadline:
             return False
         freed = plan_without(problem, repair.plan, other.id, travel)
         if freed is None:
             continue
-        primary = primary_clinician(problem, visit)
-        extra = extra_costs(problem, freed, visit, care_plan_days(problem, freed))
-        options = sorted(
-            candidate_insertions(problem, freed, visit, travel),
-            key=lambda o: placement_cost(o, primary, extra),
-        )
-        best_per_day = {o.day: o for o in reversed(options)}  # the cheapest of each day
-        for option in sorted(
-            best_per_day.values(), key=lambda o: placement_cost(o, primary, extra)
-        ):
+        days: set[int] = set()
+        for option in cheapest_places(problem, travel, freed, visit):
+            if option.day in days:
+                continue  # the cheapest of each day only
+            days.add(option.day)
             trial = with_insertion(problem, freed, option)
-            other_extra = extra_costs(problem, trial, other, care_plan_days(problem, trial))
-            back = min(
-                candidate_insertions(problem, trial, other, travel),
-                key=lambda o: placement_cost(o, primary_clinician(problem, other), other_extra),
-                default=None,
-            )
+            back = put_back(problem, travel, trial, other)
             if back is not None:
-                trial = with_insertion(problem, trial, back)
+                trial = back
             elif not other.optional:
                 continue
             fresh = [v for v in validate(problem, trial, travel) if finding_key(v) not in before]
@@ -199,78 +193,6 @@ def _swap_in(
     return False
 
 
-def _insert_pair(
-    problem: Problem,
-    travel: TravelMatrix,
-    repair: Repair,
-    link: VisitLink,
-    before: set[tuple[str, str]],
-) -> bool:
-    """Place both visits of a link, or neither.
-
-    The first goes where it is cheapest, the second on another clinician's route that day at
-    the link's gap; the first pair the validator accepts is kept.
-    """
-    first, second = problem.visit_by_id[link.first], problem.visit_by_id[link.second]
-    days = care_plan_days(problem, repair.plan)
-    extra = extra_costs(problem, repair.plan, first, days)
-    primary = primary_clinician(problem, first)
-    options = sorted(
-        candidate_insertions(problem, repair.plan, first, travel),
-        key=lambda o: placement_cost(o, primary, extra),
-    )
-    for option in options[:PAIR_TRIES]:
-        with_first = with_insertion(problem, repair.plan, option, recount=False)
-        gap = TimeWindow(option.start + link.min_gap, option.start + link.max_gap)
-        windows = tuple(w for w in (gap.intersection(w) for w in second.windows) if w)
-        if not windows:
-            continue
-        timed = replace(second, windows=windows, pinned_start=None)
-        found = [
-            o
-            for o in candidate_insertions(problem, with_first, timed, travel)
-            if o.clinician_id != option.clinician_id and o.day == option.day
-        ]
-        if not found:
-            continue
-        other_extra = extra_costs(problem, with_first, second, days)
-        best = min(
-            found, key=lambda o: placement_cost(o, primary_clinician(problem, second), other_extra)
-        )
-        trial = with_insertion(problem, with_first, best)
-        fresh = [v for v in validate(problem, trial, travel) if finding_key(v) not in before]
-        if any(v.rule not in IGNORED_RULES for v in fresh):
-            continue
-        repair.plan = trial
-        repair.placed += [first.id, second.id]
-        log.info("repair: linked visits %s and %s placed", first.id, second.id)
-        return True
-    return False
-
-
-def _in_the_way(problem: Problem, plan: Plan, visit: Visit) -> list[Visit]:
-    """Planned visits whose move could make room: the patient's, then optional ones nearby."""
-    own = []
-    optional = []
-    days = {window.start // DAY for window in visit.windows}
-    for route in plan.routes:
-        for stop in route.stops:
-            other = problem.visit_by_id[stop.visit_id]
-            if other.id in problem.link_by_visit:
-                continue
-            if other.patient_id == visit.patient_id and other.discipline == visit.discipline:
-                own.append(other)
-            elif (
-                other.optional
-                and not visit.optional
-                and other.discipline == visit.discipline
-                and route.day in days
-            ):
-                optional.append(other)
-    optional.sort(key=lambda other: (other.priority, other.id))
-    return own + optional[:SWAP_OPTIONAL]
-
-
 def _insert_batch(
     problem: Problem,
     travel: TravelMatrix,
@@ -278,25 +200,30 @@ def _insert_batch(
     pending: Sequence[Visit],
     deadline: float,
 ) -> tuple[Plan, dict[str, InsertionOption]]:
-    """Insert each pending visit at its cheapest place not refused, one after the other."""
+    """Insert each pending visit at its cheapest place not refused, one after the other.
+
+    A visit its order's period can still hold later is inserted only where it costs less
+    than ``OPTIONAL_WORTH`` per priority level.
+    """
     trial = repair.plan
     inserted: dict[str, InsertionOption] = {}
     tried = set()
-    days = care_plan_days(problem, trial)
+    placed = Placed.of(problem, trial)
     nearby = nearby_clinicians(problem, travel, trial)
     for visit in pending:
         if time.monotonic() >= deadline:
             break
         refused = repair.refused.get(visit.id, [])
         primary = primary_clinician(problem, visit)
-        extra = extra_costs(problem, trial, visit, days)
+        extra = extra_costs(problem, trial, visit, placed)
+        wanted = wanted_from(problem, visit, placed)
         option = None
         for clinicians in (nearby(visit), None):
             option = min(
                 (
                     option
                     for option in candidate_insertions(
-                        problem, trial, visit, travel, clinicians=clinicians
+                        problem, trial, visit, travel, clinicians=clinicians, wanted=wanted
                     )
                     if not any(_covers(r, option) for r in refused)
                 ),
@@ -305,17 +232,24 @@ def _insert_batch(
             )
             if option is not None:
                 break
+        worth = OPTIONAL_WORTH * visit.priority
+        if option and _deferrable(visit) and placement_cost(option, primary, extra)[0] > worth:
+            option = None  # it costs more than it is worth; its period goes on
         tried.add(visit.id)
         if option is not None:
             trial = with_insertion(problem, trial, option, recount=False)
             inserted[visit.id] = option
-            if visit.care_plan_id is not None:
-                days[visit.care_plan_id].append(option.day)
-    repair.tried = tried - set(inserted)
+            placed.add(visit, option.start)
+    repair.tried = (repair.tried | tried) - set(inserted)
     trial = Plan(
         trial.routes, trial.unassigned, compute_kpis(problem, trial.routes, trial.unassigned)
     )
     return trial, inserted
+
+
+def _deferrable(visit: Visit) -> bool:
+    """Whether the visit is optional here because its order's period goes on after it."""
+    return visit.optional and visit.care_plan_id is not None
 
 
 def _refuse(repair: Repair, inserted: dict[str, InsertionOption], fresh: list[Violation]) -> None:

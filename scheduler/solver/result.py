@@ -33,6 +33,9 @@ class Result:
         Wall-clock seconds the solve took.
     message
         One sentence on how the search ended.
+    first_objective
+        Objective of the first plan the search found (one-day problems), so a caller can
+        see how much the search improved on its first routes; ``None`` when not known.
     """
 
     status: SolveStatus
@@ -40,3 +43,4 @@ class Result:
     objective: int | None
     seconds: float
     message: str
+    first_objective: int | None = None

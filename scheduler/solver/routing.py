@@ -5,7 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from scheduler.domain import Problem, ReasonCode, Route, TravelMatrix, Unassigned, Visit
+from scheduler.domain import (
+    Problem,
+    ReasonCode,
+    Route,
+    TimeWindow,
+    TravelMatrix,
+    Unassigned,
+    Visit,
+)
 from scheduler.solver._search import SearchInput, SearchOutcome, rebuild_routes, run_search
 from scheduler.solver.explain import explain_dropped
 from scheduler.solver.model import Vehicle
@@ -31,6 +39,7 @@ class Routing:
     """Routes found, visits left out with reasons, and how the search ended.
 
     ``routes`` is ``None`` when the search found no plan at all (``failed`` if it crashed).
+    ``first_objective`` is the objective of the search's first plan (see ``SearchOutcome``).
     """
 
     routes: tuple[Route, ...] | None
@@ -38,6 +47,7 @@ class Routing:
     objective: int | None
     message: str
     failed: bool = False
+    first_objective: int | None = None
 
 
 def route_visits(
@@ -50,11 +60,13 @@ def route_visits(
     *,
     deadline: float,
     start_from: Sequence[Route] = (),
+    same_time: Mapping[str, TimeWindow] | None = None,
 ) -> Routing:
     """Route ``visits`` on ``vehicles`` (each visit only on its ``candidates``) by ``deadline``.
 
     ``start_from`` routes (matched to vehicles by clinician and day) seed the first worker's
-    search, so a plan that changes little stays close to them.
+    search, so a plan that changes little stays close to them. ``same_time`` gives visits
+    the times of day their patient's other visits of the discipline that week ask for.
     """
     if not visits:
         return Routing((), (), 0, "nothing to route")
@@ -66,6 +78,7 @@ def route_visits(
         list(vehicles),
         candidates,
         initial_sequences(visits, vehicles, start_from) if start_from else None,
+        same_time,
     )
     outcome = run_search(search, deadline=deadline)
     lone = lone_linked_visits(problem, outcome.routes or ())
@@ -91,7 +104,13 @@ def route_visits(
         )
         for visit_id, partner in lone.items()
     )
-    return Routing(outcome.routes, unassigned, outcome.objective, outcome.message)
+    return Routing(
+        outcome.routes,
+        unassigned,
+        outcome.objective,
+        outcome.message,
+        first_objective=outcome.first_objective,
+    )
 
 
 def lone_linked_visits(problem: Problem, routes: Sequence[Route]) -> dict[str, str]:

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
-from scheduler.domain import Plan, Problem, TravelMatrix, compute_kpis
+from scheduler.domain import Plan, Problem, TravelMatrix, Unassigned, compute_kpis
 from scheduler.solver._plan_repair import drop_violations
 from scheduler.solver._soc_screen import name_waiting_visits, screen_start_of_care
-from scheduler.solver.explain import screen_visits
+from scheduler.solver.explain import explain_left_out, screen_visits
 from scheduler.solver.horizon import plan_horizon
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.params import SolveParams
+from scheduler.solver.repair import repair_left_out
 from scheduler.solver.result import Result, SolveStatus
 from scheduler.solver.routing import route_visits
 
@@ -52,7 +54,10 @@ def solve(
     ``None`` (each day has its own).
 
     Before solving, each start of care keeps the windows a clinician can reach (else it is
-    left out, and its patient's other visits wait). After solving, the plan is validated and
+    left out, and its patient's other visits wait). Required visits a day's search left out
+    (a linked pair it could not insert at once, a visit behind others) are put back by
+    insertion and moves in the time left (``repair.py``; the result's objective stays the
+    search's). After solving, the plan is validated and
     any visit breaking a hard rule is left out with the rule as its reason (see
     ``_plan_repair.py``): no plan the validator rejects is returned.
     """
@@ -93,8 +98,56 @@ def solve(
     if routing.routes is None:
         status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
         return Result(status, plan, None, time.monotonic() - started, routing.message)
+    if problem.horizon.days == 1:
+        plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
     plan = drop_violations(problem, plan, travel)
     seconds = time.monotonic() - started
     required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in plan.unassigned)
     status = SolveStatus.PARTIAL if required_missing else SolveStatus.SOLVED
-    return Result(status, plan, routing.objective, seconds, routing.message)
+    return Result(
+        status, plan, routing.objective, seconds, routing.message, routing.first_objective
+    )
+
+
+def _put_back_required(
+    problem: Problem,
+    travel: TravelMatrix,
+    plan: Plan,
+    left_by_search: Sequence[Unassigned],
+    *,
+    deadline: float,
+) -> Plan:
+    """``plan`` with the required visits the search left out inserted where they fit.
+
+    Their linked partners come with them. When some are placed, every visit the search left
+    out gets its reason again on the new routes (optional visits moved out for them too).
+    """
+    by_id = problem.visit_by_id
+    wanted = {u.visit_id for u in left_by_search if not by_id[u.visit_id].optional}
+    wanted |= {
+        problem.link_by_visit[visit_id].partner_of(visit_id)
+        for visit_id in wanted
+        if visit_id in problem.link_by_visit
+    }
+    if not wanted or time.monotonic() >= deadline:
+        return plan
+    repair = repair_left_out(
+        problem, travel, plan, [by_id[v] for v in sorted(wanted)], deadline=deadline
+    )
+    if not repair.placed:
+        return plan
+    log.info("put back %d required visit(s) the search left out", len(repair.placed))
+    routes = repair.plan.routes
+    again = ({u.visit_id for u in left_by_search} | set(repair.bumped)) - set(repair.placed)
+    reasons = explain_left_out(
+        problem,
+        travel,
+        repair.plan,
+        [by_id[v] for v in sorted(again)],
+        refused=repair.refused,
+        deadline=deadline,
+    )
+    search_left = {u.visit_id for u in left_by_search}
+    screened = tuple(u for u in plan.unassigned if u.visit_id not in search_left)
+    unassigned = screened + name_waiting_visits(problem, reasons, routes)
+    return Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))

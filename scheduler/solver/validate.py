@@ -137,10 +137,10 @@ def _check_coverage(problem: Problem, plan: Plan, visits: dict[str, Visit]) -> l
             message = "is neither planned nor unassigned"
             found.append(Violation("coverage", f"visit {visit.id}", message, (visit.id,)))
     for stop in stops:
-        visit = visits.get(stop.visit_id)
-        if visit is not None and stop.patient_id != visit.patient_id:
-            message = f"stop names patient {stop.patient_id}, the visit is for {visit.patient_id}"
-            found.append(Violation("coverage", f"visit {visit.id}", message, (visit.id,)))
+        stopped = visits.get(stop.visit_id)
+        if stopped is not None and stop.patient_id != stopped.patient_id:
+            message = f"stop names patient {stop.patient_id}, the visit is for {stopped.patient_id}"
+            found.append(Violation("coverage", f"visit {stopped.id}", message, (stopped.id,)))
     for item in plan.unassigned:
         if not item.message.strip():
             message = "is unassigned without a message"

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import and_, null, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -120,6 +120,27 @@ def batch_run(session: Session, *, branch_id: str, day: date) -> models.BatchRun
     )
 
 
+class RunningRun(NamedTuple):
+    """A run still marked running: its branch, day and lease end, and the branch's time zone."""
+
+    branch_id: str
+    day: date
+    lease_until: datetime
+    timezone: str
+
+
+def running_runs(session: Session) -> list[RunningRun]:
+    """Every run still marked running (finished or not by a live process), by day and branch."""
+    run, branch = models.BatchRun, models.Branch
+    rows = session.execute(
+        select(run.branch_id, run.day, run.lease_until, branch.timezone)
+        .join(branch, branch.id == run.branch_id)
+        .where(run.status == BatchRunStatus.RUNNING)
+        .order_by(run.day, run.branch_id)
+    ).all()
+    return [RunningRun(*row) for row in rows]
+
+
 def hold_claim(session: Session, claim: Claim, *, lease_until: datetime) -> None:
     """Extend the claim's lease in the caller's transaction (which then holds the row).
 
@@ -189,19 +210,23 @@ class LeaseKeeper:
     """Renews a claim's lease from a background thread while the ``with`` block runs.
 
     Renewals come every quarter of the lease; a renewal that finds the claim taken over
-    stops renewing (the final write then fails its own check).
+    stops renewing (the final write then fails its own check). ``hold`` renews the claim in a
+    session, raising ``ClaimLostError`` when it is lost: a run's (``hold_claim``) by default,
+    or a planning job's.
     """
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        claim: Claim,
+        claim: Any,
         *,
         lease_seconds: float,
         clock: Clock = utc_now,
+        hold: Callable[..., None] = hold_claim,
     ) -> None:
         self._sessions = sessions
         self._claim = claim
+        self._hold = hold
         self._lease = timedelta(seconds=lease_seconds)
         self._clock = clock
         self._stop = threading.Event()
@@ -226,15 +251,13 @@ class LeaseKeeper:
         while not self._stop.wait(interval):
             try:
                 with transaction(self._sessions) as session:
-                    hold_claim(session, self._claim, lease_until=self._clock() + self._lease)
+                    self._hold(session, self._claim, lease_until=self._clock() + self._lease)
             except ClaimLostError as error:
                 self.lost = True
                 log.warning("%s", error)
                 return
             except Exception as error:  # a missed renewal is retried at the next interval
-                log.warning(
-                    "lease renewal of run %s failed: %s", self._claim.run_id, describe_error(error)
-                )
+                log.warning("lease renewal of %s failed: %s", self._claim, describe_error(error))
 
 
 def describe_error(error: BaseException) -> str:

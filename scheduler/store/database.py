@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+SQLITE_POOL = (20, 40)  # connections kept, and opened beyond them when needed
+POSTGRES_POOL = (10, 30)
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url`` (SQLite file or PostgreSQL), with foreign keys enforced.
 
@@ -29,16 +33,26 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 30},
-            pool_size=20,
-            max_overflow=40,
+            pool_size=SQLITE_POOL[0],
+            max_overflow=SQLITE_POOL[1],
             hide_parameters=True,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     # hide_parameters: a failed statement's log line names no row values (patient data).
     return create_engine(
-        url, pool_size=10, max_overflow=30, pool_recycle=1800, hide_parameters=True
+        url,
+        pool_size=POSTGRES_POOL[0],
+        max_overflow=POSTGRES_POOL[1],
+        pool_recycle=1800,
+        hide_parameters=True,
     )
+
+
+def pool_connections(url: str) -> int:
+    """The most connections an engine of ``url`` opens at once (its pool and overflow)."""
+    size, overflow = SQLITE_POOL if url.startswith("sqlite") else POSTGRES_POOL
+    return size + overflow
 
 
 def _sqlite_pragmas(connection, _record) -> None:

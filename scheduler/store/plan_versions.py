@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import asdict
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from scheduler.domain import DAY, Credential, Plan, Problem
+from scheduler.domain import DAY, Plan, Problem
 from scheduler.errors import ConflictError, NotFoundError, OutdatedPlanError, StaleError
-from scheduler.render.itinerary import (
-    Itinerary,
-    build_itinerary,
-    itinerary_from_dict,
-    itinerary_to_dict,
-)
 from scheduler.store import models
-from scheduler.store.notifications import queue_plan_event
 from scheduler.store.outdated_stops import MADE, outdated_stops
 from scheduler.store.problem_io import (
     plan_from_json,
@@ -38,12 +33,32 @@ from scheduler.store.problem_io import (
 from scheduler.store.records import agency_of_branch
 
 
+@dataclass(frozen=True)
+class Publication:
+    """A published plan version and the visits whose published placement it changed.
+
+    ``changed`` are the ids of visits placed anew, moved (clinician or start), or put back
+    to planned because the version no longer places them, in id order.
+    """
+
+    plan: models.Plan
+    changed: tuple[str, ...]
+
+
 def save_plan(
-    session: Session, *, branch_id: str, problem: Problem, plan: Plan, solver_status: str
+    session: Session,
+    *,
+    branch_id: str,
+    problem: Problem,
+    plan: Plan,
+    itineraries: Mapping[tuple[str, int], dict[str, Any]],
+    solver_status: str,
 ) -> models.Plan:
     """Write ``plan`` as the branch's next draft version: routes, itineraries, stops, left-outs.
 
-    The caller's transaction makes the version appear whole or not at all.
+    ``itineraries`` holds each route's itinerary data by (clinician id, horizon day), as
+    ``render.itinerary.route_itineraries`` gives them. The caller's transaction makes the
+    version appear whole or not at all.
     """
     horizon = problem.horizon
     version = (
@@ -67,7 +82,6 @@ def save_plan(
     session.add(row)
     session.flush()
     for route in plan.routes:
-        itinerary = build_itinerary(problem, plan, clinician_id=route.clinician_id, day=route.day)
         session.add(
             models.PlanRoute(
                 plan_id=row.id,
@@ -75,7 +89,7 @@ def save_plan(
                 day=horizon.date_of(route.day),
                 visits=len(route.stops),
                 travel_seconds=route.travel_seconds,
-                itinerary=itinerary_to_dict(itinerary),
+                itinerary=itineraries[route.clinician_id, route.day],
             )
         )
         for position, stop in enumerate(route.stops):
@@ -107,7 +121,7 @@ def save_plan(
 
 def publish_plan(
     session: Session, *, plan_id: str, now: datetime, expected_revision: int | None = None
-) -> models.Plan:
+) -> Publication:
     """Publish a draft: it becomes the branch's plan for each of its days.
 
     Visits it places are marked published with their clinician and start; visits an earlier
@@ -134,6 +148,11 @@ def publish_plan(
     return _publish_draft(session, plan=plan, now=now)
 
 
+def published_days_of(plan: models.Plan) -> list[date]:
+    """The dates a plan version covers (those its publication makes it the plan of)."""
+    return [plan.start_date + timedelta(days=k) for k in range(plan.days)]
+
+
 def _advance_revision(session: Session, *, branch_id: str, expected_revision: int | None) -> None:
     """Move the branch's schedule revision on by one (if it still is ``expected_revision``).
 
@@ -153,9 +172,9 @@ def _advance_revision(session: Session, *, branch_id: str, expected_revision: in
         )
 
 
-def _publish_draft(session: Session, *, plan: models.Plan, now: datetime) -> models.Plan:
+def _publish_draft(session: Session, *, plan: models.Plan, now: datetime) -> Publication:
     """Publish the draft ``plan`` once the branch's revision has moved on for it."""
-    days = [plan.start_date + timedelta(days=k) for k in range(plan.days)]
+    days = published_days_of(plan)
     newer = session.scalar(
         select(func.count())
         .select_from(models.PublishedDay)
@@ -178,14 +197,20 @@ def _publish_draft(session: Session, *, plan: models.Plan, now: datetime) -> mod
             "(changed since the plan was made); nothing was published: plan again",
             outdated,
         )
+    published_before = (
+        models.Visit.branch_id == plan.branch_id,
+        models.Visit.status == models.VisitStatus.PUBLISHED,
+        models.Visit.start_at >= _day_start(plan, 0),
+        models.Visit.start_at < _day_start(plan, plan.days),
+    )
+    touched = set(session.scalars(select(models.Visit.id).where(*published_before)))
+    touched.update(
+        session.scalars(select(models.PlanStop.visit_id).where(models.PlanStop.plan_id == plan.id))
+    )
+    before = _placements(session, branch_id=plan.branch_id, visit_ids=touched)
     session.execute(
         update(models.Visit)
-        .where(
-            models.Visit.branch_id == plan.branch_id,
-            models.Visit.status == models.VisitStatus.PUBLISHED,
-            models.Visit.start_at >= _day_start(plan, 0),
-            models.Visit.start_at < _day_start(plan, plan.days),
-        )
+        .where(*published_before)
         .values(status=models.VisitStatus.PLANNED, clinician_id=None, start_at=None)
     )
     session.execute(
@@ -199,18 +224,23 @@ def _publish_draft(session: Session, *, plan: models.Plan, now: datetime) -> mod
     _mark_visits_published(session, plan)
     plan.status = models.PlanStatus.PUBLISHED
     plan.published_at = now
-    queue_plan_event(
-        session,
-        branch_id=plan.branch_id,
-        event="plan.published",
-        payload={
-            "plan_id": plan.id,
-            "version": plan.version,
-            "days": [day.isoformat() for day in days],
-        },
-    )
     session.flush()
-    return plan
+    after = _placements(session, branch_id=plan.branch_id, visit_ids=touched)
+    changed = sorted(id_ for id_ in touched if before.get(id_) != after.get(id_))
+    return Publication(plan, tuple(changed))
+
+
+def _placements(
+    session: Session, *, branch_id: str, visit_ids: set[str]
+) -> dict[str, tuple[str, str | None, datetime | None]]:
+    """Status, clinician and start of each visit record of the branch among ``visit_ids``."""
+    visit = models.Visit
+    rows = session.execute(
+        select(visit.id, visit.status, visit.clinician_id, visit.start_at).where(
+            visit.branch_id == branch_id, visit.id.in_(list(visit_ids))
+        )
+    )
+    return {id_: (status, clinician_id, start) for id_, status, clinician_id, start in rows}
 
 
 def save_and_publish(
@@ -219,10 +249,11 @@ def save_and_publish(
     branch_id: str,
     problem: Problem,
     plan: Plan,
+    itineraries: Mapping[tuple[str, int], dict[str, Any]],
     solver_status: str,
     now: datetime,
     expected_revision: int | None = None,
-) -> models.Plan:
+) -> Publication:
     """Write ``plan`` as the branch's next version and publish it, in the caller's transaction.
 
     Raises what :func:`publish_plan` raises; the caller's rollback then leaves nothing behind.
@@ -231,39 +262,29 @@ def save_and_publish(
     """
     _advance_revision(session, branch_id=branch_id, expected_revision=expected_revision)
     row = save_plan(
-        session, branch_id=branch_id, problem=problem, plan=plan, solver_status=solver_status
+        session,
+        branch_id=branch_id,
+        problem=problem,
+        plan=plan,
+        itineraries=itineraries,
+        solver_status=solver_status,
     )
     return _publish_draft(session, plan=row, now=now)
 
 
-def published_itinerary(session: Session, *, clinician: models.Clinician, day: date) -> Itinerary:
-    """The clinician's itinerary on ``day`` in the branch's published plan (empty if none)."""
-    route = session.scalar(
-        select(models.PlanRoute)
+def published_route_itinerary(
+    session: Session, *, branch_id: str, clinician_id: str, day: date
+) -> dict[str, Any] | None:
+    """The stored itinerary data of the clinician's route on ``day`` in the published plan."""
+    return session.scalar(
+        select(models.PlanRoute.itinerary)
         .join(models.PublishedDay, models.PublishedDay.plan_id == models.PlanRoute.plan_id)
         .where(
-            models.PublishedDay.branch_id == clinician.branch_id,
+            models.PublishedDay.branch_id == branch_id,
             models.PublishedDay.day == day,
-            models.PlanRoute.clinician_id == clinician.id,
+            models.PlanRoute.clinician_id == clinician_id,
             models.PlanRoute.day == day,
         )
-    )
-    if route is not None:
-        return itinerary_from_dict(route.itinerary)
-    branch = session.get(models.Branch, clinician.branch_id)
-    return Itinerary(
-        clinician_id=clinician.id,
-        clinician_name=clinician.name,
-        credential=Credential(clinician.credential),
-        date=day,
-        timezone=branch.timezone if branch else "UTC",
-        leave=None,
-        back=None,
-        lunch_start=None,
-        lunch_end=None,
-        stops=(),
-        travel_minutes=0,
-        travel_km=0.0,
     )
 
 
@@ -344,11 +365,11 @@ def _mark_visits_published(session: Session, plan: models.Plan) -> None:
 
 def published_assignments(
     session: Session, *, branch_id: str, start: datetime, end: datetime
-) -> list[tuple[str, str | None, str]]:
-    """(visit, care plan, clinician) of the branch's published visits starting in [start, end)."""
+) -> list[tuple[str, str | None, str, datetime]]:
+    """(visit, care plan, clinician, start) of the branch's published visits in [start, end)."""
     visit = models.Visit
     rows = session.execute(
-        select(visit.id, visit.care_plan_id, visit.clinician_id).where(
+        select(visit.id, visit.care_plan_id, visit.clinician_id, visit.start_at).where(
             visit.branch_id == branch_id,
             visit.status == models.VisitStatus.PUBLISHED,
             visit.clinician_id.is_not(None),
@@ -356,4 +377,4 @@ def published_assignments(
             visit.start_at < end,
         )
     ).all()
-    return [(row.id, row.care_plan_id, row.clinician_id) for row in rows]
+    return [(row.id, row.care_plan_id, row.clinician_id, row.start_at) for row in rows]

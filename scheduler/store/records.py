@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -25,6 +25,20 @@ def agency_of_branch(session: Session, branch_id: str) -> str | None:
     """The agency of branch ``branch_id`` (``None``: no such branch)."""
     branch = session.get(models.Branch, branch_id)
     return branch.agency_id if branch is not None else None
+
+
+def clinician_ids_in_branch(
+    session: Session, *, branch_id: str, clinician_ids: Collection[str]
+) -> set[str]:
+    """Which of ``clinician_ids`` name clinicians of branch ``branch_id``."""
+    clinician = models.Clinician
+    return set(
+        session.scalars(
+            select(clinician.id).where(
+                clinician.id.in_(clinician_ids), clinician.branch_id == branch_id
+            )
+        )
+    )
 
 
 def scoped_records(
@@ -60,6 +74,33 @@ def list_records(
     keys = [column for column in model.__table__.primary_key.columns]
     rows = session.scalars(query.order_by(*order_by, *keys).offset(offset).limit(limit)).all()
     return list(rows), total
+
+
+def list_branch_records(
+    session: Session,
+    model: type[Row],
+    *,
+    branch_id: str | None,
+    branch_ids: Collection[str] | None,
+    order_by: Sequence[Any] = (),
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Row], int]:
+    """One page of a branch-kept ``model``'s rows (as :func:`list_records`) and the total.
+
+    Parameters
+    ----------
+    branch_id
+        Only this branch's rows (``None``: any branch's).
+    branch_ids
+        Only rows of these branches (``None``: any branch's).
+    """
+    where = []
+    if branch_id is not None:
+        where.append(model.branch_id == branch_id)  # type: ignore[attr-defined]
+    if branch_ids is not None:
+        where.append(model.branch_id.in_(branch_ids))  # type: ignore[attr-defined]
+    return list_records(session, model, where=where, order_by=order_by, offset=offset, limit=limit)
 
 
 def column_values(model: type[Base], values: dict[str, Any]) -> dict[str, Any]:

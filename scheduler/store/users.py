@@ -12,11 +12,12 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store import models
 from scheduler.store.models import utc_now
+from scheduler.store.models.sign_in import CalendarFeed
 from scheduler.store.records import delete_record, list_records
 
 TOKEN_PREFIX = "hhs_"
@@ -119,11 +120,13 @@ def list_users(session: Session, *, offset: int, limit: int) -> tuple[list[model
 def update_user(
     session: Session, *, user: models.User, name: str | None = None, disabled: bool | None = None
 ) -> None:
-    """Rename, disable or enable ``user`` (``None``: keep as is)."""
+    """Rename, disable or enable ``user`` (``None``: keep as is); disabling ends its feed."""
     if name is not None:
         user.name = name
     if disabled is not None and disabled != user.disabled:
         user.disabled_at = utc_now() if disabled else None
+        if disabled:  # the calendar feed dies with it (enabling again gives no feed back)
+            session.execute(delete(CalendarFeed).where(CalendarFeed.user_id == user.id))
     session.flush()
 
 

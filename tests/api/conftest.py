@@ -5,37 +5,37 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from _pytest.nodeid import coerce_node_id
 from fastapi.testclient import TestClient
 
 from scheduler.api.app import create_app
-from scheduler.settings import Settings
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
+from tests.api.support import bearer, make_settings
 
 
-def make_settings(database_url: str, tmp_path, **overrides) -> Settings:
-    """Settings for a test app: its own database and data folder, one search process."""
-    values = {
-        "database_url": database_url,
-        "data_dir": tmp_path,
-        "cache_dir": tmp_path / "cache",
-        "solve_workers": 1,
-    }
-    return Settings(**(values | overrides))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Give each Schemathesis operation its own node id, as its name has.
+
+    Schemathesis 4.32 builds every operation's item with the test function's node id under
+    pytest 9.2; pytest-xdist then runs only the first of them (one of 52 operations).
+    """
+    for item in items:
+        if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith(item.name):
+            item._id = coerce_node_id(f"{item.path.relative_to(item.config.rootpath)}::{item.name}")
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
-    """A test client of the app (lifespan started); indirect parameters override settings."""
+def client(migrated_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    """A test client of the app (lifespan started); indirect parameters override settings.
+
+    The database is migrated already (a copy, see ``MigratedTemplate``): the app's start finds
+    it at the latest migration.
+    """
     overrides = getattr(request, "param", {})
-    app = create_app(make_settings(database_url, tmp_path, **overrides))
+    app = create_app(make_settings(migrated_url, tmp_path, **overrides))
     with TestClient(app) as test_client:
         yield test_client
-
-
-def bearer(token: str) -> dict[str, str]:
-    """Authorization headers for ``token``."""
-    return {"Authorization": f"Bearer {token}"}
 
 
 @pytest.fixture

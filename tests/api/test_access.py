@@ -14,11 +14,11 @@ from scheduler.service.demo_service import DemoAccess, seed_demo_branch
 from scheduler.store import models
 from scheduler.store.models import Role, utc_now
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 
 @pytest.fixture
-def demo(client: TestClient) -> DemoAccess:
+def demo(client: TestClient, plan_demo_once: None) -> DemoAccess:
     """A published demo week of 6 clinicians, plus another agency's branch and patient."""
     problem = generate_agency_week(clinicians=6, patients=30)
     access = seed_demo_branch(

@@ -7,9 +7,7 @@ from fastapi.testclient import TestClient
 
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer
-from tests.api.support import wait_for_job
-from tests.api.test_publishing import DAY, window
+from tests.api.support import DAY, bearer, wait_for_job, window
 
 AGENCIES = {"a1": "b1", "a2": "b2"}
 

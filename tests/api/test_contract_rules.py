@@ -23,12 +23,17 @@ CARE_PLAN: dict[str, Any] = {
         ("/v1/care-plans", CARE_PLAN | {"referral_at": 0}),
         ("/v1/planning-jobs", {"branch_id": "b1", "start_date": 0}),
         ("/v1/care-plans", CARE_PLAN | {"discipline": "OT", "referral_at": "2026-12-01T09:00Z"}),
+        ("/v1/care-plans", CARE_PLAN | {"discipline": "OT", "resumed_at": "2026-12-01T09:00Z"}),
+        (
+            "/v1/care-plans",
+            CARE_PLAN | {"referral_at": "2026-12-01T09:00Z", "resumed_at": "2026-12-02T09:00Z"},
+        ),
         ("/v1/agencies", {"id": "a9", "name": "\x1c"}),
         ("/v1/agencies", {"id": "a9", "name": "A\x00B"}),
     ],
 )
 def test_numbers_for_dates_and_rules_the_schema_states_are_422(client, admin, path, body) -> None:
-    """Unix numbers for dates, a referral off an SN/PT plan and blank or NUL names are 422."""
+    """Numbers for dates, a due admission off an SN/PT plan or two at once, bad names: 422."""
     assert client.post(path, json=body, headers=admin).status_code == 422
 
 

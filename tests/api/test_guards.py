@@ -6,7 +6,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from scheduler.store import models
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 
 def audit_rows(client: TestClient) -> dict[str, tuple[str | None, str | None, int]]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from scheduler.api.app import create_app
 from scheduler.store import models
-from tests.api.conftest import make_settings
+from tests.api.support import make_settings
 
 PATIENT = '{"id":"p1","branch_id":"b1","name":%s,"latitude":%s,"longitude":-83.0}'
 # (what, JSON body of a patient): each must be refused with a 4xx and nothing stored.

@@ -17,14 +17,14 @@ from scheduler.solver.insertion import insertion_options
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.plan_versions import stored_problem, stored_solution
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 PATH = f"/v1/branches/{DEMO_BRANCH}/insertion-options"
 WORKDAY = [{"start": "2026-12-07T08:00:00-05:00", "end": "2026-12-07T16:00:00-05:00"}]
 
 
 @pytest.fixture
-def day(client: TestClient) -> DemoAccess:
+def day(client: TestClient, plan_demo_once: None) -> DemoAccess:
     """A published demo day: 5 clinicians, 25 patients, New York time."""
     problem = generate_agency(clinicians=5, patients=25)
     return seed_demo_branch(

@@ -31,14 +31,16 @@ from scheduler.demo.week import generate_agency_week
 from scheduler.service.problem_records import problem_to_records
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer, make_settings
+from tests.api.support import bearer, make_settings
 
-EXAMPLES = 100
+EXAMPLES = 25  # per operation in the suite; the CLI run against the served app goes deeper
 IMPORTED = ("clinicians", "patients", "care-plans")
 # Path parameters and body fields that name a record, and the kind of record they name.
 PATH_KINDS = {
     "visit_id": "visits",
     "clinician_id": "clinicians",
+    "patient_id": "patients",
+    "care_plan_id": "care-plans",
     "plan_id": "plans",
     "job_id": "planning-jobs",
     "branch_id": "branches",
@@ -162,11 +164,10 @@ def beyond_schema(response: schemathesis.Response) -> bool:
 def naming_seeded_records(draw: st.DrawFn, case: schemathesis.Case) -> schemathesis.Case:
     """``case`` with its path ids and body references drawn from the seeded records."""
     ids = RUNNING.ids
-    kind_of_record_id = case.operation.path.split("/")[2]
     named = case.derive(keep_auth=True)
     path_parameters = dict(case.path_parameters)
     for name in path_parameters:
-        choices = ids.get(kind_of_record_id if name == "record_id" else PATH_KINDS.get(name, ""))
+        choices = ids.get(PATH_KINDS.get(name, ""))
         if choices:
             path_parameters[name] = draw(st.sampled_from(choices))
     named.path_parameters = path_parameters

@@ -29,10 +29,8 @@ from scheduler.api.routers.webhooks import host_resolver
 from scheduler.store import models
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer, make_settings
-from tests.api.support import wait_for_job
-from tests.api.test_webhooks import INTERNAL_TARGETS, NAMES
-from tests.service.test_webhook_sender import table
+from tests.api.support import INTERNAL_TARGETS, NAMES, bearer, make_settings, wait_for_job
+from tests.webhook_support import table
 
 DAY = "2026-12-07"  # a Monday
 MARK = "Confidential"  # in every probed record's name: an answer holding it leaks the record
@@ -70,9 +68,9 @@ class Tally:
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path) -> Iterator[TestClient]:
+def client(migrated_url: str, tmp_path) -> Iterator[TestClient]:
     """The app with a secret key, webhook names resolved from a table (no network)."""
-    settings = make_settings(database_url, tmp_path, secret_key=Fernet.generate_key().decode())
+    settings = make_settings(migrated_url, tmp_path, secret_key=Fernet.generate_key().decode())
     with TestClient(create_app(settings)) as test_client:
         test_client.app.dependency_overrides[host_resolver] = lambda: table(NAMES)
         yield test_client

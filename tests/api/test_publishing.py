@@ -7,15 +7,9 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from scheduler.store import models
-from tests.api.support import wait_for_job
+from tests.api.support import DAY, wait_for_job, window
 
-DAY = "2026-12-07"  # a Monday in New York
 TUESDAY = [{"start": "2026-12-08T13:00:00-05:00", "end": "2026-12-08T15:00:00-05:00"}]
-
-
-def window(start: str, end: str) -> list[dict[str, str]]:
-    """One window on the Monday, local New York times."""
-    return [{"start": f"{DAY}T{start}:00-05:00", "end": f"{DAY}T{end}:00-05:00"}]
 
 
 def visit(visit_id: str, patient_id: str, start: str, end: str, **extra) -> dict:

@@ -14,6 +14,7 @@ from scheduler.demo.agency import generate_agency
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import Plan, ReasonCode, Unassigned, compute_kpis
 from scheduler.geo import travel_matrix
+from scheduler.render.itinerary import route_itineraries
 from scheduler.service.demo_service import DEMO_BRANCH, DemoAccess, seed_demo_branch
 from scheduler.solver import SolveStatus
 from scheduler.solver.result import Result
@@ -21,14 +22,14 @@ from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.models import utc_now
 from scheduler.store.plan_versions import publish_plan, save_plan, stored_problem, stored_solution
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 DAY = "2026-12-07"
 TEN = "2026-12-07T10:00:00-05:00"
 
 
 @pytest.fixture
-def day(client: TestClient) -> DemoAccess:
+def day(client: TestClient, plan_demo_once: None) -> DemoAccess:
     """A published demo day: 6 clinicians, 30 patients, New York time."""
     problem = generate_agency(clinicians=6, patients=30)
     return seed_demo_branch(
@@ -297,7 +298,12 @@ def test_concurrent_edit_and_batch_publication_exactly_one_wins(client, day):
     revision = int(etag.strip('"')[1:])
     with client.app.state.sessions.begin() as session:  # the batch run writes its version
         row = save_plan(
-            session, branch_id=DEMO_BRANCH, problem=problem, plan=plan, solver_status="solved"
+            session,
+            branch_id=DEMO_BRANCH,
+            problem=problem,
+            plan=plan,
+            itineraries=route_itineraries(problem, plan),
+            solver_status="solved",
         )
         publish_plan(session, plan_id=row.id, now=utc_now(), expected_revision=revision)
     body = {
@@ -308,7 +314,7 @@ def test_concurrent_edit_and_batch_publication_exactly_one_wins(client, day):
     assert post(client, day, body, key="late", **{"If-Match": etag}).status_code == 412
 
 
-def test_a_day_of_a_published_week_with_care_plans_is_rescheduled(client):
+def test_a_day_of_a_published_week_with_care_plans_is_rescheduled(client, plan_demo_once):
     """Wednesday of a planned week (care plan visits) is replanned after a call-out, validly."""
     access = seed_demo_branch(
         client.app.state.sessions,

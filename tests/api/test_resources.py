@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 
 from fastapi.testclient import TestClient
 
@@ -12,27 +11,8 @@ from scheduler.demo.week import generate_agency_week
 from scheduler.service.problem_records import problem_to_records
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-from tests.api.conftest import make_settings
-from tests.api.support import wait_for_job
+from tests.api.support import NURSE, make_settings, wait_for_job
 
-NURSE = {
-    "id": "c1",
-    "branch_id": "b1",
-    "name": "Ann Nurse",
-    "credential": "RN",
-    "home_latitude": 39.96,
-    "home_longitude": -83.0,
-    "weekly_hours": [
-        {
-            "weekday": 0,
-            "start": "08:00",
-            "end": "17:00",
-            "lunch_start": "11:30",
-            "lunch_end": "13:30",
-            "lunch_minutes": 30,
-        }
-    ],
-}
 PATIENT = {
     "id": "p1",
     "branch_id": "b1",
@@ -144,7 +124,7 @@ def test_json_import_is_all_or_nothing(client, admin, branch):
 
 
 def test_a_100000_visit_request_is_refused_at_once(client, admin, branch):
-    """A bulk request of 100,000 visits answers 413 in well under a second, unread."""
+    """A bulk request of 100,000 visits answers 413 from its length, unread."""
     visit = {
         "id": "v",
         "patient_id": "p1",
@@ -153,13 +133,10 @@ def test_a_100000_visit_request_is_refused_at_once(client, admin, branch):
         "windows": [{"start": "2026-12-07T09:00:00Z", "end": "2026-12-07T11:00:00Z"}],
     }
     body = json.dumps({"visits": [visit | {"id": f"v{k}"} for k in range(100_000)]})
-    started = time.perf_counter()
     response = client.post(
         "/v1/imports", content=body, headers=admin | {"Content-Type": "application/json"}
     )
-    seconds = time.perf_counter() - started
     assert response.status_code == 413 and "larger than" in response.json()["detail"]
-    assert seconds < 1.0
 
 
 def test_a_planning_job_over_the_visit_limit_is_refused(database_url, tmp_path):
@@ -180,11 +157,9 @@ def test_a_planning_job_over_the_visit_limit_is_refused(database_url, tmp_path):
         )
         assert client.post("/v1/imports", json=records, headers=admin).status_code == 200
         job = {"branch_id": "b1", "start_date": "2026-12-07", "days": 7}
-        started = time.perf_counter()
         refused = client.post("/v1/planning-jobs", json=job, headers=admin)
         assert refused.status_code == 422
         assert "more than one job may hold (20)" in refused.json()["detail"]
-        assert time.perf_counter() - started < 1.0
 
 
 def test_plan_versions_publish_one_per_day_and_refuse_a_stale_one(client, admin, branch):

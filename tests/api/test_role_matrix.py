@@ -10,14 +10,14 @@ from fastapi.testclient import TestClient
 
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer
-from tests.api.test_resources import NURSE
+from tests.api.support import NURSE, bearer
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 HEADER = "| action | routes | admin | scheduler | clinician | agency system |"
 COLUMNS = (Role.ADMIN, Role.SCHEDULER, Role.CLINICIAN, Role.AGENCY_SYSTEM)
 FILL = {
-    "record_id": "nope",
+    "patient_id": "nope",
+    "care_plan_id": "nope",
     "visit_id": "nope",
     "job_id": "nope",
     "plan_id": "nope",

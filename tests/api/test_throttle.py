@@ -6,7 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.api.throttle import FailedAuthThrottle
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 
 class Clock:

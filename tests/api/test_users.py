@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 
 from scheduler.store import models
 from scheduler.store.models import utc_now
-from tests.api.conftest import bearer
+from tests.api.support import bearer
 
 NURSE = {
     "id": "c1",

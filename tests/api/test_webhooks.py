@@ -34,27 +34,21 @@ from scheduler.store.models import Role
 from scheduler.store.notifications import queue_plan_event
 from scheduler.store.plan_versions import save_plan
 from scheduler.store.users import create_user
-from tests.api.conftest import bearer, make_settings
-from tests.service.test_webhook_sender import Receiver, bare_listener, connected, signature_ok
-from tests.service.test_webhook_sender import table as name_table
+from tests.api.support import INTERNAL_TARGETS, NAMES, bearer, make_settings
+from tests.webhook_support import Receiver, bare_listener, connected, signature_ok
+from tests.webhook_support import table as name_table
 
 HOOK_URL = "https://ehr.example.com/hooks/scheduler"
-NAMES = {
-    "ehr.example.com": ["93.184.216.34"],
-    "rebound.example.com": ["127.0.0.1"],
-    "mixed.example.com": ["93.184.216.34", "10.0.0.5"],
-    "gone.example.com": [],
-}
 LOOPBACK = pytest.mark.parametrize("client", [{"webhooks_allow_loopback": True}], indirect=True)
 KEY = Fernet.generate_key().decode()
 UNREADABLE = "secret unreadable: check SCHEDULER_SECRET_KEY"
 
 
 @pytest.fixture
-def client(database_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
+def client(migrated_url: str, tmp_path, request: pytest.FixtureRequest) -> Iterator[TestClient]:
     """The app with ``secret_key`` ``KEY``; indirect parameters override settings."""
     overrides = {"secret_key": KEY} | getattr(request, "param", {})
-    app = create_app(make_settings(database_url, tmp_path, **overrides))
+    app = create_app(make_settings(migrated_url, tmp_path, **overrides))
     with TestClient(app) as test_client:
         yield test_client
 
@@ -204,7 +198,12 @@ def test_a_published_plan_reaches_the_receiver_signed_with_the_secret(client, ad
         empty = Plan((), (), Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0))
         with client.app.state.sessions.begin() as session:
             plan = save_plan(
-                session, branch_id="b1", problem=problem, plan=empty, solver_status="solved"
+                session,
+                branch_id="b1",
+                problem=problem,
+                plan=empty,
+                itineraries={},
+                solver_status="solved",
             )
         published = client.post(f"/v1/plans/{plan.id}/publish", headers=admin)
         assert published.status_code == 200, published.text
@@ -227,34 +226,6 @@ def test_a_published_plan_reaches_the_receiver_signed_with_the_secret(client, ad
         200,
     )
     assert "payload" not in delivery
-
-
-INTERNAL_TARGETS = [
-    ("http://127.0.0.1:8080/hook", "http is not https"),
-    ("http://ehr.example.com/hook", "http is not https"),
-    ("https://127.0.0.1/hook", "127.0.0.1 is a loopback address"),
-    ("https://169.254.169.254/latest/meta-data/", "169.254.169.254 is a link-local address"),
-    ("https://metadata.google.internal/computeMetadata/v1/", "is a cloud metadata host"),
-    ("https://metadata/computeMetadata/v1/", "metadata is a cloud metadata host"),
-    ("https://instance-data/latest/", "instance-data is a cloud metadata host"),
-    ("https://10.0.0.5/hook", "10.0.0.5 is a private address"),
-    ("https://172.16.0.1/hook", "172.16.0.1 is a private address"),
-    ("https://192.168.1.1/hook", "192.168.1.1 is a private address"),
-    ("https://100.64.0.1/hook", "100.64.0.1 is not a public address"),
-    ("https://[fc00::1]/hook", "fc00::1 is a private address"),
-    ("https://[fe80::1]/hook", "fe80::1 is a link-local address"),
-    ("https://[::1]/hook", "::1 is a loopback address"),
-    ("https://0.0.0.0/hook", "0.0.0.0 is an unspecified address"),
-    ("https://[::ffff:127.0.0.1]/hook", "is a loopback address"),
-    ("https://2130706433/hook", "2130706433 (127.0.0.1) is a loopback address"),
-    ("https://0x7f000001/hook", "0x7f000001 (127.0.0.1) is a loopback address"),
-    ("https://0177.0.0.1/hook", "0177.0.0.1 (127.0.0.1) is a loopback address"),
-    ("https://127.1/hook", "127.1 (127.0.0.1) is a loopback address"),
-    ("https://localhost/hook", "localhost is an internal name"),
-    ("https://rebound.example.com/hook", "resolves to 127.0.0.1, a loopback address"),
-    ("https://mixed.example.com/hook", "resolves to 10.0.0.5, a private address"),
-    ("https://gone.example.com/hook", "gone.example.com does not resolve"),
-]
 
 
 def test_internal_targets_are_refused_with_the_reason_and_none_is_kept(client, agency_system):

@@ -1,19 +1,14 @@
-"""UHHC instances (Mankowska, Italian) read as home health problems, solved, priced, written."""
+"""UHHC instances read as home health problems, solved, priced and written."""
 
 import json
 from pathlib import Path
 
 import pytest
 
-from scheduler.bench.uhhc import (
-    SCALE,
-    UhhcSet,
-    price_plan,
-    read_families,
-    read_uhhc,
-    solution_json,
-    uhhc_params,
-)
+from scheduler.bench.uhhc import read_uhhc
+from scheduler.bench.uhhc_costs import price_solution
+from scheduler.bench.uhhc_set import UhhcSet, read_families, uhhc_params
+from scheduler.bench.uhhc_solution import solution_json
 from scheduler.domain import LinkKind
 from scheduler.errors import BenchmarkError
 from scheduler.settings import Settings
@@ -28,7 +23,12 @@ needs_mankowska = pytest.mark.skipif(
 )
 
 TINY = {
-    "metadata": {"name": "tiny", "origin": "test", "area": None},
+    "metadata": {
+        "name": "tiny",
+        "origin": "mankowska",
+        "area": None,
+        "cost_components": {"travel_time": 1, "total_tardiness": 1, "highest_tardiness": 1},
+    },
     "distances": [[0, 10, 20], [10, 0, 15], [20, 15, 0]],
     "terminal_points": [{"id": "d", "distance_matrix_index": 0, "location": [50, 50]}],
     "caregivers": [
@@ -76,33 +76,34 @@ def test_reader_maps_services_to_skills_and_double_services_to_links(tiny_path: 
     visits = instance.problem.visit_by_id
     assert set(visits) == {"p1:s1", "p2:s1", "p2:s2"}
     assert visits["p2:s2"].required_skills == frozenset({"s2"})
-    assert visits["p1:s1"].due == 5 * SCALE
+    minute = instance.scale
+    assert visits["p1:s1"].due == 5 * minute
     (link,) = instance.problem.links
     assert link.kind is LinkKind.SEQUENTIAL
-    assert (link.min_gap, link.max_gap) == (10 * SCALE, 30 * SCALE)
+    assert (link.min_gap, link.max_gap) == (10 * minute, 30 * minute)
     assert instance.travel.seconds[instance.travel.index["d"], instance.travel.index["p:p2"]] == (
-        20 * SCALE
+        20 * minute
     )
 
 
 def test_tiny_instance_is_solved_priced_and_written(tiny_path: Path) -> None:
     """The plan validates, keeps the gap, and prices travel and tardiness in minutes."""
     instance = read_uhhc(tiny_path)
-    plan = solve(instance.problem, instance.travel, uhhc_params(2.0)).plan
+    plan = solve(instance.problem, instance.travel, uhhc_params(instance, 2.0)).plan
     assert validate(instance.problem, plan, instance.travel) == []
     assert not plan.unassigned
-    cost = price_plan(instance, plan)
-    # p1 is reached at minute 10, five minutes after its window ends.
-    assert cost.total_tardiness == pytest.approx(5.0)
-    assert cost.highest_tardiness == pytest.approx(5.0)
     solution = solution_json(instance, plan)
+    values = price_solution(instance.data, solution)
+    # p1 is reached at minute 10, five minutes after its window ends.
+    assert values["total_tardiness"] == pytest.approx(5.0)
+    assert values["highest_tardiness"] == pytest.approx(5.0)
     starts = {
-        (location["patient"], location["service"]): location["arrival_time"]
+        (location["patient"], location["service"]): location["start_service_time"]
         for route in solution["routes"]
         for location in route["locations"]
     }
     assert 10 <= starts["p2", "s2"] - starts["p2", "s1"] <= 30
-    assert cost.objective == pytest.approx((cost.travel + 10.0) / 3)
+    assert instance.weights.total(values) == pytest.approx(values["travel_time"] + 10.0)
 
 
 def test_missing_or_broken_instance_is_a_clear_error(tmp_path: Path) -> None:
@@ -131,6 +132,9 @@ def test_mankowska_a1_is_feasible_and_near_the_reference(tmp_path: Path) -> None
     written = json.loads((tmp_path / "InstanzCPLEX_HCSRP_10_1.solution.json").read_text())
     served = [loc for route in written["routes"] for loc in route["locations"]]
     assert len(served) == len(read_uhhc(MANKOWSKA / "InstanzCPLEX_HCSRP_10_1.json").service_of)
+    assert (
+        written["cost_components"]["qualification"] == 0
+    )  # whole values only: travel has decimals
     assert read_families(MANKOWSKA)["InstanzVNS_HCSRP_300_1"] == "G"
 
 

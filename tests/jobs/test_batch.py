@@ -24,7 +24,7 @@ from scheduler.jobs.batch import (
 )
 from scheduler.settings import Settings
 from scheduler.store import models
-from scheduler.store.database import session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction
 from scheduler.store.models import utc_now
 from tests.batch_support import batch_settings, register_once, stored_jobs
 
@@ -32,11 +32,9 @@ BRANCHES = {"b-ny": ("20:00", "America/New_York"), "b-la": ("21:30", "America/Lo
 
 
 @pytest.fixture
-def branches(database_url: str, tmp_path: Path, engine_for) -> tuple[Settings, sessionmaker]:
+def branches(migrated_url: str, tmp_path: Path, engine_for) -> tuple[Settings, sessionmaker]:
     """Settings and sessions on a database with two branches in two time zones."""
-    engine = engine_for(database_url)
-    upgrade_schema(engine)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine_for(migrated_url))
     with transaction(sessions) as session:
         session.add(models.Agency(id="a1", name="A"))
         session.flush()
@@ -50,7 +48,7 @@ def branches(database_url: str, tmp_path: Path, engine_for) -> tuple[Settings, s
                     batch_time=batch_time,
                 )
             )
-    return batch_settings(database_url, tmp_path), sessions
+    return batch_settings(migrated_url, tmp_path), sessions
 
 
 def next_fire(batch_time: str, zone: str, now: datetime) -> datetime:

@@ -17,7 +17,7 @@ from sqlalchemy import func, select, text, update
 from scheduler.jobs.batch import JOBS_TABLE, night_to_plan
 from scheduler.service.demo_service import DEMO_BRANCH
 from scheduler.store import models
-from scheduler.store.database import session_factory, transaction, upgrade_schema
+from scheduler.store.database import session_factory, transaction
 from scheduler.store.models import utc_now
 from tests.batch_support import (
     DAY,
@@ -197,11 +197,9 @@ def test_two_batch_processes_started_together_plan_each_night_once(
     assert sorted(west_runs) == ["skipped", "succeeded"], [batch.output(s) for s in schedulers]
 
 
-def test_three_restarts_keep_one_job_per_branch(database_url, tmp_path, batch, engine_for):
+def test_three_restarts_keep_one_job_per_branch(migrated_url, tmp_path, batch, engine_for):
     """Started three times, the batch holds one job per branch; a new batch time is taken up."""
-    engine = engine_for(database_url)
-    upgrade_schema(engine)
-    sessions = session_factory(engine)
+    sessions = session_factory(engine_for(migrated_url))
     with transaction(sessions) as session:
         session.add(models.Agency(id="demo", name="A"))
         session.flush()

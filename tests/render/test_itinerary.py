@@ -36,12 +36,8 @@ from scheduler.domain import (
     VisitType,
 )
 from scheduler.errors import ProblemError
-from scheduler.render.itinerary import (
-    build_itinerary,
-    itinerary_to_dict,
-    itinerary_to_html,
-    itinerary_to_ics,
-)
+from scheduler.render.itinerary import build_itinerary, itinerary_to_dict
+from scheduler.render.itinerary_views import itinerary_to_html, itinerary_to_ics
 from scheduler.render.route_map import route_map_svg, route_places
 from tests.builders import weekday_shifts
 

@@ -14,14 +14,17 @@ import pytest
 from sqlalchemy import delete, select
 
 from scheduler.demo.week import generate_agency_week
-from scheduler.domain import Route, Stop, TimeWindow, Visit, compute_kpis
+from scheduler.domain import DAY as DAY_SECONDS
+from scheduler.domain import Assignment, Route, Stop, TimeWindow, Visit, compute_kpis
 from scheduler.domain.plan import Plan
 from scheduler.errors import NotFoundError
+from scheduler.render.itinerary import route_itineraries
 from scheduler.service.demo_service import DEMO_BRANCH
-from scheduler.service.nightly import (
+from scheduler.service.nightly import run_nightly
+from scheduler.service.stability import (
+    STABILITY_SECONDS,
     PublishedVisit,
     keep_published,
-    run_nightly,
     stability_counts,
 )
 from scheduler.store import models
@@ -140,6 +143,7 @@ def test_schedule_change_during_the_run_makes_it_stale_and_it_plans_again(
             branch_id=DEMO_BRANCH,
             problem=stored_problem(week),
             plan=stored_solution(week),
+            itineraries=route_itineraries(stored_problem(week), stored_solution(week)),
             solver_status="solved",
         )
         publish_plan(session, plan_id=again.id, now=utc_now())
@@ -201,8 +205,12 @@ def test_unknown_branch_is_an_error_and_records_nothing(database_url, tmp_path, 
     assert run_row(sessions, DAY, "nowhere") is None
 
 
-def test_keep_published_prefers_the_published_clinicians() -> None:
-    """Care plans prefer the clinician of their published visits; given visits by their id."""
+def test_keep_published_makes_the_published_plan_the_incumbent() -> None:
+    """Care plan visits are matched by care plan and day, given visits by id; preferences stay.
+
+    A clinician who left the agency, and a published visit with no visit left to match,
+    are ignored.
+    """
     problem = generate_agency_week(clinicians=3, patients=12)
     care_plan = problem.care_plans[0]
     other = next(c.id for c in problem.clinicians if c.id != care_plan.primary_clinician)
@@ -215,20 +223,28 @@ def test_keep_published_prefers_the_published_clinicians() -> None:
     )
     problem = replace(problem, visits=(given,))
     assert keep_published(problem, []) is problem
+    day = next(
+        w.start // DAY_SECONDS
+        for v in problem.visits_to_plan
+        if v.care_plan_id == care_plan.id
+        for w in v.windows
+    )
     stable = keep_published(
         problem,
         [
-            PublishedVisit("old-id", care_plan.id, other),
-            PublishedVisit("v1", None, other),
-            PublishedVisit("gone", problem.care_plans[1].id, "left-the-agency"),
+            PublishedVisit("old-id", care_plan.id, other, day),
+            PublishedVisit("v1", None, other, 0),
+            PublishedVisit("gone", problem.care_plans[1].id, "left-the-agency", 0),
+            PublishedVisit("no-such-visit", None, other, 0),
         ],
     )
-    assert stable.care_plan_by_id[care_plan.id].primary_clinician == other
-    assert stable.care_plans[1] == problem.care_plans[1]
-    assert stable.visit_by_id["v1"].preferred_clinician == other
-    assert {
-        v.preferred_clinician for v in stable.visits_to_plan if v.care_plan_id == care_plan.id
-    } <= {other}
+    kept = stable.incumbent.by_visit
+    assert kept["v1"] == Assignment("v1", other, 0)
+    (matched,) = [a for a in kept.values() if a.visit_id != "v1"]
+    assert problem.visit_by_id[matched.visit_id].care_plan_id == care_plan.id
+    assert (matched.clinician_id, matched.day) == (other, day)
+    assert stable.incumbent.weight == STABILITY_SECONDS
+    assert stable.care_plans == problem.care_plans and stable.visits == problem.visits
 
 
 def test_stability_counts_kept_changed_and_dropped() -> None:
@@ -247,9 +263,9 @@ def test_stability_counts_kept_changed_and_dropped() -> None:
         problem,
         plan,
         [
-            PublishedVisit("x1", one.id, kept),
-            PublishedVisit("x2", two.id, other),
-            PublishedVisit("x3", three.id, kept),
+            PublishedVisit("x1", one.id, kept, 0),
+            PublishedVisit("x2", two.id, other, 0),
+            PublishedVisit("x3", three.id, kept, 0),
         ],
     )
     assert counts == {

@@ -67,7 +67,7 @@ def place(problem: Problem, *added: Rule, visits: Sequence[Visit] | None = None)
             ]
             for v in chosen_visits
         },
-        {v.id: 0 for v in chosen_visits},
+        lambda visit, clinician: 0,
     )
     for visit in chosen_visits:
         day.placed[visit.id] = day.model.NewBoolVar(visit.id)

@@ -10,75 +10,17 @@ from dataclasses import replace
 from scheduler.domain import (
     HOUR,
     CarePlan,
-    Clinician,
     Discipline,
     Plan,
     Problem,
     ReasonCode,
-    Route,
-    Shift,
     TimeWindow,
     TravelMatrix,
     Unassigned,
-    Visit,
-    compute_kpis,
 )
 from scheduler.solver.explain import explain_left_out
-from scheduler.solver.insertion import route_insertions
-from scheduler.solver.validate import validate
-from tests import builders
-from tests.builders import MONDAY, line_problem, line_travel
-
-MORNING = Shift(0, TimeWindow(8 * HOUR, 12 * HOUR))
-
-
-def nurse(clinician_id: str, place: int) -> Clinician:
-    """An RN living at ``PLACES[place]`` working Monday morning."""
-    return builders.nurse(clinician_id, place, MORNING)
-
-
-def visit(visit_id: str, patient: int, **changes) -> Visit:
-    """A 45-minute SN visit to ``p{patient}``, startable 08:00-11:15."""
-    morning = {"windows": (TimeWindow(8 * HOUR, 11 * HOUR + 900),)}
-    return builders.visit(visit_id, patient, **(morning | changes))
-
-
-def crowded_monday(*extra: Visit, b_busy: bool = False) -> tuple[Problem, TravelMatrix]:
-    """Nurse ``a`` (place 0) with a1..a4 next door; nurse ``b`` (place 4), idle unless busy.
-
-    Four 45-minute visits fill a's morning; with ``b_busy``, b1..b4 fill b's.
-    """
-    visits = [visit(f"a{k}", 1) for k in range(1, 5)]
-    if b_busy:
-        visits += [visit(f"b{k}", 4) for k in range(1, 5)]
-    return line_problem([nurse("a", 0), nurse("b", 4)], [*visits, *extra]), line_travel()
-
-
-def fill(problem: Problem, travel: TravelMatrix, clinician_id: str, ids: list[str]) -> Route:
-    """The clinician's Monday making ``ids`` in order, each appended where it fits."""
-    clinician = problem.clinician_by_id[clinician_id]
-    route = None
-    for visit_id in ids:
-        options = route_insertions(
-            problem, clinician, MORNING, route, problem.visit_by_id[visit_id], travel,
-            work_cap=None,
-        )  # fmt: skip
-        route = next(o.route for o in options if o.position == len(route.stops if route else ()))
-    assert route is not None
-    return route
-
-
-def plan_with(
-    problem: Problem, travel: TravelMatrix, routes: list[Route], reason: ReasonCode, text: str
-) -> Plan:
-    """A valid plan of ``routes``; every other visit left out with ``reason``."""
-    planned = {stop.visit_id for route in routes for stop in route.stops}
-    left = tuple(
-        Unassigned(v.id, reason, text) for v in problem.visits_to_plan if v.id not in planned
-    )
-    plan = Plan(tuple(routes), left, compute_kpis(problem, tuple(routes), left))
-    assert validate(problem, plan, travel) == []
-    return plan
+from tests.builders import MONDAY
+from tests.solver.support import crowded_monday, fill, plan_with, visit
 
 
 def reason_of(problem: Problem, travel: TravelMatrix, plan: Plan, visit_id: str) -> Unassigned:

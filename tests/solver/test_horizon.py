@@ -2,103 +2,36 @@
 
 from collections import Counter
 from dataclasses import replace
-from datetime import date, timedelta
+from datetime import timedelta
 from itertools import pairwise
 
-import numpy as np
 import pytest
 
 from scheduler.domain import (
     DAY,
     HOUR,
-    Availability,
-    CarePlan,
     CareRules,
-    Clinician,
-    Credential,
     Discipline,
-    Horizon,
-    Location,
-    LunchBreak,
-    Patient,
     Problem,
     ReasonCode,
-    Shift,
     TimeWindow,
-    TravelMatrix,
     Visit,
     VisitType,
 )
-from scheduler.solver import SolveParams, SolveStatus, horizon, solve
+from scheduler.solver import SolveStatus, horizon
 from scheduler.solver._day_routing import allowed_vehicles
 from scheduler.solver.day_choice import DayChoice
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.horizon import left_out_weight
 from scheduler.solver.model import list_vehicles
-from scheduler.solver.validate import validate
-
-MONDAY = date(2026, 12, 7)
-WEEKDAYS = range(5)
-
-
-def week_shifts(days: range = WEEKDAYS) -> tuple[Shift, ...]:
-    """08:00-17:00 with a 30-minute lunch on the given days."""
-    return tuple(
-        Shift(
-            day,
-            TimeWindow(day * DAY + 8 * HOUR, day * DAY + 17 * HOUR),
-            LunchBreak(TimeWindow(day * DAY + 12 * HOUR, day * DAY + 13 * HOUR), 1800),
-        )
-        for day in days
-    )
-
-
-def home_on(weekdays: range = WEEKDAYS) -> tuple[Availability, ...]:
-    """Home 09:00-16:00 on the given weekdays."""
-    return tuple(Availability(w, TimeWindow(9 * HOUR, 16 * HOUR)) for w in weekdays)
-
-
-def week_problem(
-    plans: list[CarePlan], *, patients: int = 3, visits: tuple[Visit, ...] = (), **rn_a_changes
-) -> tuple[Problem, TravelMatrix]:
-    """Two RNs and a PT on a line of places 10 minutes apart, the patients between them.
-
-    ``rn_a_changes`` set fields of the first RN (e.g. weekly caps).
-    """
-    places = [Location(f"l{k}", 40.0 + 0.01 * k, -83.0) for k in range(patients + 3)]
-    clinicians = (
-        Clinician("rn-a", "A", Credential.RN, places[0], week_shifts(), **rn_a_changes),
-        Clinician("rn-b", "B", Credential.RN, places[-1], week_shifts()),
-        Clinician("pt-c", "C", Credential.PT, places[-2], week_shifts()),
-    )
-    people = tuple(
-        Patient(f"p{k}", f"P{k}", places[k + 1], availability=home_on()) for k in range(patients)
-    )
-    problem = Problem(Horizon(MONDAY, 7), clinicians, people, visits, care_plans=tuple(plans))
-    steps = np.abs(np.subtract.outer(np.arange(len(places)), np.arange(len(places))))
-    travel = TravelMatrix(tuple(p.id for p in places), 600 * steps, 5000 * steps)
-    return problem, travel
-
-
-def plan_of(plan_id: str, patient: str, order: str, **changes) -> CarePlan:
-    """An SN care plan whose week one is the horizon's week, primary rn-a."""
-    fields = {
-        "id": plan_id,
-        "patient_id": patient,
-        "discipline": Discipline.SN,
-        "frequency": order,
-        "start_of_care": MONDAY,
-        "visit_duration": 2700,
-        "primary_clinician": "rn-a",
-    }
-    return CarePlan(**(fields | changes))
-
-
-def solve_valid(problem: Problem, travel: TravelMatrix, seconds: float = 4.0):
-    """Solve and assert the validator finds nothing wrong."""
-    result = solve(problem, travel, SolveParams(time_limit=seconds, workers=1))
-    assert validate(problem, result.plan, travel) == []
-    return result
+from tests.solver.support import (
+    MONDAY,
+    home_briefly,
+    home_on,
+    plan_of,
+    solve_valid,
+    week_problem,
+)
 
 
 def days_of(result, plan_id: str) -> list[int]:
@@ -234,10 +167,7 @@ def test_unreachable_start_of_care_is_left_out_and_the_patient_waits() -> None:
         plan_of("pt1", "p0", "2W1", discipline=Discipline.PT, primary_clinician="pt-c"),
     ]
     problem, travel = week_problem(plans)
-    home = tuple(Availability(w, TimeWindow(8 * HOUR, 9 * HOUR + 35 * 60)) for w in WEEKDAYS)
-    patient = replace(problem.patients[0], availability=home)
-    problem = replace(problem, patients=(patient, *problem.patients[1:]))
-    result = solve_valid(problem, travel, seconds=2.0)
+    result = solve_valid(home_briefly(problem), travel, seconds=2.0)
     reasons = {u.visit_id: u for u in result.plan.unassigned}
     assert reasons["cp1-soc"].reason == ReasonCode.UNREACHABLE_IN_WINDOW
     assert "start of care" in reasons["cp1-soc"].message
@@ -309,6 +239,8 @@ def test_repair_runs_at_a_one_second_limit(monkeypatch: pytest.MonkeyPatch) -> N
 
     def leave_one_out(*args, **kwargs) -> DayChoice:
         choice = choose(*args, **kwargs)
+        if not choice.vehicle_of:
+            return choice  # out of time: nothing chosen to leave out
         dropped = sorted(choice.vehicle_of)[0]
         kept = {v: n for v, n in choice.vehicle_of.items() if v != dropped}
         return DayChoice(kept, (*choice.left_out, dropped), choice.load, choice.status)

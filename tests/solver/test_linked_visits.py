@@ -3,6 +3,8 @@
 Tiny instances on the line of ``test_constraints``: every plan goes through the validator.
 """
 
+import importlib
+import time
 from dataclasses import replace
 from datetime import date
 
@@ -21,13 +23,16 @@ from scheduler.domain import (
     Shift,
     Stop,
     TimeWindow,
+    Unassigned,
     VisitLink,
     compute_kpis,
 )
 from scheduler.errors import ProblemError
+from scheduler.solver.repair import repair_left_out
 from scheduler.solver.validate import validate
 from tests.builders import (
     PLACES,
+    clock,
     nurse,
     reason_of,
     solve_valid,
@@ -37,6 +42,7 @@ from tests.builders import (
 from tests.builders import line_problem as problem
 from tests.builders import line_travel as travel
 
+solve_module = importlib.import_module("scheduler.solver.solve")  # the package shadows it
 TRANSFER = VisitLink("lift-a", "lift-b", LinkKind.SIMULTANEOUS)
 AIDE_AFTER_NURSE = VisitLink("nurse", "aide", LinkKind.SEQUENTIAL, 2 * HOUR, 3 * HOUR)
 
@@ -173,3 +179,60 @@ def test_linked_visits_share_a_day_across_the_horizon() -> None:
     assert first[1] == second[1] in (1, 2)
     assert first[2] == second[2]
     assert first[0] != second[0]
+
+
+def _lift_pair_with_one_far_clinician() -> Problem:
+    """``lift-a`` only ``near`` can make (on site), ``lift-b`` only ``far`` (30 min away)."""
+    return linked(
+        [nurse("near", 3, skills=frozenset({"a"})), nurse("far", 0, skills=frozenset({"b"}))],
+        [
+            visit("lift-a", 3, 8, 10, required_skills=frozenset({"a"})),
+            visit("lift-b", 3, 8, 10, required_skills=frozenset({"b"})),
+        ],
+        TRANSFER,
+    )
+
+
+def test_repair_places_a_pair_from_the_visit_that_can_start_later() -> None:
+    """Anchored first, lift-a's 08:00 is a start far cannot reach; anchored second, both 08:30."""
+    tiny = _lift_pair_with_one_far_clinician()
+    left = tuple(Unassigned(v.id, ReasonCode.NOT_SOLVED, "left by the search") for v in tiny.visits)
+    empty = Plan((), left, compute_kpis(tiny, (), left))
+    repair = repair_left_out(tiny, travel(), empty, tiny.visits, deadline=time.monotonic() + 5)
+    assert sorted(repair.placed) == ["lift-a", "lift-b"]
+    assert validate(tiny, repair.plan, travel()) == []
+    starts = {s.visit_id: s.start for r in repair.plan.routes for s in r.stops}
+    assert starts == {"lift-a": clock(8, 30), "lift-b": clock(8, 30)}
+
+
+def test_repair_leaves_a_pair_out_when_its_partner_cannot_come_in_time() -> None:
+    """Far starts at 09:45: it reaches the patient after 10:00, so neither visit is placed."""
+    tiny = _lift_pair_with_one_far_clinician()
+    late = replace(
+        tiny.clinician_by_id["far"], shifts=(Shift(0, TimeWindow(clock(9, 45), 17 * HOUR)),)
+    )
+    tiny = replace(tiny, clinicians=(tiny.clinician_by_id["near"], late))
+    left = tuple(Unassigned(v.id, ReasonCode.NOT_SOLVED, "left by the search") for v in tiny.visits)
+    empty = Plan((), left, compute_kpis(tiny, (), left))
+    repair = repair_left_out(tiny, travel(), empty, tiny.visits, deadline=time.monotonic() + 5)
+    assert repair.placed == [] and repair.plan.routes == ()
+
+
+def test_a_required_pair_the_days_search_left_out_is_put_back(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A day's search that returns no route for a required pair: solve puts both back, valid."""
+    tiny = _lift_pair_with_one_far_clinician()
+    routed = solve_module.route_visits
+
+    def search_leaving_everything_out(problem, travel, params, visits, *args, **kwargs):
+        found = routed(problem, travel, params, visits, *args, **kwargs)
+        left = tuple(Unassigned(v.id, ReasonCode.NOT_SOLVED, "left by the search") for v in visits)
+        return replace(found, routes=(), unassigned=left)
+
+    monkeypatch.setattr(solve_module, "route_visits", search_leaving_everything_out)
+    result = solve_valid(tiny)
+    assert result.plan.unassigned == ()
+    assert {stop_of(result, "lift-a")[1].start, stop_of(result, "lift-b")[1].start} == {
+        clock(8, 30)
+    }

@@ -6,9 +6,11 @@ from datetime import timedelta
 
 from scheduler.domain import (
     DAY,
+    HOUR,
     LinkKind,
     Plan,
     ReasonCode,
+    TimeWindow,
     Unassigned,
     VisitLink,
     compute_kpis,
@@ -18,8 +20,17 @@ from scheduler.solver.improve import improve_by_moves
 from scheduler.solver.insertion import plan_without, route_insertions
 from scheduler.solver.repair import repair_left_out
 from scheduler.solver.validate import validate
-from tests.solver.test_explain import crowded_monday, fill, plan_with, visit
-from tests.solver.test_horizon import MONDAY, plan_of, week_problem
+from tests.builders import MONDAY, line_problem, line_travel
+from tests.solver.support import (
+    MORNING,
+    crowded_monday,
+    fill,
+    nurse,
+    plan_of,
+    plan_with,
+    visit,
+    week_problem,
+)
 
 
 def test_a_visit_left_out_of_a_full_day_goes_to_the_nurse_with_room() -> None:
@@ -51,6 +62,31 @@ def test_required_visits_take_the_last_room_before_optional_ones() -> None:
     assert "o" not in repair.placed
     (reason,) = explain_left_out(problem, travel, repair.plan, [optional])
     assert reason.reason == ReasonCode.LOW_PRIORITY and "lost to" in reason.message
+
+
+def test_a_required_visit_with_no_place_gets_room_while_others_are_inserted() -> None:
+    """Visit r fits no route; w, inserted in the same batch, fits b's: r gets a4's place.
+
+    a's and b's mornings are full (a1..a4, b1..b4). w fits only at the end of b's, r only
+    where optional a4 is: a4 is left out for it (a required visit weighs more).
+    """
+    visits = [visit(f"a{k}", 1) for k in range(1, 4)] + [visit("a4", 1, optional=True)]
+    visits += [visit(f"b{k}", 4) for k in range(1, 5)]
+    r = visit("r", 2)
+    w = visit("w", 5, duration=1800, windows=(TimeWindow(11 * HOUR, 11 * HOUR + 900),))
+    problem = line_problem([nurse("a", 0), nurse("b", 4)], [*visits, r, w])
+    travel = line_travel()
+    routes = [
+        fill(problem, travel, "a", ["a1", "a2", "a3", "a4"]),
+        fill(problem, travel, "b", ["b1", "b2", "b3", "b4"]),
+    ]
+    plan = plan_with(problem, travel, routes, ReasonCode.CAPACITY, "x")
+    assert not route_insertions(
+        problem, nurse("a", 0), MORNING, routes[0], r, travel, work_cap=None
+    )
+    repair = repair_left_out(problem, travel, plan, [r, w], deadline=time.monotonic() + 10)
+    assert set(repair.placed) == {"r", "w"} and repair.bumped == ["a4"]
+    assert validate(problem, repair.plan, travel) == []
 
 
 def test_a_discharge_barred_by_a_later_visit_is_placed_by_moving_that_visit() -> None:

@@ -1,6 +1,6 @@
 """Rush hours in the solver: legs priced at the slowest departure, timed at the real one.
 
-Tiny named instances from ``test_insertion``: places on a line 10 minutes apart, a nurse at
+Tiny named instances of ``tests/builders.py``: places on a line 10 minutes apart, a nurse at
 ``l0`` working 08:00-17:00, 45-minute visits. Rush hour here is 08:00-09:00 at x1.5.
 """
 
@@ -13,7 +13,7 @@ from scheduler.solver.model import list_vehicles
 from scheduler.solver.validate import validate
 from tests.builders import line_problem as problem
 from tests.builders import line_travel, nurse, visit
-from tests.solver.test_insertion import options_checked
+from tests.solver.support import options_checked
 
 RUSH = RushHours((RushHour(8 * HOUR, 9 * HOUR, 1.5),))
 

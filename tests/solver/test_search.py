@@ -1,50 +1,29 @@
 """The wall-clock limit holds, a stopped search still returns its best plan, a crash is a status."""
 
-from datetime import date
-
-import numpy as np
 import pytest
 
 import scheduler.solver._search as search_module
 from scheduler.domain import (
     HOUR,
-    Clinician,
-    Credential,
     Discipline,
-    Horizon,
-    Patient,
     Problem,
-    Shift,
     TimeWindow,
-    TravelMatrix,
     Visit,
 )
 from scheduler.solver import SolveParams, SolveStatus, solve
 from scheduler.solver.validate import validate
-from tests.builders import straight_travel
-
-
-def random_day(visits: int, clinicians: int, seed: int = 5) -> tuple[Problem, TravelMatrix]:
-    """Random patients in a 20 km square, nurses at its centre, straight-line travel at 30 km/h."""
-    rng = np.random.default_rng(seed)
-    points = rng.uniform(0, 20_000, size=(visits + 1, 2))
-    points[0] = (10_000, 10_000)
-    places, travel = straight_travel(points)
-    shift = Shift(0, TimeWindow(8 * HOUR, 17 * HOUR))
-    nurses = tuple(
-        Clinician(f"c{k}", f"C{k}", Credential.RN, places[0], (shift,)) for k in range(clinicians)
-    )
-    patients = tuple(Patient(f"p{k}", f"P{k}", places[k]) for k in range(1, visits + 1))
-    window = (TimeWindow(8 * HOUR, 16 * HOUR),)
-    day = tuple(Visit(f"v{k}", f"p{k}", Discipline.SN, 1800, window) for k in range(1, visits + 1))
-    return Problem(Horizon(date(2026, 12, 7)), nurses, patients, day), travel
+from tests.builders import random_day
 
 
 def test_wall_clock_limit_holds_on_a_large_day() -> None:
-    """400 visits and 25 nurses with a 2 s limit: back within the limit, with a valid plan."""
+    """400 visits and 25 nurses with a 2 s limit: back within the limit, with a valid plan.
+
+    The margin is for the validation after the deadline and for a machine shared with the
+    other test worker (the search children and the reasons stop at the deadline).
+    """
     problem, travel = random_day(400, 25)
     result = solve(problem, travel, SolveParams(time_limit=2.0, workers=2))
-    assert result.seconds <= 2.0 + 0.5
+    assert result.seconds <= 2.0 + 1.0
     assert result.status in (SolveStatus.SOLVED, SolveStatus.PARTIAL, SolveStatus.NO_SOLUTION)
     assert validate(problem, result.plan, travel) == []
 
@@ -65,7 +44,7 @@ def test_search_killed_at_the_deadline_returns_its_last_plan(
 def test_crash_in_the_search_is_a_failed_status(monkeypatch: pytest.MonkeyPatch) -> None:
     """An error inside the search process comes back as FAILED with the error, not a hang."""
 
-    def broken(*_args: object) -> None:
+    def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError("model exploded")
 
     monkeypatch.setattr(search_module, "build_model", broken)

@@ -36,7 +36,14 @@ def test_a_plan_write_that_fails_leaves_nothing(database_url, engine_for):
         session.add(models.Branch(id="b", agency_id="a", name="B", timezone="UTC"))
     empty = Plan((), (), Kpis(0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0.0, 1.0))
     with pytest.raises(RuntimeError), transaction(sessions) as session:
-        save_plan(session, branch_id="b", problem=problem, plan=empty, solver_status="solved")
+        save_plan(
+            session,
+            branch_id="b",
+            problem=problem,
+            plan=empty,
+            itineraries={},
+            solver_status="solved",
+        )
         raise RuntimeError("the machine stops here")
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(models.Plan)) == 0

@@ -8,21 +8,17 @@ import json
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal, get_args
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Request, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, ValidationError
 from sqlalchemy.orm import Session
 
-from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
-from scheduler.api.crud import (
-    AgencyId,
-    Resource,
-    check_clinicians_exist,
-    create_record,
-    fetch_in_reach,
-    replace_fields,
-)
-from scheduler.api.deps import SessionDep
-from scheduler.api.routers.people import CARE_PLANS, CLINICIANS, PATIENTS
+from scheduler.api.access import DataWriter, Principal, branch_in_reach
+from scheduler.api.deps import AgencyId, SessionDep
+from scheduler.api.reach import check_clinicians_exist, fetch_in_reach
+from scheduler.api.record_writes import RecordKind, create_record, replace_fields
+from scheduler.api.routers.care_plans import CARE_PLANS
+from scheduler.api.routers.clinicians import CLINICIANS
+from scheduler.api.routers.patients import PATIENTS
 from scheduler.api.routers.visits import (
     VISITS,
     back_to_planned,
@@ -40,8 +36,7 @@ from scheduler.service.visit_links import replace_visit_link
 from scheduler.store import models
 
 router = APIRouter(prefix="/v1/imports", tags=["imports"])
-Writer = Annotated[Principal, Depends(allow(*DataWriters))]
-KINDS: dict[str, Resource] = {
+KINDS: dict[str, RecordKind] = {
     "clinicians": CLINICIANS,
     "patients": PATIENTS,
     "care-plans": CARE_PLANS,
@@ -56,7 +51,7 @@ CSV_EXAMPLE = (
 
 @router.post("", response_model=ImportSummary, summary="Import records as JSON")
 def import_json(
-    session: SessionDep, principal: Writer, batch: ImportBatch, agency_id: AgencyId = None
+    session: SessionDep, principal: DataWriter, batch: ImportBatch, agency_id: AgencyId = None
 ) -> dict[str, Any]:
     """Add or replace records in dependency order; any error leaves nothing written.
 
@@ -96,7 +91,7 @@ def import_json(
 async def import_csv(
     request: Request,
     session: SessionDep,
-    principal: Writer,
+    principal: DataWriter,
     kind: Annotated[Literal["clinicians", "patients", "care-plans", "visits"], Path()],
     agency_id: AgencyId = None,
 ) -> dict[str, Any]:
@@ -186,18 +181,23 @@ def _csv_item(schema: type[BaseModel], row: dict[str, Any], line: int) -> BaseMo
             values[key] = [part.strip() for part in cell.split(";") if part.strip()]
         else:
             values[key] = cell
+    return validated(schema, f"line {line}", values)
+
+
+def validated(schema: type[BaseModel], source: str, values: dict[str, Any]) -> Any:
+    """``values`` as ``schema``; a 422 naming ``source`` and the first field at fault."""
     try:
         return schema.model_validate(values)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_CONTENT, f"line {line}: {where}: {first['msg']}"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"{source}: {where}: {first['msg']}"
         ) from None
 
 
 def _upsert(
-    session: Any, principal: Principal, resource: Resource, item: Any, agency_id: str | None
+    session: Any, principal: Principal, resource: RecordKind, item: Any, agency_id: str | None
 ) -> tuple[str, Any]:
     """Create the record, or replace it when it exists in the caller's reach; and the row.
 

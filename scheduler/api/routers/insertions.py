@@ -5,21 +5,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, status
+from fastapi import APIRouter, HTTPException, Path, Request, status
 from pydantic import BaseModel, Field
 
-from scheduler.api.access import DataWriters, Principal, allow, branch_in_reach
-from scheduler.api.crud import check_clinicians_exist
+from scheduler.api.access import DataWriter, branch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.reach import check_clinicians_exist
+from scheduler.api.routers.jobs import WORKER_TIMEOUT, worker_answers
 from scheduler.api.routers.visits import VISITS, visit_first_day
 from scheduler.api.schemas.fields import WriteModel
 from scheduler.api.schemas.visits import VisitCreate
-from scheduler.service.insertion_options import find_insertion_options
+from scheduler.service.interactive_jobs import ask_insertion_options
 from scheduler.store import models
-from scheduler.store.records import column_values
 
 router = APIRouter(prefix="/v1/branches", tags=["insertions"])
-Writer = Annotated[Principal, Depends(allow(*DataWriters))]
 BranchId = Annotated[str, Path(max_length=64)]
 
 
@@ -44,12 +43,14 @@ class InsertionOptionPublic(BaseModel):
 @router.post(
     "/{branch_id}/insertion-options",
     response_model=list[InsertionOptionPublic],
+    responses=WORKER_TIMEOUT,
     summary="Who can take a new visit, and when",
 )
 def read_insertion_options(
+    request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Writer,
+    principal: DataWriter,
     branch_id: BranchId,
     payload: InsertionRequest,
 ) -> list[dict[str, Any]]:
@@ -57,7 +58,8 @@ def read_insertion_options(
 
     Cheapest added driving first, then earliest start; each option keeps the day valid
     (windows, shift, lunch, caps) when the visit is added there. Nothing is written. A visit
-    with a ``link`` is refused (422): options place one visit alone.
+    with a ``link`` is refused (422): options place one visit alone. With a broker set, a
+    worker finds them (the interactive queue) while the request waits.
     """
     branch = branch_in_reach(session, principal, branch_id)
     visit = payload.visit
@@ -72,15 +74,23 @@ def read_insertion_options(
             status.HTTP_422_UNPROCESSABLE_CONTENT,
             "insertion options place one visit alone: ask without a link",
         )
+    first_day = visit_first_day(session, branch_id, visit)
     values = visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
         "agency_id": branch.agency_id,
         "branch_id": branch_id,
-        "first_day": visit_first_day(session, branch_id, visit),
+        "first_day": first_day.isoformat(),
     }
-    row = models.Visit(**column_values(models.Visit, values))  # never added to the session
-    choices = find_insertion_options(
-        session, branch_id=branch_id, visit=row, settings=settings, limit=payload.limit
-    )
+    with worker_answers():
+        choices = ask_insertion_options(
+            request.app.state.sessions,
+            request.app.state.jobs,
+            branch_id=branch_id,
+            visit=values,
+            day=first_day,
+            settings=settings,
+            limit=payload.limit,
+            requested_by=principal.user_id,
+        )
     return [
         {
             "clinician_id": choice.clinician_id,

@@ -5,27 +5,22 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy.orm import Session
 
-from scheduler.api.access import EveryRole, Principal, allow
-from scheduler.api.crud import AgencyId, caller_agency, fetch_in_reach
-from scheduler.api.deps import SessionDep
+from scheduler.api.access import AnyUser, Principal
+from scheduler.api.deps import AgencyId, SessionDep
+from scheduler.api.reach import caller_agency, fetch_in_reach
 from scheduler.api.schemas.fields import IsoDate
 from scheduler.domain import Location
-from scheduler.render.itinerary import (
-    Itinerary,
-    itinerary_to_dict,
-    itinerary_to_html,
-    itinerary_to_ics,
-)
+from scheduler.render.itinerary import Itinerary, itinerary_to_dict
+from scheduler.render.itinerary_views import itinerary_to_html, itinerary_to_ics
 from scheduler.render.route_map import route_map_svg
+from scheduler.service.itineraries import published_itinerary
 from scheduler.store import models
 from scheduler.store.models import Role
-from scheduler.store.plan_versions import published_itinerary
 
 router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"])
-Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
 ClinicianId = Annotated[str, Path(max_length=64)]
 Day = Annotated[IsoDate, Path(description="The branch-local date, e.g. 2026-11-30.")]
 
@@ -54,7 +49,7 @@ def _itinerary(
 @router.get("/{clinician_id}/{day}", summary="A clinician's itinerary as JSON")
 def read_itinerary(
     session: SessionDep,
-    principal: Anyone,
+    principal: AnyUser,
     clinician_id: ClinicianId,
     day: Day,
     agency_id: AgencyId = None,
@@ -71,7 +66,7 @@ def read_itinerary(
 )
 def read_itinerary_ics(
     session: SessionDep,
-    principal: Anyone,
+    principal: AnyUser,
     clinician_id: ClinicianId,
     day: Day,
     agency_id: AgencyId = None,
@@ -89,17 +84,21 @@ def read_itinerary_ics(
 )
 def read_itinerary_html(
     session: SessionDep,
-    principal: Anyone,
+    principal: AnyUser,
     clinician_id: ClinicianId,
     day: Day,
     agency_id: AgencyId = None,
 ) -> Response:
     """The day's table and a map of the stops (straight legs; no tiles fetched)."""
-    clinician, itinerary = _itinerary(session, principal, clinician_id, day, agency_id)
+    page = _itinerary_page(*_itinerary(session, principal, clinician_id, day, agency_id))
+    return Response(page, media_type="text/html; charset=utf-8")
+
+
+def _itinerary_page(clinician: models.Clinician, itinerary: Itinerary) -> str:
+    """The printable page of the clinician's day with its map."""
     home = Location("home", clinician.home_latitude, clinician.home_longitude)
     end = home
     if clinician.end_latitude is not None and clinician.end_longitude is not None:
         end = Location("end", clinician.end_latitude, clinician.end_longitude)
     places = [home, *(Location(s.visit_id, s.latitude, s.longitude) for s in itinerary.stops), end]
-    page = itinerary_to_html(itinerary, map_svg=route_map_svg(places))
-    return Response(page, media_type="text/html; charset=utf-8")
+    return itinerary_to_html(itinerary, map_svg=route_map_svg(places))

@@ -4,19 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request, status
-from sqlalchemy import select
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request, status
 
 from scheduler.api.access import (
-    DataWriters,
-    Principal,
-    Staff,
-    allow,
+    DataWriter,
+    StaffUser,
     branch_in_reach,
 )
 from scheduler.api.concurrency import STALE_SCHEDULE, IfMatch, expected_revision
-from scheduler.api.crud import Limit, Offset, fetch_in_reach, list_in_reach
-from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.deps import Limit, Offset, SessionDep, SettingsDep
+from scheduler.api.reach import fetch_in_reach, list_in_reach
 from scheduler.api.schemas.answers import OutdatedPlan, Page
 from scheduler.api.schemas.fields import Id
 from scheduler.api.schemas.plans import (
@@ -27,14 +24,12 @@ from scheduler.api.schemas.plans import (
     UnassignedPublic,
 )
 from scheduler.service.planning_jobs import create_planning_job
+from scheduler.service.publishing import publish_plan
 from scheduler.store import models
 from scheduler.store.models import utc_now
-from scheduler.store.plan_versions import publish_plan
-from scheduler.store.records import list_records
+from scheduler.store.plan_details import plan_routes, unassigned_visits
 
 router = APIRouter(prefix="/v1", tags=["plans"])
-StaffOnly = Annotated[Principal, Depends(allow(*Staff))]
-Reader = Annotated[Principal, Depends(allow(*DataWriters))]
 RecordId = Annotated[str, Path(max_length=64)]
 
 
@@ -49,7 +44,7 @@ def start_planning_job(
     background: BackgroundTasks,
     session: SessionDep,
     settings: SettingsDep,
-    principal: StaffOnly,
+    principal: StaffUser,
     payload: PlanningJobCreate,
 ) -> Any:
     """Queue a planning job and answer at once; poll the job for its status and plan."""
@@ -70,7 +65,7 @@ def start_planning_job(
 @router.get(
     "/planning-jobs/{job_id}", response_model=PlanningJobPublic, summary="A planning job's status"
 )
-def read_planning_job(session: SessionDep, principal: StaffOnly, job_id: RecordId) -> Any:
+def read_planning_job(session: SessionDep, principal: StaffUser, job_id: RecordId) -> Any:
     """Status, phase, progress and, once done, the plan id (or the error)."""
     return fetch_in_reach(session, principal, models.PlanningJob, job_id, label="planning job")
 
@@ -78,7 +73,7 @@ def read_planning_job(session: SessionDep, principal: StaffOnly, job_id: RecordI
 @router.get("/plans", response_model=Page[PlanPublic], summary="List plan versions")
 def list_plans(
     session: SessionDep,
-    principal: Reader,
+    principal: DataWriter,
     branch_id: Annotated[Id | None, Query()] = None,
     offset: Offset = 0,
     limit: Limit = 100,
@@ -96,14 +91,10 @@ def list_plans(
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail, summary="A plan version")
-def read_plan(session: SessionDep, principal: Reader, plan_id: RecordId) -> Any:
+def read_plan(session: SessionDep, principal: DataWriter, plan_id: RecordId) -> Any:
     """The plan's KPIs and each clinician's day in it."""
     plan = fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
-    routes = session.scalars(
-        select(models.PlanRoute)
-        .where(models.PlanRoute.plan_id == plan.id)
-        .order_by(models.PlanRoute.day, models.PlanRoute.clinician_id)
-    ).all()
+    routes = plan_routes(session, plan_id=plan.id)
     return PlanDetail.model_validate(
         {**PlanPublic.model_validate(plan).model_dump(), "routes": routes}
     )
@@ -116,20 +107,14 @@ def read_plan(session: SessionDep, principal: Reader, plan_id: RecordId) -> Any:
 )
 def list_unassigned(
     session: SessionDep,
-    principal: Reader,
+    principal: DataWriter,
     plan_id: RecordId,
     offset: Offset = 0,
     limit: Limit = 100,
 ) -> dict[str, Any]:
     """Each left-out visit with a reason code and a sentence a scheduler can act on."""
     plan = fetch_in_reach(session, principal, models.Plan, plan_id, label="plan")
-    rows, total = list_records(
-        session,
-        models.PlanUnassigned,
-        where=[models.PlanUnassigned.plan_id == plan.id],
-        offset=offset,
-        limit=limit,
-    )
+    rows, total = unassigned_visits(session, plan_id=plan.id, offset=offset, limit=limit)
     return {"items": rows, "total": total, "offset": offset, "limit": limit}
 
 
@@ -147,7 +132,7 @@ def list_unassigned(
     summary="Publish a plan",
 )
 def publish(
-    session: SessionDep, principal: StaffOnly, plan_id: RecordId, if_match: IfMatch = None
+    session: SessionDep, principal: StaffUser, plan_id: RecordId, if_match: IfMatch = None
 ) -> Any:
     """Make the plan the branch's plan for its days; clinicians then see their itineraries.
 

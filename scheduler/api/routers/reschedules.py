@@ -5,16 +5,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request, Response, status
-from sqlalchemy import select
+from fastapi import APIRouter, Header, HTTPException, Path, Request, Response, status
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import (
     FORBIDDEN,
     ONLY_DRY_RUNS,
-    DataWriters,
-    Principal,
-    allow,
+    DataWriter,
     branch_in_reach,
 )
 from scheduler.api.concurrency import (
@@ -23,9 +20,10 @@ from scheduler.api.concurrency import (
     expected_revision,
     schedule_etag,
 )
-from scheduler.api.crud import check_clinicians_exist, fetch_in_reach
 from scheduler.api.deps import SessionDep, SettingsDep
 from scheduler.api.idempotency import payload_hash, run_once
+from scheduler.api.reach import check_clinicians_exist, fetch_in_reach
+from scheduler.api.routers.jobs import WORKER_TIMEOUT, worker_answers
 from scheduler.api.routers.visits import VISITS, visit_first_day
 from scheduler.api.schemas.answers import ErrorMessage
 from scheduler.api.schemas.reschedules import (
@@ -34,14 +32,20 @@ from scheduler.api.schemas.reschedules import (
     SchedulePublic,
     VisitAdded,
 )
-from scheduler.service.reschedule import reschedule_day
-from scheduler.service.reschedule_events import Event
+from scheduler.service.interactive_jobs import ask_reschedule
+from scheduler.service.reschedule_events import (
+    ClinicianUnavailable,
+    Event,
+    PatientUnavailable,
+    VisitCancelled,
+    VisitRunningLate,
+)
+from scheduler.service.reschedule_events import VisitAdded as AddVisit
 from scheduler.store import models
 from scheduler.store.models import Role, utc_now
-from scheduler.store.records import column_values
+from scheduler.store.published_days import published_days
 
 router = APIRouter(prefix="/v1/branches", tags=["reschedules"])
-Writer = Annotated[Principal, Depends(allow(*DataWriters))]
 BranchId = Annotated[str, Path(max_length=64)]
 IdempotencyKey = Annotated[
     str | None,
@@ -57,16 +61,11 @@ IdempotencyKey = Annotated[
     "/{branch_id}/schedule", response_model=SchedulePublic, summary="A branch's published days"
 )
 def read_schedule(
-    response: Response, session: SessionDep, principal: Writer, branch_id: BranchId
+    response: Response, session: SessionDep, principal: DataWriter, branch_id: BranchId
 ) -> dict[str, Any]:
     """Which plan version is published for each day; the ETag guards edits (If-Match)."""
     branch = branch_in_reach(session, principal, branch_id)
-    rows = session.execute(
-        select(models.PublishedDay.day, models.Plan.id, models.Plan.version)
-        .join(models.Plan, models.Plan.id == models.PublishedDay.plan_id)
-        .where(models.PublishedDay.branch_id == branch.id)
-        .order_by(models.PublishedDay.day)
-    ).all()
+    rows = published_days(session, branch_id=branch.id)
     response.headers["ETag"] = schedule_etag(branch.schedule_revision)
     return {
         "branch_id": branch.id,
@@ -80,6 +79,7 @@ def read_schedule(
     response_model=RescheduleAnswer,
     responses=STALE_SCHEDULE
     | FORBIDDEN
+    | WORKER_TIMEOUT
     | {428: {"model": ErrorMessage, "description": "A change without an Idempotency-Key"}},
     summary="Replan a published day after events (or a what-if)",
 )
@@ -87,7 +87,7 @@ def reschedule(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Writer,
+    principal: DataWriter,
     branch_id: BranchId,
     payload: RescheduleRequest,
     idempotency_key: IdempotencyKey = None,
@@ -102,7 +102,8 @@ def reschedule(
     (``plan_source``). Each visit the published day had placed that the answer leaves out
     is in ``dropped`` with its reason. With ``dry_run`` nothing changes; otherwise the new
     version is published and announced (the event lists the dropped visits too). An agency
-    system asks for dry runs only (403 otherwise): a scheduler publishes the change.
+    system asks for dry runs only (403 otherwise): a scheduler publishes the change. With a
+    broker set, a worker solves it (the interactive queue) while the request waits.
     """
     if principal.role == Role.AGENCY_SYSTEM and not payload.dry_run:
         raise HTTPException(status.HTTP_403_FORBIDDEN, ONLY_DRY_RUNS)
@@ -135,12 +136,13 @@ def reschedule(
                     "through /v1/visits and plan the day again",
                 )
 
+    sessions = request.app.state.sessions
+
     def work(work_session: Session) -> dict[str, Any]:
-        events = tuple(
-            _event(work_session, branch_id, event, payload.dry_run) for event in payload.events
-        )
-        outcome = reschedule_day(
-            work_session,
+        events = tuple(_event(work_session, branch_id, event) for event in payload.events)
+        outcome = ask_reschedule(
+            sessions,
+            request.app.state.jobs,
             branch_id=branch_id,
             day=payload.day,
             events=events,
@@ -149,46 +151,36 @@ def reschedule(
             time_limit=payload.time_limit_seconds,
             dry_run=payload.dry_run,
             expected_revision=revision,
+            requested_by=principal.user_id,
         )
         answer = asdict(outcome) | {"dry_run": payload.dry_run}
         return RescheduleAnswer.model_validate(answer).model_dump(mode="json")
 
-    sessions = request.app.state.sessions
-    if payload.dry_run:
-        with sessions() as dry_session:
-            return work(dry_session)
-    return run_once(
-        sessions,
-        user_id=principal.user_id,
-        key=idempotency_key,
-        request_hash=payload_hash(payload.model_dump(mode="json", by_alias=True)),
-        work=work,
-    )
+    with worker_answers():
+        if payload.dry_run:
+            with sessions() as dry_session:
+                return work(dry_session)
+        return run_once(
+            sessions,
+            user_id=principal.user_id,
+            key=idempotency_key,
+            request_hash=payload_hash(payload.model_dump(mode="json", by_alias=True)),
+            work=work,
+        )
 
 
-def _event(session: Session, branch_id: str, event: Any, dry_run: bool) -> Event:
-    """The service's event for a request event (an added visit becomes a row)."""
+def _event(session: Session, branch_id: str, event: Any) -> Event:
+    """The service's event for a request event (an added visit: its record's fields)."""
     if isinstance(event, VisitAdded):
-        branch = session.get(models.Branch, branch_id)
-        assert branch is not None  # checked in reach before
-        if session.get(models.Visit, (branch.agency_id, event.visit.id)) is not None:
-            raise HTTPException(status.HTTP_409_CONFLICT, f"visit {event.visit.id!r} exists")
-        values = event.visit.model_dump(mode="json", exclude=set(VISITS.stored_apart)) | {
-            "agency_id": branch.agency_id,
-            "branch_id": branch_id,
-            "first_day": visit_first_day(session, branch_id, event.visit),
-        }
-        row = models.Visit(**column_values(models.Visit, values))
-        if not dry_run:
-            session.add(row)
-            session.flush()
-        return Event("visit_added", visit=row)
+        fields = event.visit.model_dump(mode="json", exclude=set(VISITS.stored_apart))
+        first_day = visit_first_day(session, branch_id, event.visit)
+        return AddVisit(visit=fields | {"first_day": first_day})
     kind = event.type
     if kind == "clinician_unavailable":
-        return Event(kind, clinician_id=event.clinician_id, at=event.from_time)
+        return ClinicianUnavailable(event.clinician_id, from_time=event.from_time)
     if kind == "visit_running_late":
-        return Event(kind, visit_id=event.visit_id, at=event.ends_at)
+        return VisitRunningLate(event.visit_id, ends_at=event.ends_at)
     if kind == "patient_unavailable":
         windows = tuple((window.start, window.end) for window in event.windows)
-        return Event(kind, patient_id=event.patient_id, windows=windows)
-    return Event(kind, visit_id=event.visit_id)
+        return PatientUnavailable(event.patient_id, windows=windows)
+    return VisitCancelled(event.visit_id)

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 
 from scheduler.api.access import (
-    EveryRole,
+    AdminUser,
+    AnyUser,
     Principal,
-    allow,
     branch_in_reach,
     token_lifetime,
 )
-from scheduler.api.crud import Limit, Offset, fetch_in_reach
-from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.deps import Limit, Offset, SessionDep, SettingsDep
+from scheduler.api.reach import fetch_in_reach
 from scheduler.api.schemas.answers import Page
 from scheduler.api.schemas.users import UserCreate, UserPublic, UserUpdate, UserWithToken
 from scheduler.store import models
@@ -35,8 +35,6 @@ from scheduler.store.users import (
 )
 
 router = APIRouter(prefix="/v1", tags=["users"])
-Admin = Annotated[Principal, Depends(allow(Role.ADMIN))]
-Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
 UserId = Annotated[str, Path(max_length=64)]
 
 
@@ -63,13 +61,13 @@ def with_token(user: models.User, token: str) -> dict[str, Any]:
 
 
 @router.get("/me", response_model=UserPublic, summary="Who am I")
-def read_me(session: SessionDep, principal: Anyone) -> Any:
+def read_me(session: SessionDep, principal: AnyUser) -> Any:
     """The user the token belongs to."""
     return user_or_404(session, principal.user_id)
 
 
 @router.post("/me/token", response_model=UserWithToken, summary="Rotate my token")
-def rotate_my_token(session: SessionDep, settings: SettingsDep, principal: Anyone) -> Any:
+def rotate_my_token(session: SessionDep, settings: SettingsDep, principal: AnyUser) -> Any:
     """A new token for the caller (shown only in this answer); the one used here dies at once."""
     user = user_or_404(session, principal.user_id)
     token = rotate_token(session, user=user, valid_for=token_lifetime(settings, principal.role))
@@ -78,7 +76,7 @@ def rotate_my_token(session: SessionDep, settings: SettingsDep, principal: Anyon
 
 @router.get("/users", response_model=Page[UserPublic], summary="List users")
 def list_all_users(
-    session: SessionDep, principal: Admin, offset: Offset = 0, limit: Limit = 100
+    session: SessionDep, principal: AdminUser, offset: Offset = 0, limit: Limit = 100
 ) -> dict[str, Any]:
     """One page of users, by name."""
     users, total = list_users(session, offset=offset, limit=limit)
@@ -87,7 +85,7 @@ def list_all_users(
 
 @router.post("/users", response_model=UserWithToken, status_code=201, summary="Add a user")
 def create_user_with_token(
-    session: SessionDep, settings: SettingsDep, principal: Admin, payload: UserCreate
+    session: SessionDep, settings: SettingsDep, principal: AdminUser, payload: UserCreate
 ) -> Any:
     """A user and its API token (shown only in this answer), expiring as the settings say."""
     needs = {
@@ -129,13 +127,15 @@ def create_user_with_token(
 
 
 @router.get("/users/{user_id}", response_model=UserPublic, summary="Read a user")
-def read_user(session: SessionDep, principal: Admin, user_id: UserId) -> Any:
+def read_user(session: SessionDep, principal: AdminUser, user_id: UserId) -> Any:
     """A user and the state of its token."""
     return user_or_404(session, user_id)
 
 
 @router.patch("/users/{user_id}", response_model=UserPublic, summary="Change a user")
-def change_user(session: SessionDep, principal: Admin, user_id: UserId, payload: UserUpdate) -> Any:
+def change_user(
+    session: SessionDep, principal: AdminUser, user_id: UserId, payload: UserUpdate
+) -> Any:
     """Rename, disable (its token is refused from the next call) or enable a user."""
     user = user_or_404(session, user_id)
     if payload.disabled:
@@ -145,7 +145,7 @@ def change_user(session: SessionDep, principal: Admin, user_id: UserId, payload:
 
 
 @router.delete("/users/{user_id}", status_code=204, summary="Delete a user")
-def remove_user(session: SessionDep, principal: Admin, user_id: UserId) -> Response:
+def remove_user(session: SessionDep, principal: AdminUser, user_id: UserId) -> Response:
     """Delete a user: its token is refused from the next call."""
     user = user_or_404(session, user_id)
     refuse_on_self(principal, user, "delete yourself")
@@ -155,7 +155,7 @@ def remove_user(session: SessionDep, principal: Admin, user_id: UserId) -> Respo
 
 @router.post("/users/{user_id}/token", response_model=UserWithToken, summary="Rotate a token")
 def rotate_user_token(
-    session: SessionDep, settings: SettingsDep, principal: Admin, user_id: UserId
+    session: SessionDep, settings: SettingsDep, principal: AdminUser, user_id: UserId
 ) -> Any:
     """A new token for another user (shown only in this answer); the old one dies at once.
 
@@ -169,7 +169,7 @@ def rotate_user_token(
 
 
 @router.delete("/users/{user_id}/token", status_code=204, summary="Revoke a token")
-def revoke_user_token(session: SessionDep, principal: Admin, user_id: UserId) -> Response:
+def revoke_user_token(session: SessionDep, principal: AdminUser, user_id: UserId) -> Response:
     """Kill the user's token at once; the user stays, with no working token until rotated."""
     user = user_or_404(session, user_id)
     refuse_on_self(principal, user, "revoke your own token (POST /v1/me/token rotates it)")

@@ -11,30 +11,20 @@ from datetime import date
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import (
     FORBIDDEN,
-    DataWriters,
-    EveryRole,
+    AnyUser,
+    DataWriter,
     Principal,
-    Staff,
-    allow,
+    StaffUser,
     branches_in_reach,
 )
-from scheduler.api.crud import (
-    AgencyId,
-    Limit,
-    Offset,
-    Resource,
-    caller_agency,
-    check_clinicians_exist,
-    create_record,
-    fetch_in_reach,
-    replace_fields,
-)
-from scheduler.api.deps import SessionDep
+from scheduler.api.deps import AgencyId, Limit, Offset, SessionDep
+from scheduler.api.reach import caller_agency, check_clinicians_exist, fetch_in_reach
+from scheduler.api.record_writes import RecordKind, create_record, replace_fields
 from scheduler.api.schemas.answers import Page
 from scheduler.api.schemas.fields import Id, IsoDate
 from scheduler.api.schemas.visits import (
@@ -52,13 +42,10 @@ from scheduler.store.models import Role, VisitStatus, utc_now
 from scheduler.store.records import delete_record, list_records
 from scheduler.store.visit_links import visit_links
 
-VISITS = Resource(
-    name="visits",
+VISITS = RecordKind(
     label="visit",
     model=models.Visit,
     create=VisitCreate,
-    update=VisitUpdate,
-    public=VisitPublic,
     clinicians_named=lambda payload: (
         {payload.pinned_clinician_id, payload.preferred_clinician_id} - {None}
     ),
@@ -66,9 +53,6 @@ VISITS = Resource(
     stored_apart=frozenset({"link"}),
 )
 router = APIRouter(prefix="/v1/visits", tags=["visits"])
-Writer = Annotated[Principal, Depends(allow(*DataWriters))]
-Anyone = Annotated[Principal, Depends(allow(*EveryRole))]
-Deleter = Annotated[Principal, Depends(allow(*Staff))]
 VisitId = Annotated[str, Path(max_length=100)]
 
 
@@ -133,7 +117,7 @@ def _visit_in_reach(
 @router.get("", response_model=Page[VisitPublic], summary="List visits")
 def list_visits(
     session: SessionDep,
-    principal: Anyone,
+    principal: AnyUser,
     branch_id: Annotated[Id | None, Query()] = None,
     patient_id: Annotated[Id | None, Query()] = None,
     clinician_id: Annotated[Id | None, Query()] = None,
@@ -182,7 +166,7 @@ def list_visits(
     "", response_model=VisitPublic, status_code=status.HTTP_201_CREATED, summary="Add a visit"
 )
 def create_visit(
-    session: SessionDep, principal: Writer, payload: VisitCreate, agency_id: AgencyId = None
+    session: SessionDep, principal: DataWriter, payload: VisitCreate, agency_id: AgencyId = None
 ) -> Any:
     """A visit given one by one; it joins the next plan whose days meet one of its windows.
 
@@ -207,7 +191,7 @@ def create_visit(
 
 @router.get("/{visit_id}", response_model=VisitPublic, summary="Read a visit")
 def read_visit(
-    session: SessionDep, principal: Anyone, visit_id: VisitId, agency_id: AgencyId = None
+    session: SessionDep, principal: AnyUser, visit_id: VisitId, agency_id: AgencyId = None
 ) -> Any:
     """One visit (a clinician: only one published to them)."""
     return visits_public(session, [_visit_in_reach(session, principal, visit_id, agency_id)])[0]
@@ -216,7 +200,7 @@ def read_visit(
 @router.put("/{visit_id}", response_model=VisitPublic, summary="Replace a visit")
 def replace_visit(
     session: SessionDep,
-    principal: Writer,
+    principal: DataWriter,
     visit_id: VisitId,
     payload: VisitUpdate,
     agency_id: AgencyId = None,
@@ -251,7 +235,7 @@ def replace_visit(
 )
 def report_visit(
     session: SessionDep,
-    principal: Anyone,
+    principal: AnyUser,
     visit_id: VisitId,
     payload: VisitStatusUpdate,
     agency_id: AgencyId = None,
@@ -281,7 +265,7 @@ def report_visit(
 
 @router.delete("/{visit_id}", status_code=status.HTTP_204_NO_CONTENT, summary="Delete a visit")
 def delete_visit(
-    session: SessionDep, principal: Deleter, visit_id: VisitId, agency_id: AgencyId = None
+    session: SessionDep, principal: StaffUser, visit_id: VisitId, agency_id: AgencyId = None
 ) -> Response:
     """Remove a visit given by mistake (cancel it instead once it was published).
 

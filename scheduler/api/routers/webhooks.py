@@ -10,12 +10,10 @@ import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import Principal, allow
-from scheduler.api.crud import Limit, Offset
-from scheduler.api.deps import SessionDep, SettingsDep
+from scheduler.api.deps import Limit, Offset, SessionDep, SettingsDep
 from scheduler.api.schemas.answers import ErrorMessage, Page
 from scheduler.api.schemas.webhooks import (
     WebhookCreate,
@@ -26,8 +24,8 @@ from scheduler.api.schemas.webhooks import (
 from scheduler.errors import SecretKeyError
 from scheduler.service.webhook_sender import Resolver, create_webhook, resolve_host
 from scheduler.store import models
+from scheduler.store import webhooks as stored
 from scheduler.store.models import Role
-from scheduler.store.records import list_records
 from scheduler.store.secret_box import SecretBox
 
 log = logging.getLogger("scheduler")
@@ -118,12 +116,7 @@ def register_webhook(
     it with (PostgreSQL without the ``SCHEDULER_SECRET_KEY`` setting) answers 503 saying so.
     """
     agency_id = _agency_of_new_webhook(session, principal, payload)
-    count = session.scalar(
-        select(func.count())
-        .select_from(models.Webhook)
-        .where(models.Webhook.agency_id == agency_id)
-    )
-    if (count or 0) >= MAX_WEBHOOKS_PER_AGENCY:
+    if stored.count_webhooks(session, agency_id=agency_id) >= MAX_WEBHOOKS_PER_AGENCY:
         raise HTTPException(
             status.HTTP_409_CONFLICT,
             f"agency {agency_id!r} has {MAX_WEBHOOKS_PER_AGENCY} webhooks; remove one first",
@@ -151,14 +144,10 @@ def list_webhooks(
     session: SessionDep, principal: Owner, offset: Offset = 0, limit: Limit = 100
 ) -> dict[str, Any]:
     """The webhooks in reach (an agency system's own agency's), oldest first; no secrets."""
-    where = []
-    if principal.role != Role.ADMIN:
-        where.append(models.Webhook.agency_id == principal.agency_id)
-    rows, total = list_records(
+    rows, total = stored.list_webhooks(
         session,
-        models.Webhook,
-        where=where,
-        order_by=[models.Webhook.created_at],
+        agency_id=principal.agency_id,
+        every_agency=principal.role == Role.ADMIN,
         offset=offset,
         limit=limit,
     )
@@ -169,10 +158,7 @@ def list_webhooks(
 def remove_webhook(session: SessionDep, principal: Owner, webhook_id: WebhookId) -> Response:
     """Stop sending to the webhook; its deliveries, sent or not, go with it."""
     hook = webhook_in_reach(session, principal, webhook_id)
-    session.execute(
-        delete(models.WebhookDelivery).where(models.WebhookDelivery.webhook_id == hook.id)
-    )
-    session.delete(hook)
+    stored.delete_webhook(session, webhook=hook)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -193,15 +179,7 @@ def list_deliveries(
 ) -> dict[str, Any]:
     """Events sent or to send, newest first: status, attempts, last answer, next try."""
     hook = webhook_in_reach(session, principal, webhook_id)
-    where = [models.WebhookDelivery.webhook_id == hook.id]
-    if delivery_status is not None:
-        where.append(models.WebhookDelivery.status == delivery_status)
-    rows, total = list_records(
-        session,
-        models.WebhookDelivery,
-        where=where,
-        order_by=[models.WebhookDelivery.created_at.desc()],
-        offset=offset,
-        limit=limit,
+    rows, total = stored.list_deliveries(
+        session, webhook_id=hook.id, status=delivery_status, offset=offset, limit=limit
     )
     return {"items": rows, "total": total, "offset": offset, "limit": limit}

@@ -8,8 +8,10 @@ from pydantic import (
     model_validator,
 )
 
+from scheduler.api.schemas.care_plans import CarePlanCreate
+from scheduler.api.schemas.clinicians import ClinicianCreate
 from scheduler.api.schemas.fields import WriteModel
-from scheduler.api.schemas.people import CarePlanCreate, ClinicianCreate, PatientCreate
+from scheduler.api.schemas.patients import PatientCreate
 from scheduler.api.schemas.visits import VisitCreate
 
 MAX_IMPORT = 5_000

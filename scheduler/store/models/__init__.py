@@ -18,6 +18,8 @@ from scheduler.store.models.base import (
 from scheduler.store.models.operations import (
     AuditEntry,
     IdempotentRequest,
+    JobLease,
+    JobRequest,
     Webhook,
     WebhookDelivery,
 )
@@ -40,6 +42,7 @@ from scheduler.store.models.records import (
     Visit,
     VisitLink,
 )
+from scheduler.store.models.sign_in import UserPassword, WebSession
 
 __all__ = [
     "Agency",
@@ -51,6 +54,8 @@ __all__ = [
     "CarePlan",
     "Clinician",
     "IdempotentRequest",
+    "JobLease",
+    "JobRequest",
     "JobStatus",
     "Patient",
     "Plan",
@@ -62,10 +67,12 @@ __all__ = [
     "PublishedDay",
     "Role",
     "User",
+    "UserPassword",
     "UtcDateTime",
     "Visit",
     "VisitLink",
     "VisitStatus",
+    "WebSession",
     "Webhook",
     "WebhookDelivery",
     "utc_now",

@@ -75,3 +75,38 @@ class AuditEntry(Base):
     resource_id: Mapped[str | None] = mapped_column(String(100))
     path: Mapped[str] = mapped_column(String(300))
     status_code: Mapped[int] = mapped_column(Integer)
+
+
+class JobLease(Base):
+    """Who runs a planning job and until when: the lease its runner renews (a heartbeat).
+
+    ``attempts`` counts claims and fences the runner's writes; ``sent_at`` is when the job was
+    last handed to a queue (the broker, or this process's pool), for the sweeper.
+    """
+
+    __tablename__ = "job_leases"
+    __table_args__ = (Index("ix_job_leases_lease_until", "lease_until"),)
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("planning_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(12))
+    queue: Mapped[str] = mapped_column(String(20))
+    owner: Mapped[str | None] = mapped_column(String(100))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_until: Mapped[datetime | None] = mapped_column()
+    sent_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class JobRequest(Base):
+    """What an interactive job (a reschedule, insertion options) is asked, and its answer.
+
+    ``request`` is the job's input (the broker's task carries the job's id only); ``answer``
+    its result, or on failure the error's kind and message, for the request waiting on it.
+    """
+
+    __tablename__ = "job_requests"
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("planning_jobs.id", ondelete="CASCADE"), primary_key=True
+    )
+    request: Mapped[dict[str, Any]] = mapped_column()
+    answer: Mapped[dict[str, Any] | None] = mapped_column()

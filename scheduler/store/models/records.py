@@ -144,6 +144,7 @@ class CarePlan(Base):
     required_skills: Mapped[list[Any]] = mapped_column(default=list)
     visits_made: Mapped[list[Any]] = mapped_column(default=list)
     referral_at: Mapped[datetime | None] = mapped_column()
+    resumed_at: Mapped[datetime | None] = mapped_column()
     episode_start: Mapped[date | None] = mapped_column(Date)
 
 

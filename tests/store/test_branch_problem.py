@@ -14,10 +14,10 @@ from sqlalchemy import select, update
 from scheduler.demo.agency import generate_agency
 from scheduler.demo.week import generate_agency_week
 from scheduler.domain import DAY, HOUR, LinkKind, Problem, TimeWindow, Visit, VisitLink
-from scheduler.service.branch_problem import load_branch_problem
 from scheduler.service.demo_service import DEMO_BRANCH, seed_demo_branch
 from scheduler.settings import Settings
 from scheduler.store import models
+from scheduler.store.branch_problem import load_branch_problem
 from scheduler.store.database import make_engine, session_factory, upgrade_schema
 
 

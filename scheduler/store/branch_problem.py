@@ -224,10 +224,18 @@ def _patient(row: models.Patient) -> Patient:
 def _care_plan(
     row: models.CarePlan, horizon: Horizon, made: list[date], taken: set[str]
 ) -> CarePlan:
-    """The care plan, counting visits made and visits booked on days outside the horizon."""
-    referral = None
+    """The care plan, counting visits made and visits booked on days outside the horizon.
+
+    A referral is due while no visit is made; a return home while no visit is made since.
+    """
+    made_all = sorted({*(date.fromisoformat(d) for d in row.visits_made), *made})
+    referral = resumption = None
     if row.referral_at is not None and not made:
         referral = horizon.second_of(row.referral_at)
+    if row.resumed_at is not None:
+        returned = horizon.second_of(row.resumed_at)
+        if not any(day >= horizon.date_of(returned // DAY) for day in made_all):
+            resumption = returned  # no visit made since the return home: the ROC is due
     return CarePlan(
         id=row.id,
         patient_id=row.patient_id,
@@ -238,8 +246,9 @@ def _care_plan(
         primary_clinician=row.primary_clinician_id,
         credentials=frozenset(Credential(c) for c in row.credentials),
         required_skills=frozenset(row.required_skills),
-        visits_made=tuple(sorted({*(date.fromisoformat(d) for d in row.visits_made), *made})),
+        visits_made=tuple(made_all),
         referral=referral,
+        resumption=resumption,
         episode_start=row.episode_start,
         taken_ids=frozenset(taken),
     )

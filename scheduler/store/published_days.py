@@ -1,0 +1,90 @@
+"""A branch's published days: which plan version is published for each day, and its content."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date
+from typing import NamedTuple
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from scheduler.domain import Plan, Problem
+from scheduler.errors import NotFoundError
+from scheduler.store import models
+from scheduler.store.plan_versions import stored_problem, stored_solution
+
+
+class PublishedDay(NamedTuple):
+    """The plan version published for a day."""
+
+    day: date
+    plan_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """A stored plan version: the problem it was solved for and the plan the solver returned."""
+
+    plan_id: str
+    problem: Problem
+    plan: Plan
+
+
+def published_days(session: Session, *, branch_id: str) -> list[PublishedDay]:
+    """Every published day of ``branch_id`` with its plan version, by day."""
+    rows = session.execute(
+        select(models.PublishedDay.day, models.Plan.id, models.Plan.version)
+        .join(models.Plan, models.Plan.id == models.PublishedDay.plan_id)
+        .where(models.PublishedDay.branch_id == branch_id)
+        .order_by(models.PublishedDay.day)
+    ).all()
+    return [PublishedDay(*row) for row in rows]
+
+
+def published_plan_days(
+    session: Session, *, branch_id: str, days: Collection[date]
+) -> dict[str, list[date]]:
+    """The plan versions published for any of ``days``, each with its days among them.
+
+    Versions come in the order of their first such day, and their days in order.
+    """
+    published: dict[str, list[date]] = {}
+    for day, plan_id in session.execute(
+        select(models.PublishedDay.day, models.PublishedDay.plan_id)
+        .where(models.PublishedDay.branch_id == branch_id, models.PublishedDay.day.in_(days))
+        .order_by(models.PublishedDay.day)
+    ):
+        published.setdefault(plan_id, []).append(day)
+    return published
+
+
+def published_version(session: Session, *, branch_id: str, day: date) -> StoredVersion | None:
+    """The plan version published for ``day`` of ``branch_id`` (``None``: none is)."""
+    row = session.scalar(
+        select(models.Plan)
+        .join(models.PublishedDay, models.PublishedDay.plan_id == models.Plan.id)
+        .where(models.PublishedDay.branch_id == branch_id, models.PublishedDay.day == day)
+    )
+    return None if row is None else _version(row)
+
+
+def stored_version(session: Session, *, plan_id: str) -> StoredVersion:
+    """The plan version ``plan_id``.
+
+    Raises
+    ------
+    NotFoundError
+        For an unknown plan.
+    """
+    row = session.get(models.Plan, plan_id)
+    if row is None:
+        raise NotFoundError(f"no plan {plan_id!r}")
+    return _version(row)
+
+
+def _version(row: models.Plan) -> StoredVersion:
+    """The stored version of a plan row."""
+    return StoredVersion(row.id, stored_problem(row), stored_solution(row))
