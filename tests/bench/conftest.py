@@ -1,8 +1,9 @@
 """The official UHHC validator, installed once from ../shared into a virtual environment of its own.
 
 The environment is cached in the temporary folder under the toolbox's version, so only the
-first run of a machine installs it (with the machine's ``python3 -m venv`` and ``pip install``
-of the local toolbox path); a lock keeps parallel test workers from installing it twice.
+first run of a machine installs it; a lock keeps parallel test workers from installing it twice.
+It sees the test environment's packages through a ``.pth`` file, so pip installs only the
+toolbox and what the test environment lacks (openpyxl), not pandas, numpy and matplotlib again.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from __future__ import annotations
 import fcntl
 import shutil
 import subprocess
+import sys
+import sysconfig
 import tempfile
 import tomllib
 from collections.abc import Iterator
@@ -41,13 +44,22 @@ def uhhc_validator() -> Iterator[Path]:
 def _install(home: Path) -> None:
     """Create the environment and install the toolbox into it, failing loudly on error."""
     shutil.rmtree(home, ignore_errors=True)
-    python = shutil.which("python3")
-    assert python is not None, "python3 is needed to install the UHHC validator"
+    python = str(home / "bin" / "python")
     for command in (
-        [python, "-m", "venv", str(home)],
-        [str(home / "bin" / "pip"), "install", "--quiet", str(TOOLBOX)],
+        [sys.executable, "-m", "venv", "--without-pip", str(home)],
+        [python, "-c", _SEE_TEST_PACKAGES],
+        [python, "-m", "pip", "install", "--quiet", str(TOOLBOX)],
     ):
         done = subprocess.run(command, capture_output=True, text=True, check=False)
         if done.returncode != 0:
             shutil.rmtree(home, ignore_errors=True)
             pytest.fail(f"installing the UHHC validator failed: {' '.join(command)}\n{done.stderr}")
+
+
+# Run by the new environment's Python: a .pth naming the test environment's site-packages
+# (after its own, so what pip installs there comes first), pip included.
+_SEE_TEST_PACKAGES = (
+    "import pathlib, sysconfig; "
+    "pathlib.Path(sysconfig.get_paths()['purelib'], 'test_packages.pth')"
+    f".write_text({sysconfig.get_paths()['purelib']!r})"
+)
