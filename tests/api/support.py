@@ -78,12 +78,17 @@ def wait_for_job(client: TestClient, job_id: str, headers: dict[str, str]) -> di
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings for a test app: its own database and data folder, one search process."""
+    """Settings for a test app: its own database and data folder, one search process.
+
+    Solves default to 3 s (the product's 20 s is for real branches): the test instances are
+    small, and a search that runs to its limit would cost each test seconds.
+    """
     values = {
         "database_url": database_url,
         "data_dir": tmp_path,
         "cache_dir": tmp_path / "cache",
         "solve_workers": 1,
+        "solve_time_limit": 3.0,
     }
     return Settings(**(values | overrides))
 
