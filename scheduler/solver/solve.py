@@ -57,7 +57,8 @@ def solve(
     left out, and its patient's other visits wait). Required visits a day's search left out
     (a linked pair it could not insert at once, a visit behind others) are put back by
     insertion and moves in the time left (``repair.py``; the result's objective stays the
-    search's). After solving, the plan is validated and
+    search's); a day whose search found no plan in time gets its required visits by
+    insertion into empty routes. After solving, the plan is validated and
     any visit breaking a hard rule is left out with the rule as its reason (see
     ``_plan_repair.py``): no plan the validator rejects is returned.
     """
@@ -95,18 +96,23 @@ def solve(
     routes = routing.routes or ()
     unassigned = screened_out + name_waiting_visits(problem, routing.unassigned, routes)
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
-    if routing.routes is None:
+    message = routing.message
+    if routing.routes is None and not routing.failed and problem.horizon.days == 1:
+        # Out of time before any plan (a busy machine, a short limit): the required visits
+        # are inserted into empty routes in the search's reserve instead of no plan at all.
+        plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
+        if plan.routes:
+            message = f"{routing.message}; its required visits were placed by insertion"
+    if not plan.routes and routing.routes is None:
         status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
-        return Result(status, plan, None, time.monotonic() - started, routing.message)
-    if problem.horizon.days == 1:
+        return Result(status, plan, None, time.monotonic() - started, message)
+    if problem.horizon.days == 1 and routing.routes is not None:
         plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
     plan = drop_violations(problem, plan, travel)
     seconds = time.monotonic() - started
     required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in plan.unassigned)
     status = SolveStatus.PARTIAL if required_missing else SolveStatus.SOLVED
-    return Result(
-        status, plan, routing.objective, seconds, routing.message, routing.first_objective
-    )
+    return Result(status, plan, routing.objective, seconds, message, routing.first_objective)
 
 
 def _put_back_required(

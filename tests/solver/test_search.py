@@ -1,5 +1,7 @@
 """The wall-clock limit holds, a stopped search still returns its best plan, a crash is a status."""
 
+from multiprocessing.connection import Connection
+
 import pytest
 
 import scheduler.solver._search as search_module
@@ -52,6 +54,23 @@ def test_crash_in_the_search_is_a_failed_status(monkeypatch: pytest.MonkeyPatch)
     result = solve(problem, travel, SolveParams(time_limit=2.0, workers=1))
     assert result.status == SolveStatus.FAILED and "model exploded" in result.message
     assert len(result.plan.unassigned) == 10
+
+
+def test_a_search_out_of_time_before_any_plan_still_gives_a_plan_by_insertion(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """No plan from the search (a busy machine, a short limit): insertion places the visits."""
+
+    def no_plan(_search: object, _strategy: str, _deadline: float, sender: Connection) -> None:
+        sender.send(("final", None, None, "no plan found (ROUTING_FAIL_TIMEOUT)"))
+
+    monkeypatch.setattr(search_module, "_search_and_report", no_plan)
+    problem, travel = random_day(12, 3)
+    result = solve(problem, travel, SolveParams(time_limit=3.0, workers=1))
+    assert result.status in (SolveStatus.SOLVED, SolveStatus.PARTIAL)
+    assert "placed by insertion" in result.message
+    assert result.plan.kpis.visits_planned > 0
+    assert validate(problem, result.plan, travel) == []
 
 
 def test_warm_start_keeps_a_good_plan_and_inserts_a_new_visit() -> None:
