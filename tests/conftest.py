@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -36,7 +37,14 @@ TEMPLATE_SCHEMA = "template_a1b2c3d4e5f6"  # stands for the schema's name in the
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     """A database URL: a SQLite file, or an empty PostgreSQL schema dropped afterwards."""
-    if request.param == "sqlite":
+    with database_for(request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def database_for(kind: str, tmp_path: Path) -> Iterator[str]:
+    """The URL of a new ``kind`` database (``sqlite`` or ``postgresql``), dropped after."""
+    if kind == "sqlite":
         yield f"sqlite:///{tmp_path / 'scheduler.db'}"
         return
     schema = f"test_{uuid.uuid4().hex[:12]}"
@@ -51,10 +59,12 @@ def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         pytest.skip(
             f"PostgreSQL is not running at 127.0.0.1:5432 ({error.orig}); .ci/run starts it"
         )
-    yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
-    with admin.connect() as connection:
-        connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
-    admin.dispose()
+    try:
+        yield f"{POSTGRES}?options=-csearch_path%3D{schema}"
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+        admin.dispose()
 
 
 class MigratedTemplate:

@@ -12,6 +12,7 @@ from scheduler.api.app import create_app
 from scheduler.store.models import Role
 from scheduler.store.users import create_user
 from tests.api.support import bearer, make_settings
+from tests.conftest import database_for
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -23,6 +24,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if type(item).__name__ == "SchemathesisFunction" and not item.nodeid.endswith(item.name):
             item._id = coerce_node_id(f"{item.path.relative_to(item.config.rootpath)}::{item.name}")
+
+
+@pytest.fixture(params=["postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """API tests run on PostgreSQL, the production store; ``BOTH_DATABASES`` adds SQLite.
+
+    SQLite (the embedded default) is kept where storage itself is tested through the API:
+    records kept or refused, concurrent writers, text a database cannot keep, the end-to-end
+    path; the in-process fuzz runs on SQLite too, and ``tests/store`` runs every store
+    function on both.
+    """
+    with database_for(request.param, tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

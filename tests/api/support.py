@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from scheduler.settings import Settings
@@ -75,6 +76,10 @@ def wait_for_job(client: TestClient, job_id: str, headers: dict[str, str]) -> di
             return job
         time.sleep(0.2)
     raise AssertionError(f"planning job {job_id} did not end")
+
+
+BOTH_DATABASES = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+"""An API test run on SQLite, the embedded default, as well as PostgreSQL."""
 
 
 def make_settings(database_url: str, tmp_path: Path, **overrides: Any) -> Settings:

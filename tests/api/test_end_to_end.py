@@ -11,7 +11,9 @@ from scheduler.service.problem_records import problem_to_records
 from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.plan_versions import stored_problem, stored_solution
-from tests.api.support import wait_for_job
+from tests.api.support import BOTH_DATABASES, wait_for_job
+
+pytestmark = BOTH_DATABASES
 
 
 def test_import_plan_publish_and_read_every_itinerary(client, admin, branch):

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from scheduler.api.app import create_app
 from scheduler.store import models
-from tests.api.support import make_settings
+from tests.api.support import BOTH_DATABASES, make_settings
 
 PATIENT = '{"id":"p1","branch_id":"b1","name":%s,"latitude":%s,"longitude":-83.0}'
 # (what, JSON body of a patient): each must be refused with a 4xx and nothing stored.
@@ -53,6 +53,7 @@ def stored(client: TestClient, table: type[models.Base]) -> int:
         return session.scalar(select(func.count()).select_from(table)) or 0
 
 
+@BOTH_DATABASES
 def test_unstorable_or_unreadable_patient_bodies_are_4xx(client, admin, branch):
     """NaN, infinities, booleans, NUL, lone surrogates, deep nesting: 4xx, JSON, nothing kept."""
     for what, body in BAD_PATIENTS:
@@ -77,6 +78,7 @@ CARE_PLAN_FAULTS = [
 ]
 
 
+@BOTH_DATABASES
 def test_a_care_plan_the_planner_cannot_read_is_refused_on_write(client, admin, patient_p2):
     """Unreadable frequency orders and dates out of range are 422 when written, not at planning."""
     for field, value in CARE_PLAN_FAULTS:
@@ -90,6 +92,7 @@ def test_a_care_plan_the_planner_cannot_read_is_refused_on_write(client, admin, 
         assert answer.status_code == 422, (field, value, answer.text)
 
 
+@BOTH_DATABASES
 def test_a_far_planning_date_is_422_not_500(client, admin, branch):
     """A planning job for 9999-12-31 is refused with a sentence."""
     answer = client.post(
@@ -98,6 +101,7 @@ def test_a_far_planning_date_is_422_not_500(client, admin, branch):
     assert answer.status_code == 422 and "1900 and 2999" in answer.text
 
 
+@BOTH_DATABASES
 def test_only_iana_time_zones_make_a_branch(client, admin, branch):
     """The machine's localtime, tzdata's Factory and made-up names are not branch zones."""
     for zone in ("localtime", "Factory", "posixrules", "Mars/Olympus", ""):
@@ -107,6 +111,7 @@ def test_only_iana_time_zones_make_a_branch(client, admin, branch):
     assert client.post("/v1/branches", json=body, headers=admin).status_code == 201
 
 
+@BOTH_DATABASES
 def test_an_import_naming_one_record_twice_is_refused(client, admin, branch):
     """Duplicate ids in one JSON or CSV import: 422 naming the id, nothing written."""
     patient = {"id": "p7", "branch_id": branch, "name": "Ann", "latitude": 39.9, "longitude": -83}
@@ -120,6 +125,7 @@ def test_an_import_naming_one_record_twice_is_refused(client, admin, branch):
     assert stored(client, models.Patient) == 0
 
 
+@BOTH_DATABASES
 def test_csv_cells_with_nul_or_deep_nesting_are_422(client, admin, branch):
     """A CSV cell holding NUL or JSON nested 50,000 deep is a 422 naming the line."""
     header = "id,branch_id,name,latitude,longitude,availability\n"
@@ -133,6 +139,7 @@ def test_csv_cells_with_nul_or_deep_nesting_are_422(client, admin, branch):
     assert stored(client, models.Patient) == 0
 
 
+@BOTH_DATABASES
 def test_nul_in_a_url_is_422_and_audited(client, admin, branch):
     """A NUL in a path or query is refused before any query runs, and each refusal is audited."""
     paths = ["/v1/patients/%00", "/v1/visits/a%00b", "/v1/patients?branch_id=b1%00", "/v1/x%00"]
@@ -144,6 +151,7 @@ def test_nul_in_a_url_is_422_and_audited(client, admin, branch):
     assert codes.count(422) == len(paths)
 
 
+@BOTH_DATABASES
 def test_answers_carry_security_headers(client, admin, branch):
     """Every answer: nosniff, no framing; patient data never cached; HTML without inline script."""
     answer = client.get("/v1/branches", headers=admin)
@@ -170,6 +178,7 @@ def test_answers_carry_security_headers(client, admin, branch):
     assert page.headers["cache-control"] == "no-store"
 
 
+@BOTH_DATABASES
 def test_a_streamed_body_over_the_limit_is_413_and_audited(client, admin, branch):
     """A chunked body past the limit answers 413 (not 400), and leaves an audit row."""
 
@@ -185,6 +194,7 @@ def test_a_streamed_body_over_the_limit_is_413_and_audited(client, admin, branch
     assert 413 in codes
 
 
+@BOTH_DATABASES
 def test_a_failed_write_logs_no_row_values(client, admin, branch, caplog):
     """A refused duplicate logs nothing of the patient; statements never carry their values."""
     body = {"id": "p3", "branch_id": branch, "name": "Zora Q", "latitude": 39.9, "longitude": -83}

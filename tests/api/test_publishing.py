@@ -7,9 +7,11 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 
 from scheduler.store import models
-from tests.api.support import DAY, wait_for_job, window
+from tests.api.support import BOTH_DATABASES, DAY, wait_for_job, window
 
 TUESDAY = [{"start": "2026-12-08T13:00:00-05:00", "end": "2026-12-08T15:00:00-05:00"}]
+
+pytestmark = BOTH_DATABASES
 
 
 def visit(visit_id: str, patient_id: str, start: str, end: str, **extra) -> dict:

@@ -22,7 +22,7 @@ from scheduler.solver.validate import validate
 from scheduler.store import models
 from scheduler.store.models import utc_now
 from scheduler.store.plan_versions import publish_plan, save_plan, stored_problem, stored_solution
-from tests.api.support import bearer
+from tests.api.support import BOTH_DATABASES, bearer
 
 DAY = "2026-12-07"
 TEN = "2026-12-07T10:00:00-05:00"
@@ -226,6 +226,7 @@ def test_same_key_same_answer_once_other_payload_422_no_key_428(client, day):
     assert post(client, day, body, key=None).status_code == 428
 
 
+@BOTH_DATABASES
 def test_twenty_parallel_posts_with_one_key_have_one_effect(client, day):
     """20 identical POSTs at once with one key: one new plan version, 20 identical answers."""
     _, _, plan = published(client)
@@ -289,6 +290,7 @@ def test_a_day_outside_1900_2999_is_422_not_404(client, day, far_day):
     assert answer.status_code == 422 and "1900" in answer.text
 
 
+@BOTH_DATABASES
 def test_concurrent_edit_and_batch_publication_exactly_one_wins(client, day):
     """A scheduler's edit and a batch publication from the same revision: one wins, one 412."""
     _, problem, plan = published(client)
@@ -349,6 +351,7 @@ def test_a_day_of_a_published_week_with_care_plans_is_rescheduled(client, plan_d
     assert versions["2026-12-09"] == row.id and versions["2026-12-08"] != row.id
 
 
+@BOTH_DATABASES
 def test_two_reschedules_at_once_with_one_if_match_one_wins_one_412(client, day, monkeypatch):
     """Two reschedules from one ETag saving at the same moment: one 200, the other 412."""
     _, _, plan = published(client)
