@@ -131,6 +131,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.sessions = sessions
+    app.state.read_sessions = session_factory(
+        engine.execution_options(isolation_level="AUTOCOMMIT")
+    )
     app.state.secret_box = secret_box
     app.state.auth_throttle = FailedAuthThrottle(limit=settings.auth_failures_per_minute)
     routers = (

@@ -13,9 +13,25 @@ from scheduler.settings import Settings
 
 
 def open_session(request: Request) -> Iterator[Session]:
-    """A session committed as the endpoint returns (before the response), else rolled back."""
+    """A session committed as the endpoint returns (before the response), else rolled back.
+
+    A route that only reads (``ReadsOnly``) gets a session without a transaction: each
+    statement sees the latest committed rows, and no BEGIN or COMMIT goes to the database.
+    """
+    if getattr(request.state, "reads_only", False):
+        with request.app.state.read_sessions() as session:
+            yield session
+        return
     with request.app.state.sessions() as session, session.begin():
         yield session
+
+
+def _reads_only(request: Request) -> None:
+    request.state.reads_only = True
+
+
+ReadsOnly = Depends(_reads_only)
+"""A router's dependency marking its routes as reading only (before their session opens)."""
 
 
 def current_settings(request: Request) -> Settings:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from scheduler.domain import Credential
 from scheduler.render.itinerary import Itinerary, empty_itinerary, itinerary_from_dict
 from scheduler.store import models
-from scheduler.store.plan_versions import published_route_itinerary
+from scheduler.store.published_days import published_route_itinerary
 
 
 def published_itinerary(session: Session, *, clinician: models.Clinician, day: date) -> Itinerary:
@@ -17,6 +18,13 @@ def published_itinerary(session: Session, *, clinician: models.Clinician, day: d
     stored = published_route_itinerary(
         session, branch_id=clinician.branch_id, clinician_id=clinician.id, day=day
     )
+    return stored_itinerary(session, clinician=clinician, day=day, stored=stored)
+
+
+def stored_itinerary(
+    session: Session, *, clinician: models.Clinician, day: date, stored: dict[str, Any] | None
+) -> Itinerary:
+    """The ``stored`` itinerary data of the clinician's ``day``, or their empty day (``None``)."""
     if stored is not None:
         return itinerary_from_dict(stored)
     branch = session.get(models.Branch, clinician.branch_id)

@@ -1,4 +1,4 @@
-"""Plan versions in the store: write a solved plan whole, publish it, serve itineraries.
+"""Plan versions in the store: write a solved plan whole and publish it.
 
 Publishing never undoes what happened to a visit after its plan was made: a plan whose stops
 no longer match the records (a visit deleted, cancelled, completed, missed or changed; its
@@ -270,22 +270,6 @@ def save_and_publish(
         solver_status=solver_status,
     )
     return _publish_draft(session, plan=row, now=now)
-
-
-def published_route_itinerary(
-    session: Session, *, branch_id: str, clinician_id: str, day: date
-) -> dict[str, Any] | None:
-    """The stored itinerary data of the clinician's route on ``day`` in the published plan."""
-    return session.scalar(
-        select(models.PlanRoute.itinerary)
-        .join(models.PublishedDay, models.PublishedDay.plan_id == models.PlanRoute.plan_id)
-        .where(
-            models.PublishedDay.branch_id == branch_id,
-            models.PublishedDay.day == day,
-            models.PlanRoute.clinician_id == clinician_id,
-            models.PlanRoute.day == day,
-        )
-    )
 
 
 def stored_problem(plan: models.Plan) -> Problem:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import Plan, Problem
@@ -88,3 +88,45 @@ def stored_version(session: Session, *, plan_id: str) -> StoredVersion:
 def _version(row: models.Plan) -> StoredVersion:
     """The stored version of a plan row."""
     return StoredVersion(row.id, stored_problem(row), stored_solution(row))
+
+
+def published_route_itinerary(
+    session: Session, *, branch_id: str, clinician_id: str, day: date
+) -> dict[str, Any] | None:
+    """The stored itinerary data of the clinician's route on ``day`` in the published plan."""
+    return session.scalar(
+        select(models.PlanRoute.itinerary)
+        .join(models.PublishedDay, models.PublishedDay.plan_id == models.PlanRoute.plan_id)
+        .where(
+            models.PublishedDay.branch_id == branch_id,
+            models.PublishedDay.day == day,
+            models.PlanRoute.clinician_id == clinician_id,
+            models.PlanRoute.day == day,
+        )
+    )
+
+
+def clinician_published_day(
+    session: Session, *, agency_id: str, clinician_id: str, day: date
+) -> tuple[models.Clinician, dict[str, Any] | None] | None:
+    """The agency's clinician and their stored itinerary on ``day`` in the published plan.
+
+    One query (a clinician reading their own day is the busiest read of the API); ``None``
+    when the agency has no such clinician, no itinerary when nothing is published for them.
+    """
+    published = and_(
+        models.PublishedDay.branch_id == models.Clinician.branch_id,
+        models.PublishedDay.day == day,
+    )
+    route = and_(
+        models.PlanRoute.plan_id == models.PublishedDay.plan_id,
+        models.PlanRoute.clinician_id == models.Clinician.id,
+        models.PlanRoute.day == day,
+    )
+    row = session.execute(
+        select(models.Clinician, models.PlanRoute.itinerary)
+        .outerjoin(models.PublishedDay, published)
+        .outerjoin(models.PlanRoute, route)
+        .where(models.Clinician.agency_id == agency_id, models.Clinician.id == clinician_id)
+    ).first()
+    return None if row is None else (row[0], row[1])

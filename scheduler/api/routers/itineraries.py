@@ -9,18 +9,19 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy.orm import Session
 
 from scheduler.api.access import AnyUser, Principal
-from scheduler.api.deps import AgencyId, SessionDep
+from scheduler.api.deps import AgencyId, ReadsOnly, SessionDep
 from scheduler.api.reach import caller_agency, fetch_in_reach
 from scheduler.api.schemas.fields import IsoDate
 from scheduler.domain import Location
 from scheduler.render.itinerary import Itinerary, itinerary_to_dict
 from scheduler.render.itinerary_views import itinerary_to_html, itinerary_to_ics
 from scheduler.render.route_map import route_map_svg
-from scheduler.service.itineraries import published_itinerary
+from scheduler.service.itineraries import published_itinerary, stored_itinerary
 from scheduler.store import models
 from scheduler.store.models import Role
+from scheduler.store.published_days import clinician_published_day
 
-router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"])
+router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"], dependencies=[ReadsOnly])
 ClinicianId = Annotated[str, Path(max_length=64)]
 Day = Annotated[IsoDate, Path(description="The branch-local date, e.g. 2026-11-30.")]
 
@@ -31,18 +32,23 @@ def _itinerary(
     """The clinician's published day, if the caller may see it (404 otherwise)."""
     if principal.role == Role.CLINICIAN:
         agency = caller_agency(session, principal, agency_id)
-        clinician = session.get(models.Clinician, (agency, clinician_id))
-        if clinician is None or clinician.id != principal.clinician_id:
+        found = None
+        if agency is not None:
+            found = clinician_published_day(
+                session, agency_id=agency, clinician_id=clinician_id, day=day
+            )
+        if found is None or found[0].id != principal.clinician_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no clinician {clinician_id!r}")
-    else:
-        clinician = fetch_in_reach(
-            session,
-            principal,
-            models.Clinician,
-            clinician_id,
-            label="clinician",
-            agency_id=agency_id,
-        )
+        clinician, stored = found
+        return clinician, stored_itinerary(session, clinician=clinician, day=day, stored=stored)
+    clinician = fetch_in_reach(
+        session,
+        principal,
+        models.Clinician,
+        clinician_id,
+        label="clinician",
+        agency_id=agency_id,
+    )
     return clinician, published_itinerary(session, clinician=clinician, day=day)
 
 
