@@ -121,7 +121,8 @@ def allow(*roles: Role) -> Callable[[Principal], Principal]:
     out a role (see :func:`refused_roles`).
     """
 
-    def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(authenticate)]) -> Principal:
+        # async: a check of a value, run on the event loop rather than sent to a thread
         if principal.role not in roles:
             raise HTTPException(status.HTTP_403_FORBIDDEN, f"a {principal.role} may not do this")
         return principal

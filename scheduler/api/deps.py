@@ -26,7 +26,7 @@ def open_session(request: Request) -> Iterator[Session]:
         yield session
 
 
-def _reads_only(request: Request) -> None:
+async def _reads_only(request: Request) -> None:
     request.state.reads_only = True
 
 
@@ -34,7 +34,7 @@ ReadsOnly = Depends(_reads_only)
 """A router's dependency marking its routes as reading only (before their session opens)."""
 
 
-def current_settings(request: Request) -> Settings:
+async def current_settings(request: Request) -> Settings:
     """The app's settings."""
     return request.app.state.settings
 
