@@ -197,9 +197,14 @@ def itinerary_to_dict(itinerary: Itinerary) -> dict[str, Any]:
     return _ITINERARY.dump_python(itinerary, mode="json")
 
 
-def itinerary_from_dict(data: dict[str, Any]) -> Itinerary:
-    """An itinerary back from ``itinerary_to_dict``'s data."""
-    return _ITINERARY.validate_python(data)
+def itinerary_to_json(itinerary: Itinerary) -> bytes:
+    """The itinerary as JSON text, as ``itinerary_to_dict``'s data would be written."""
+    return _ITINERARY.dump_json(itinerary)
+
+
+def itinerary_from_json(text: str | bytes) -> Itinerary:
+    """An itinerary back from the JSON text of ``itinerary_to_dict``'s data."""
+    return _ITINERARY.validate_json(text)
 
 
 def _itinerary_stop(

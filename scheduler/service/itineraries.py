@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from scheduler.domain import Credential
-from scheduler.render.itinerary import Itinerary, empty_itinerary, itinerary_from_dict
+from scheduler.render.itinerary import Itinerary, empty_itinerary, itinerary_from_json
 from scheduler.store import models
 from scheduler.store.published_days import published_route_itinerary
 
@@ -22,11 +21,11 @@ def published_itinerary(session: Session, *, clinician: models.Clinician, day: d
 
 
 def stored_itinerary(
-    session: Session, *, clinician: models.Clinician, day: date, stored: dict[str, Any] | None
+    session: Session, *, clinician: models.Clinician, day: date, stored: str | None
 ) -> Itinerary:
-    """The ``stored`` itinerary data of the clinician's ``day``, or their empty day (``None``)."""
+    """The ``stored`` itinerary (JSON text) of the clinician's ``day``, or their empty day."""
     if stored is not None:
-        return itinerary_from_dict(stored)
+        return itinerary_from_json(stored)
     branch = session.get(models.Branch, clinician.branch_id)
     return empty_itinerary(
         clinician_id=clinician.id,

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from sqlalchemy import and_, select
+from sqlalchemy import Text, and_, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from scheduler.domain import Plan, Problem
@@ -92,10 +92,10 @@ def _version(row: models.Plan) -> StoredVersion:
 
 def published_route_itinerary(
     session: Session, *, branch_id: str, clinician_id: str, day: date
-) -> dict[str, Any] | None:
-    """The stored itinerary data of the clinician's route on ``day`` in the published plan."""
+) -> str | None:
+    """The stored itinerary (JSON text) of the clinician's route on ``day``, if published."""
     return session.scalar(
-        select(models.PlanRoute.itinerary)
+        select(_ITINERARY_TEXT)
         .join(models.PublishedDay, models.PublishedDay.plan_id == models.PlanRoute.plan_id)
         .where(
             models.PublishedDay.branch_id == branch_id,
@@ -108,25 +108,40 @@ def published_route_itinerary(
 
 def clinician_published_day(
     session: Session, *, agency_id: str, clinician_id: str, day: date
-) -> tuple[models.Clinician, dict[str, Any] | None] | None:
-    """The agency's clinician and their stored itinerary on ``day`` in the published plan.
+) -> tuple[models.Clinician, str | None] | None:
+    """The agency's clinician and their stored itinerary (JSON text) on ``day``, if published.
 
-    One query (a clinician reading their own day is the busiest read of the API); ``None``
-    when the agency has no such clinician, no itinerary when nothing is published for them.
+    One prepared query (a clinician reading their own day is the busiest read of the API);
+    ``None`` when the agency has no such clinician, no itinerary when nothing is published
+    for them that day. The text is served as it was stored, never parsed.
     """
-    published = and_(
-        models.PublishedDay.branch_id == models.Clinician.branch_id,
-        models.PublishedDay.day == day,
-    )
-    route = and_(
-        models.PlanRoute.plan_id == models.PublishedDay.plan_id,
-        models.PlanRoute.clinician_id == models.Clinician.id,
-        models.PlanRoute.day == day,
-    )
     row = session.execute(
-        select(models.Clinician, models.PlanRoute.itinerary)
-        .outerjoin(models.PublishedDay, published)
-        .outerjoin(models.PlanRoute, route)
-        .where(models.Clinician.agency_id == agency_id, models.Clinician.id == clinician_id)
+        _CLINICIAN_DAY, {"agency_id": agency_id, "clinician_id": clinician_id, "day": day}
     ).first()
     return None if row is None else (row[0], row[1])
+
+
+# The stored JSON as text: an itinerary read passes it on without parsing it.
+_ITINERARY_TEXT = cast(models.PlanRoute.itinerary, Text)
+_CLINICIAN_DAY = (
+    select(models.Clinician, _ITINERARY_TEXT)
+    .outerjoin(
+        models.PublishedDay,
+        and_(
+            models.PublishedDay.branch_id == models.Clinician.branch_id,
+            models.PublishedDay.day == bindparam("day"),
+        ),
+    )
+    .outerjoin(
+        models.PlanRoute,
+        and_(
+            models.PlanRoute.plan_id == models.PublishedDay.plan_id,
+            models.PlanRoute.clinician_id == models.Clinician.id,
+            models.PlanRoute.day == bindparam("day"),
+        ),
+    )
+    .where(
+        models.Clinician.agency_id == bindparam("agency_id"),
+        models.Clinician.id == bindparam("clinician_id"),
+    )
+)

@@ -12,7 +12,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from scheduler.store import models
@@ -65,7 +65,11 @@ def create_user(
 
 def user_by_token(session: Session, *, token: str) -> models.User | None:
     """The user holding ``token`` (working or not), or ``None``."""
-    return session.scalar(select(models.User).where(models.User.token_hash == hash_token(token)))
+    return session.scalar(_USER_BY_TOKEN, {"token_hash": hash_token(token)})
+
+
+# Built once: every API request looks its caller up.
+_USER_BY_TOKEN = select(models.User).where(models.User.token_hash == bindparam("token_hash"))
 
 
 def token_refusal(user: models.User, *, now: datetime) -> str | None:

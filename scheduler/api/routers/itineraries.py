@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from sqlalchemy.orm import Session
@@ -13,23 +13,27 @@ from scheduler.api.deps import AgencyId, ReadsOnly, SessionDep
 from scheduler.api.reach import caller_agency, fetch_in_reach
 from scheduler.api.schemas.fields import IsoDate
 from scheduler.domain import Location
-from scheduler.render.itinerary import Itinerary, itinerary_to_dict
+from scheduler.render.itinerary import Itinerary, itinerary_to_json
 from scheduler.render.itinerary_views import itinerary_to_html, itinerary_to_ics
 from scheduler.render.route_map import route_map_svg
-from scheduler.service.itineraries import published_itinerary, stored_itinerary
+from scheduler.service.itineraries import stored_itinerary
 from scheduler.store import models
 from scheduler.store.models import Role
-from scheduler.store.published_days import clinician_published_day
+from scheduler.store.published_days import clinician_published_day, published_route_itinerary
 
 router = APIRouter(prefix="/v1/itineraries", tags=["itineraries"], dependencies=[ReadsOnly])
 ClinicianId = Annotated[str, Path(max_length=64)]
 Day = Annotated[IsoDate, Path(description="The branch-local date, e.g. 2026-11-30.")]
+ITINERARY_SCHEMA = {"type": "object", "additionalProperties": True, "title": "Itinerary"}
 
 
-def _itinerary(
+def _published_day(
     session: Session, principal: Principal, clinician_id: str, day: date, agency_id: str | None
-) -> tuple[models.Clinician, Itinerary]:
-    """The clinician's published day, if the caller may see it (404 otherwise)."""
+) -> tuple[models.Clinician, str | None]:
+    """The clinician and their stored itinerary (JSON text, ``None``: nothing published).
+
+    404 unless the caller may see the clinician's days.
+    """
     if principal.role == Role.CLINICIAN:
         agency = caller_agency(session, principal, agency_id)
         found = None
@@ -39,8 +43,7 @@ def _itinerary(
             )
         if found is None or found[0].id != principal.clinician_id:
             raise HTTPException(status.HTTP_404_NOT_FOUND, f"no clinician {clinician_id!r}")
-        clinician, stored = found
-        return clinician, stored_itinerary(session, clinician=clinician, day=day, stored=stored)
+        return found
     clinician = fetch_in_reach(
         session,
         principal,
@@ -49,19 +52,42 @@ def _itinerary(
         label="clinician",
         agency_id=agency_id,
     )
-    return clinician, published_itinerary(session, clinician=clinician, day=day)
+    stored = published_route_itinerary(
+        session, branch_id=clinician.branch_id, clinician_id=clinician.id, day=day
+    )
+    return clinician, stored
 
 
-@router.get("/{clinician_id}/{day}", summary="A clinician's itinerary as JSON")
+def _itinerary(
+    session: Session, principal: Principal, clinician_id: str, day: date, agency_id: str | None
+) -> tuple[models.Clinician, Itinerary]:
+    """The clinician's published day, if the caller may see it (404 otherwise)."""
+    clinician, stored = _published_day(session, principal, clinician_id, day, agency_id)
+    return clinician, stored_itinerary(session, clinician=clinician, day=day, stored=stored)
+
+
+@router.get(
+    "/{clinician_id}/{day}",
+    summary="A clinician's itinerary as JSON",
+    response_class=Response,
+    responses={200: {"content": {"application/json": {"schema": ITINERARY_SCHEMA}}}},
+)
 def read_itinerary(
     session: SessionDep,
     principal: AnyUser,
     clinician_id: ClinicianId,
     day: Day,
     agency_id: AgencyId = None,
-) -> dict[str, Any]:
-    """Visits in order with windows, planned times, addresses and driving (empty if none)."""
-    return itinerary_to_dict(_itinerary(session, principal, clinician_id, day, agency_id)[1])
+) -> Response:
+    """Visits in order with windows, planned times, addresses and driving (empty if none).
+
+    A published day is served as it was stored when it was published, never re-encoded.
+    """
+    clinician, stored = _published_day(session, principal, clinician_id, day, agency_id)
+    if stored is None:
+        empty = stored_itinerary(session, clinician=clinician, day=day, stored=None)
+        return Response(itinerary_to_json(empty), media_type="application/json")
+    return Response(stored, media_type="application/json")
 
 
 @router.get(
