@@ -96,18 +96,16 @@ def solve(
     routes = routing.routes or ()
     unassigned = screened_out + name_waiting_visits(problem, routing.unassigned, routes)
     plan = Plan(routes, unassigned, compute_kpis(problem, routes, unassigned))
+    if problem.horizon.days == 1 and not routing.failed:
+        # Out of time before any plan (a busy machine, a short limit), the required visits
+        # go into empty routes in the search's reserve: a plan rather than none.
+        plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
     message = routing.message
-    if routing.routes is None and not routing.failed and problem.horizon.days == 1:
-        # Out of time before any plan (a busy machine, a short limit): the required visits
-        # are inserted into empty routes in the search's reserve instead of no plan at all.
-        plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
-        if plan.routes:
-            message = f"{routing.message}; its required visits were placed by insertion"
-    if not plan.routes and routing.routes is None:
-        status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
-        return Result(status, plan, None, time.monotonic() - started, message)
-    if problem.horizon.days == 1 and routing.routes is not None:
-        plan = _put_back_required(problem, travel, plan, routing.unassigned, deadline=deadline)
+    if routing.routes is None:
+        if not plan.routes:
+            status = SolveStatus.FAILED if routing.failed else SolveStatus.NO_SOLUTION
+            return Result(status, plan, None, time.monotonic() - started, message)
+        message = f"{routing.message}; its required visits were placed by insertion"
     plan = drop_violations(problem, plan, travel)
     seconds = time.monotonic() - started
     required_missing = any(not problem.visit_by_id[u.visit_id].optional for u in plan.unassigned)
