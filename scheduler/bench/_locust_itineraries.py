@@ -34,8 +34,8 @@ RESULTS = Path(os.environ["BENCH_RESULTS"])
 _URL = re.compile(r"URL \S+")
 SPAWN_SECONDS = 1.5  # from the first user's start to the epoch: Locust spawns all in 1 s
 _numbers = itertools.count()
-_epoch: list[float | None] = [None]  # when the first slot of user 0 comes
-_record: dict[str, Any] = {"spawned": None, "sent": [], "answers": []}
+_epoch: list[float | None] = [None]  # when the first slot of user 0 comes (monotonic)
+_record: dict[str, Any] = {"epoch": None, "sent": [], "answers": []}
 
 
 class ItineraryReader(FastHttpUser):
@@ -50,6 +50,7 @@ class ItineraryReader(FastHttpUser):
         self.turn = self.number
         if _epoch[0] is None:  # the users spawn within a second: all are up by then
             _epoch[0] = time.monotonic() + SPAWN_SECONDS
+            _record["epoch"] = time.time() + SPAWN_SECONDS  # the same instant, as sends are
         self.slot = _epoch[0] + self.number / USERS / USER_RATE
         time.sleep(max(0.0, self.slot - time.monotonic()))  # gevent's: locust patched time
 
@@ -75,11 +76,6 @@ class ItineraryReader(FastHttpUser):
             name="itinerary",
             context={"sent": sent},
         )
-
-
-@events.spawning_complete.add_listener
-def _spawned(user_count: int, **_: Any) -> None:
-    _record["spawned"] = time.time()
 
 
 @events.request.add_listener

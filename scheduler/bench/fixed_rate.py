@@ -2,10 +2,10 @@
 
 Locust runs in a process of its own (``_locust_itineraries.py``): one user per request a
 second asked, each on its own keep-alive connection (``FastHttpUser``, cheap in CPU), each
-paced by ``constant_throughput`` and started at its share of the second, so the users together
-send an even stream. A user waits for its answer before its next request, so an answer slower
-than the pacing interval would delay that user's next send: the run says whether the rate held
-(the rate achieved within 2 % of the rate asked, and no answer slower than the interval).
+sending at its own slots of one even schedule. The measured window starts at the schedule's
+first slot. A user waits for its answer before its next request and skips a slot passed
+meanwhile: the run says whether the rate held (the rate achieved within 2 % of the rate
+asked, and no answer slower than a user's interval).
 """
 
 from __future__ import annotations
@@ -185,9 +185,9 @@ def _result(
     A request sent in the window with no answer recorded (Locust stopped while it waited)
     is an error: ``unanswered``.
     """
-    if record["spawned"] is None:
+    if record["epoch"] is None:
         raise BenchmarkError("Locust never started its users")
-    start = record["spawned"] + users / rate  # every user sent its first request
+    start = record["epoch"]  # the even schedule's first slot
     end = start + seconds
     window = [answer for answer in record["answers"] if start <= answer[0] < end]
     kinds: dict[str, int] = {}
