@@ -56,14 +56,18 @@ def tabulate_runs(title: str, results: Sequence[InstanceRuns]) -> BenchReport:
 
 
 def mean_by_group(
-    report: BenchReport, group_of: Mapping[str, str], column: str = "gap_pct"
+    rows: Sequence[Mapping[str, Cell]], group_of: Mapping[str, str], column: str = "gap_pct"
 ) -> dict[str, float]:
-    """The mean of ``column`` over the instances of each group (e.g. a benchmark family)."""
+    """The mean of ``column`` over the rows of each group (e.g. a benchmark family).
+
+    ``rows`` are a report's or a CSV's (numbers as text); an empty or missing cell is skipped.
+    """
     groups: dict[str, list[float]] = {}
-    for row in report.rows:
+    for row in rows:
         value, group = row.get(column), group_of.get(str(row["instance"]))
-        if group is not None and isinstance(value, int | float):
-            groups.setdefault(group, []).append(float(value))
+        if group is None or value is None or value == "" or isinstance(value, bool):
+            continue
+        groups.setdefault(group, []).append(float(value))
     return {group: round(fmean(values), 2) for group, values in sorted(groups.items())}
 
 

@@ -31,6 +31,7 @@ FAMILIES = {
     "kummer": "uhhc-kummer",
     "italian": "uhhc-italian",
 }
+BRKGA_MEAN = "brkga_mpipr_mean15"  # the reference BRKGA's mean objective over 15 runs
 MATCH_TOLERANCE = 1e-6  # relative: the validator adds floats in its own order
 
 
@@ -39,16 +40,22 @@ def set_directory(name: str, benchmarks: Path) -> Path:
     return benchmarks / FAMILIES[name] if name in FAMILIES else Path(name)
 
 
-def read_best_found(directory: Path) -> dict[str, float]:
-    """Best found objective by instance name (file stem), from ``reference.csv``."""
+def read_reference_column(directory: Path, column: str) -> dict[str, float]:
+    """A number of ``reference.csv`` by instance name (file stem), where the row has it."""
     return {
-        Path(row["instance"]).stem: float(row["best_found"]) for row in read_reference(directory)
+        Path(row["instance"]).stem: float(row[column])
+        for row in read_reference(directory)
+        if row.get(column)
     }
 
 
 def read_families(directory: Path) -> dict[str, str]:
-    """Family letter (A..G) by instance name, from the labels of ``reference.csv``."""
-    return {Path(row["instance"]).stem: row["label"][0] for row in read_reference(directory)}
+    """Family letter (A..G) by instance name, from the labels of ``reference.csv`` (if any)."""
+    return {
+        Path(row["instance"]).stem: row["label"][0]
+        for row in read_reference(directory)
+        if row.get("label")
+    }
 
 
 def objective(instance: UhhcInstance, total: float) -> float:
@@ -103,22 +110,39 @@ class UhhcSet:
         """Names of the ``.json`` instances, sorted."""
         return instance_names(self.directory, "*.json", title=self.title)
 
-    @cached_property
-    def _reference(self) -> dict[str, float]:
+    def _reference(self, column: str) -> dict[str, float]:
         if not (self.directory / "reference.csv").is_file():
             return {}
-        return read_best_found(self.directory)
+        return read_reference_column(self.directory, column)
+
+    @cached_property
+    def _best_found(self) -> dict[str, float]:
+        return self._reference("best_found")
+
+    @cached_property
+    def _brkga_mean(self) -> dict[str, float]:
+        return self._reference(BRKGA_MEAN)
 
     def best_known(self, name: str) -> float | None:
         """The best found objective of ``name``, if the set has a reference."""
-        return self._reference.get(name)
+        return self._best_found.get(name)
 
     def solve(self, name: str, *, solver: str, time_limit: float, seed: int) -> Outcome:
-        """Solve one instance and judge the plan (see ``judge``)."""
+        """Solve one instance and judge the plan (see ``judge``).
+
+        Where ``reference.csv`` gives the reference BRKGA's mean over 15 runs (Mankowska),
+        the outcome holds it and our gap to it.
+        """
         instance = read_uhhc(self.directory / f"{name}.json")
         params = uhhc_params(instance, time_limit, workers=self.workers)
         plan = solve(instance.problem, instance.travel, params).plan
-        return self.judge(instance, plan)
+        outcome = self.judge(instance, plan)
+        brkga = self._brkga_mean.get(name)
+        if brkga is None:
+            return outcome
+        gap = round(100 * (outcome.cost - brkga) / brkga, 2)
+        parts = {**outcome.parts, "brkga_mean15": brkga, "gap_brkga_mean_pct": gap}
+        return Outcome(outcome.cost, outcome.feasible, parts)
 
     def judge(self, instance: UhhcInstance, plan: Plan) -> Outcome:
         """Price a plan by the format, write it, and have it checked.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from statistics import median
 from typing import Annotated
@@ -12,6 +13,7 @@ from scheduler.bench.harness import OURS, BenchSet, InstanceRuns, parse_seeds, r
 from scheduler.bench.peers import parse_peers
 from scheduler.bench.report import (
     BenchReport,
+    Cell,
     format_cell,
     mean_by_group,
     tabulate_runs,
@@ -117,16 +119,39 @@ def bench_mankowska(
             csv=csv,
             markdown=markdown,
         )
-        by_family = mean_by_group(report, read_families(directory))
+        families = read_families(directory)
     except SchedulerError as error:
         raise fail(error) from error
+    _print_family_gaps(report.rows, families)
+
+
+def _print_family_gaps(rows: Sequence[Mapping[str, Cell]], families: dict[str, str]) -> None:
+    """Mean gaps by family: to the best found and to the reference BRKGA's mean of 15 runs."""
+    to_best = mean_by_group(rows, families)
+    to_brkga = mean_by_group(rows, families, "gap_brkga_mean_pct")
+    every = mean_by_group(rows, dict.fromkeys(families, "all"))
+    every_brkga = mean_by_group(rows, dict.fromkeys(families, "all"), "gap_brkga_mean_pct")
     console.print(
         _console.rows_table(
-            "Mean gap to reference.csv by family (%)",
-            ("family", "mean gap %"),
-            [(family, f"{gap:+.2f}") for family, gap in by_family.items()],
+            "Mean gap by family (%): to the best found, to the BRKGA's mean of 15 runs",
+            ("family", "instances", "to best found", "to BRKGA mean"),
+            [
+                (
+                    family,
+                    str(sum(1 for row in rows if families.get(str(row["instance"])) == family)),
+                    f"{gap:+.2f}",
+                    _signed(to_brkga.get(family)),
+                )
+                for family, gap in to_best.items()
+            ]
+            + [("all", str(len(rows)), _signed(every.get("all")), _signed(every_brkga.get("all")))],
         )
     )
+
+
+def _signed(value: float | None) -> str:
+    """A percentage with its sign, empty for none."""
+    return "" if value is None else f"{value:+.2f}"
 
 
 def bench_italian(
@@ -205,6 +230,9 @@ def bench_uhhc(
             f"{csv}: {len(rows)} row(s); valid under the official validator: {valid}; "
             f"our total equal to its total: {equal}"
         )
+        families = read_families(directory) if (directory / "reference.csv").is_file() else {}
+        if families:
+            _print_family_gaps(rows, families)
 
 
 def _run_resumable(

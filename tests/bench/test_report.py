@@ -4,7 +4,7 @@ import csv
 from pathlib import Path
 
 from scheduler.bench.harness import OURS, InstanceRuns, Outcome, Run
-from scheduler.bench.report import report_markdown, tabulate_runs, write_csv
+from scheduler.bench.report import mean_by_group, report_markdown, tabulate_runs, write_csv
 
 
 def _runs(instance: str, best: float | None, costs: dict[str, list[float]]) -> InstanceRuns:
@@ -64,3 +64,16 @@ def test_csv_has_instance_rows_and_markdown_ends_with_means(tmp_path: Path) -> N
     assert lines[0] == "**Tiny**" and lines[2].startswith("| instance | best_known | cost |")
     assert lines[-1].startswith("| mean of 2 | 75.0 | 101.5 | 51.0 |")
     assert "| no |" in lines[-2]
+
+
+def test_mean_by_group_reads_report_rows_and_csv_text_alike() -> None:
+    """Numbers or their text average by group; empty cells and unknown instances are skipped."""
+    rows = [
+        {"instance": "a1", "gap_pct": 1.0},
+        {"instance": "a2", "gap_pct": "2.5"},
+        {"instance": "a3", "gap_pct": ""},
+        {"instance": "b1", "gap_pct": "-1"},
+        {"instance": "z9", "gap_pct": 100.0},
+    ]
+    families = {"a1": "A", "a2": "A", "a3": "A", "b1": "B"}
+    assert mean_by_group(rows, families) == {"A": 1.75, "B": -1.0}

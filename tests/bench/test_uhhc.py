@@ -136,6 +136,9 @@ def test_mankowska_a1_is_feasible_and_near_the_reference(tmp_path: Path) -> None
         written["cost_components"]["qualification"] == 0
     )  # whole values only: travel has decimals
     assert read_families(MANKOWSKA)["InstanzVNS_HCSRP_300_1"] == "G"
+    brkga = 227.00  # reference.csv's brkga_mpipr_mean15 for A1
+    assert outcome.parts["brkga_mean15"] == brkga
+    assert outcome.parts["gap_brkga_mean_pct"] == round(100 * (outcome.cost - brkga) / brkga, 2)
 
 
 @pytest.mark.skipif(not ITALIAN.is_dir(), reason="Italian instances not found")
@@ -146,4 +149,6 @@ def test_italian_instance_reads_real_coordinates_and_solves() -> None:
     instance = read_uhhc(ITALIAN / f"{name}.json")
     assert 43 < instance.problem.patients[0].location.latitude < 45
     assert bench.best_known(name) is None
-    assert bench.solve(name, solver="ours", time_limit=3.0, seed=1).feasible
+    outcome = bench.solve(name, solver="ours", time_limit=3.0, seed=1)
+    assert outcome.feasible
+    assert "gap_brkga_mean_pct" not in outcome.parts

@@ -44,6 +44,36 @@ def test_bench_uhhc_checks_each_answer_and_skips_rows_already_written(
     assert all(row["validator_valid"] == "True" and row["total_matches"] == "True" for row in rows)
 
 
+def test_bench_uhhc_gives_gaps_by_family_from_every_row_of_the_csv(
+    uhhc_validator: Path, tmp_path: Path
+) -> None:
+    """With a reference.csv of families, the gaps by family cover the rows of earlier runs too."""
+    folder = tmp_path / "set"
+    folder.mkdir()
+    for name in ("day-1", "day-2"):
+        (folder / f"{name}.json").write_text(json.dumps(DAY))
+    (folder / "reference.csv").write_text(
+        "instance,label,best_found,brkga_mpipr_mean15\nday-1.json,A1,100,200\nday-2.json,B1,100,\n"
+    )
+    table = tmp_path / "runs.csv"
+    options = ["--time-limit", "1", "--csv", str(table), "--validator", str(uhhc_validator)]
+    first = runner.invoke(
+        app, ["bench", "uhhc", "--set", str(folder), "--instances", "day-1", *options]
+    )
+    assert first.exit_code == 0, first.output
+    second = runner.invoke(app, ["bench", "uhhc", "--set", str(folder), *options])
+    assert second.exit_code == 0, second.output
+    rows = {row["instance"]: row for row in read_rows(table)}
+    cost = float(rows["day-1"]["cost"])
+    assert float(rows["day-1"]["gap_brkga_mean_pct"]) == round(100 * (cost - 200) / 200, 2)
+    assert rows["day-2"]["gap_brkga_mean_pct"] == ""
+    family_a = next(
+        line for line in second.output.splitlines() if line.strip("│ ").startswith("A ")
+    )
+    assert f"{float(rows['day-1']['gap_pct']):+.2f}" in family_a
+    assert f"{float(rows['day-1']['gap_brkga_mean_pct']):+.2f}" in family_a
+
+
 def test_bench_uhhc_without_a_validator_at_the_path_exits_2(tmp_path: Path) -> None:
     """A validator path that does not exist is a clear error before any solve."""
     result = runner.invoke(
