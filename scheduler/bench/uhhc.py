@@ -19,6 +19,10 @@ the product's own model:
 - a double service is a ``VisitLink`` (simultaneous, or sequential with the min/max gap); two
   independent services are linked too (the second any time after the first), so both or
   neither are made: the format refuses a patient served half.
+- travel, tardiness, waiting, extra time and workload balance are the product's own soft
+  costs at the instance's weights (``uhhc_set.uhhc_params``). The highest idle time and
+  missed lunches are measured, not priced: an entitled caregiver's lunch is a rule when the
+  shift holds it.
 
 The model works in integer minutes when every number of the instance is whole and in
 milli-minutes otherwise (exact for the three decimals of the Mankowska distances). Whole
