@@ -77,6 +77,13 @@ class BenchSet(Protocol):
         ...
 
 
+def search_gain_pct(first: int | None, final: int | None) -> float | None:
+    """How much (%) the OR-Tools search took off its first routes' objective (``None``: unknown)."""
+    if first is None or final is None or first <= 0:
+        return None
+    return round(100 * (first - final) / first, 4)
+
+
 def instance_names(directory: Path, pattern: str, *, title: str) -> list[str]:
     """Names (file stems) of the ``pattern`` files in ``directory``, sorted.
 

@@ -64,11 +64,17 @@ def mean_by_group(
     """
     groups: dict[str, list[float]] = {}
     for row in rows:
-        value, group = row.get(column), group_of.get(str(row["instance"]))
-        if group is None or value is None or value == "" or isinstance(value, bool):
-            continue
-        groups.setdefault(group, []).append(float(value))
+        value, group = as_number(row.get(column)), group_of.get(str(row["instance"]))
+        if group is not None and value is not None:
+            groups.setdefault(group, []).append(value)
     return {group: round(fmean(values), 2) for group, values in sorted(groups.items())}
+
+
+def as_number(cell: Cell) -> float | None:
+    """A report's or a CSV's cell as a number (``None``: empty, missing or yes/no)."""
+    if cell is None or cell == "" or isinstance(cell, bool):
+        return None
+    return float(cell)
 
 
 def _instance_row(

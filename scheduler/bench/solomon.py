@@ -18,7 +18,7 @@ from typing import ClassVar
 import numpy as np
 import vrplib
 
-from scheduler.bench.harness import OURS, Outcome, instance_names, read_reference
+from scheduler.bench.harness import OURS, Outcome, instance_names, read_reference, search_gain_pct
 from scheduler.bench.peers import PEERS, solve_with_peer
 from scheduler.domain import (
     Clinician,
@@ -159,9 +159,7 @@ def search_gain(first: int | None, final: int | None) -> dict[str, float]:
     The objective is distance in tenths while every customer is served; empty when either
     objective is unknown.
     """
-    if first is None or final is None or first <= 0:
+    gain = search_gain_pct(first, final)
+    if first is None or gain is None:
         return {}
-    return {
-        "first_routes": first / SCALE,
-        "search_gain_pct": round(100 * (first - final) / first, 4),
-    }
+    return {"first_routes": first / SCALE, "search_gain_pct": gain}

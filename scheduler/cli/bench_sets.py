@@ -14,6 +14,7 @@ from scheduler.bench.peers import parse_peers
 from scheduler.bench.report import (
     BenchReport,
     Cell,
+    as_number,
     format_cell,
     mean_by_group,
     tabulate_runs,
@@ -45,6 +46,7 @@ UHHC_COLUMNS = (
     "total_matches",
     "optional_patients",
     "missed_lunch_break",
+    "search_gain_pct",
     "seconds",
 )
 Validator = Annotated[
@@ -84,8 +86,16 @@ def bench_solomon(
         )
     except SchedulerError as error:
         raise fail(error) from error
-    gains = [row["search_gain_pct"] for row in report.rows if "search_gain_pct" in row]
-    numbers = [gain for gain in gains if isinstance(gain, float)]
+    _print_search_gains(report.rows)
+
+
+def _print_search_gains(rows: Sequence[Mapping[str, Cell]]) -> None:
+    """How often, and by how much, the OR-Tools search improved on its first routes.
+
+    ``rows`` are a report's or a CSV's (numbers as text); rows without a gain are skipped.
+    """
+    gains = [as_number(row.get("search_gain_pct")) for row in rows]
+    numbers = [gain for gain in gains if gain is not None]
     improved = sorted(gain for gain in numbers if gain > 0)
     if numbers:
         spread = (
@@ -230,6 +240,7 @@ def bench_uhhc(
             f"{csv}: {len(rows)} row(s); valid under the official validator: {valid}; "
             f"our total equal to its total: {equal}"
         )
+        _print_search_gains(rows)
         families = read_families(directory) if (directory / "reference.csv").is_file() else {}
         if families:
             _print_family_gaps(rows, families)

@@ -4,7 +4,13 @@ import csv
 from pathlib import Path
 
 from scheduler.bench.harness import OURS, InstanceRuns, Outcome, Run
-from scheduler.bench.report import mean_by_group, report_markdown, tabulate_runs, write_csv
+from scheduler.bench.report import (
+    as_number,
+    mean_by_group,
+    report_markdown,
+    tabulate_runs,
+    write_csv,
+)
 
 
 def _runs(instance: str, best: float | None, costs: dict[str, list[float]]) -> InstanceRuns:
@@ -77,3 +83,9 @@ def test_mean_by_group_reads_report_rows_and_csv_text_alike() -> None:
     ]
     families = {"a1": "A", "a2": "A", "a3": "A", "b1": "B"}
     assert mean_by_group(rows, families) == {"A": 1.75, "B": -1.0}
+
+
+def test_a_cell_is_a_number_unless_empty_or_yes_no() -> None:
+    """CSV text and report numbers read alike; empty, missing and booleans are no number."""
+    assert [as_number(cell) for cell in ("2.5", 3, -1.0)] == [2.5, 3.0, -1.0]
+    assert [as_number(cell) for cell in ("", None, True)] == [None, None, None]

@@ -42,6 +42,9 @@ def test_bench_uhhc_checks_each_answer_and_skips_rows_already_written(
         rows = list(csv.DictReader(handle))
     assert [row["instance"] for row in rows] == ["day-1", "day-2"]
     assert all(row["validator_valid"] == "True" and row["total_matches"] == "True" for row in rows)
+    assert all(0 <= float(row["search_gain_pct"]) < 100 for row in rows)
+    assert "the OR-Tools search improved on its first routes on" in second.output
+    assert "of 2 instance(s)" in second.output  # the first run's row counted too
 
 
 def test_bench_uhhc_gives_gaps_by_family_from_every_row_of_the_csv(
