@@ -7,7 +7,7 @@ times. Nothing is written.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -211,19 +211,6 @@ def _with_patient(session: Session, problem: Problem, branch_id: str, patient_id
         excluded_clinicians=frozenset(c for c in patient.excluded_clinicians if c in known),
     )
     return replace(problem, patients=(*problem.patients, patient))
-
-
-def choice_to_json(choice: InsertionChoice) -> dict[str, Any]:
-    """The option as JSON (ISO date and instant), kept with its job while a worker answers."""
-    return asdict(choice) | {"day": choice.day.isoformat(), "start": choice.start.isoformat()}
-
-
-def choice_from_json(data: dict[str, Any]) -> InsertionChoice:
-    """The option ``choice_to_json`` wrote."""
-    return InsertionChoice(
-        **data
-        | {"day": date.fromisoformat(data["day"]), "start": datetime.fromisoformat(data["start"])}
-    )
 
 
 def visit_row(values: dict[str, Any]) -> models.Visit:

@@ -1,4 +1,7 @@
-"""Interactive jobs: a reschedule or insertion options, solved where jobs run, answered at once.
+"""Interactive jobs: reschedules, insertion options, left-out visits' places, on workers.
+
+A reschedule, the options for a new visit and the board's places for a left-out visit are
+solved where jobs run and answered at once.
 
 An API process never solves one itself: the request's input is stored with a job of the
 ``interactive`` queue (its own queue, so a long night of planning never delays a call-out),
@@ -15,8 +18,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -37,13 +41,8 @@ from scheduler.service._reschedule_codec import (
     outcome_from_json,
     outcome_to_json,
 )
-from scheduler.service.insertion_options import (
-    InsertionChoice,
-    choice_from_json,
-    choice_to_json,
-    find_insertion_options,
-    visit_row,
-)
+from scheduler.service.board_edits import Place, left_out_places
+from scheduler.service.insertion_options import InsertionChoice, find_insertion_options, visit_row
 from scheduler.service.job_queue import INTERACTIVE, JobQueue
 from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
 from scheduler.service.reschedule_events import Event
@@ -60,10 +59,12 @@ from scheduler.store.job_requests import (
 from scheduler.store.models import JobStatus, utc_now
 
 log = logging.getLogger("scheduler")
+Option = TypeVar("Option", InsertionChoice, Place)
 
 RESCHEDULE = "reschedule"
 INSERTION = "insertion"
-KINDS = (RESCHEDULE, INSERTION)
+LEFT_OUT = "left_out"
+KINDS = (RESCHEDULE, INSERTION, LEFT_OUT)
 INSERTION_SECONDS = 5.0  # the search time an insertion job is given (it does no search)
 POLL_SECONDS = 0.05
 INTEGRITY = "the change conflicts with stored records (a duplicate, or still in use)"
@@ -151,7 +152,43 @@ def ask_insertion_options(
         requested_by=requested_by,
         settings=settings,
     )
-    return [choice_from_json(choice) for choice in answer]
+    return [_option_from_json(InsertionChoice, choice) for choice in answer]
+
+
+def ask_left_out_places(
+    sessions: sessionmaker[Session],
+    queue: JobQueue,
+    *,
+    branch_id: str,
+    plan_id: str,
+    visit_id: str,
+    day: date,
+    settings: Settings,
+    requested_by: str | None,
+) -> list[Place]:
+    """``left_out_places`` as a job of the interactive queue: the board's "who can take it".
+
+    ``day`` is the first of the version that leaves the visit out (the job's date).
+
+    Raises
+    ------
+    WorkerTimeoutError
+        When no answer came in time (the job is cancelled).
+    ConflictError
+        When the job was cancelled before it answered; and as ``left_out_places`` raises.
+    """
+    answer = _ask(
+        sessions,
+        queue,
+        kind=LEFT_OUT,
+        branch_id=branch_id,
+        day=day,
+        time_limit=INSERTION_SECONDS,
+        request={"plan_id": plan_id, "visit_id": visit_id},
+        requested_by=requested_by,
+        settings=settings,
+    )
+    return [_option_from_json(Place, place) for place in answer]
 
 
 def run_interactive(
@@ -167,10 +204,7 @@ def run_interactive(
     try:
         if utc_now() > datetime.fromisoformat(request["deadline"]):
             raise ConflictError(f"job {claim.job_id} ran after its requester stopped waiting")
-        if claim.kind == RESCHEDULE:
-            _reschedule(sessions, claim, request, settings)
-        else:
-            _insertion_options(sessions, claim, request, settings)
+        _RUNS[claim.kind](sessions, claim, request, settings)
     except SchedulerError as error:
         _end(sessions, claim, settings, failure=_failure(error))
     except IntegrityError:
@@ -212,9 +246,41 @@ def _insertion_options(
             settings=settings,
             limit=request["limit"],
         )
-        return [choice_to_json(choice) for choice in choices]
+        return [_option_to_json(choice) for choice in choices]
 
     _answer(sessions, claim, settings, work=work, writes=False)
+
+
+def _left_out_places(
+    sessions: sessionmaker[Session], claim: JobClaim, request: dict[str, Any], settings: Settings
+) -> None:
+    """Where a visit a published version leaves out fits (nothing written)."""
+
+    def work(session: Session) -> list[dict[str, Any]]:
+        places = left_out_places(
+            session,
+            branch_id=claim.branch_id,
+            plan_id=request["plan_id"],
+            visit_id=request["visit_id"],
+            settings=settings,
+        )
+        return [_option_to_json(place) for place in places]
+
+    _answer(sessions, claim, settings, work=work, writes=False)
+
+
+_RUNS = {RESCHEDULE: _reschedule, INSERTION: _insertion_options, LEFT_OUT: _left_out_places}
+
+
+def _option_to_json(option: InsertionChoice | Place) -> dict[str, Any]:
+    """A place or option as JSON (ISO date and instant), kept with its job for the asker."""
+    return asdict(option) | {"day": option.day.isoformat(), "start": option.start.isoformat()}
+
+
+def _option_from_json(kind: type[Option], data: dict[str, Any]) -> Option:
+    """The place or option ``_option_to_json`` wrote."""
+    day, start = date.fromisoformat(data["day"]), datetime.fromisoformat(data["start"])
+    return kind(**data | {"day": day, "start": start})
 
 
 def _answer(

@@ -1,4 +1,4 @@
-"""Reschedules and insertion options answered by real workers, never by the API process."""
+"""Reschedules, insertion options and left-out places answered by real workers, not the API."""
 
 from __future__ import annotations
 
@@ -59,6 +59,31 @@ def last_job(fleet: Fleet, kind: str) -> tuple[models.PlanningJob, models.JobLea
     return fleet.job(job_id)
 
 
+def a_published_visit(fleet: Fleet) -> tuple[str, str]:
+    """A published version of the demo week and one visit of it (where else could it go?)."""
+    with fleet.sessions() as session:
+        return session.execute(
+            select(models.PlanStop.plan_id, models.PlanStop.visit_id)
+            .order_by(models.PlanStop.plan_id, models.PlanStop.visit_id)
+            .limit(1)
+        ).one()
+
+
+def left_out_places(api: TestClient, fleet: Fleet, settings) -> list:
+    """The board's places for a visit, asked as the board asks them, through ``api``'s queue."""
+    plan_id, visit_id = a_published_visit(fleet)
+    return interactive_jobs.ask_left_out_places(
+        api.app.state.sessions,
+        api.app.state.jobs,
+        branch_id=DEMO_BRANCH,
+        plan_id=plan_id,
+        visit_id=visit_id,
+        day=WEEK,
+        settings=settings,
+        requested_by=None,
+    )
+
+
 def without_seconds(answer: dict) -> dict:
     """A reschedule's answer less the time it took."""
     return {key: value for key, value in answer.items() if key != "seconds"}
@@ -75,6 +100,7 @@ def test_interactive_work_runs_on_its_own_queue_and_jobs_are_seen_and_cancelled(
     with TestClient(create_app(embedded)) as here:
         in_process = here.post(RESCHEDULES, json=call_out(fleet, dry_run=True), headers=scheduler)
         options_here = here.post(OPTIONS, json=NEW_VISIT, headers=scheduler)
+        places_here = left_out_places(here, fleet, embedded)
     assert in_process.status_code == 200, in_process.text
     assert options_here.status_code == 200, options_here.text
 
@@ -87,6 +113,7 @@ def test_interactive_work_runs_on_its_own_queue_and_jobs_are_seen_and_cancelled(
 
     monkeypatch.setattr(interactive_jobs, "reschedule_day", no_solving_here)
     monkeypatch.setattr(interactive_jobs, "find_insertion_options", no_solving_here)
+    monkeypatch.setattr(interactive_jobs, "left_out_places", no_solving_here)
     monkeypatch.setattr(reschedule_module, "solve", no_solving_here)
     settings = fleet.settings.model_copy(update={"interactive_wait_seconds": 20.0})
     admin = bearer(fleet.access.admin)
@@ -115,6 +142,8 @@ def test_interactive_work_runs_on_its_own_queue_and_jobs_are_seen_and_cancelled(
         options = api.post(OPTIONS, json=NEW_VISIT, headers=scheduler)
         assert options.status_code == 200, options.text
         assert options.json() == options_here.json()
+        assert left_out_places(api, fleet, settings) == places_here
+        assert last_job(fleet, "left_out")[1].owner == lease.owner  # the board's "who can take it"
 
         etag = api.get(f"/v1/branches/{DEMO_BRANCH}/schedule", headers=scheduler).headers["ETag"]
         changing = scheduler | {"Idempotency-Key": "call-out-1", "If-Match": etag}

@@ -17,8 +17,15 @@ from scheduler.api.board._kpi_strip import kpi_strip
 from scheduler.api.board._pages import page, see_other
 from scheduler.api.board._week_view import FIRST_HOUR, LAST_HOUR, week_rows
 from scheduler.api.deps import SessionDep, SettingsDep
-from scheduler.errors import ConflictError, NotFoundError, ProblemError, StaleError
-from scheduler.service.board_edits import left_out_places, place_visit
+from scheduler.errors import (
+    ConflictError,
+    NotFoundError,
+    ProblemError,
+    StaleError,
+    WorkerTimeoutError,
+)
+from scheduler.service.board_edits import place_visit
+from scheduler.service.interactive_jobs import ask_left_out_places
 from scheduler.store import models
 from scheduler.store.board_week import (
     branch_clinicians,
@@ -127,11 +134,18 @@ def read_left_out(
     if visit is None or plan is None or plan.branch_id != branch.id:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no left-out visit {visit_id!r}")
     refusal, places = None, []
-    try:
-        places = left_out_places(
-            session, branch_id=branch.id, plan_id=plan_id, visit_id=visit_id, settings=settings
+    try:  # found by a worker when a broker is configured, never in this process
+        places = ask_left_out_places(
+            request.app.state.sessions,
+            request.app.state.jobs,
+            branch_id=branch.id,
+            plan_id=plan_id,
+            visit_id=visit_id,
+            day=plan.start_date,
+            settings=settings,
+            requested_by=person.principal.user_id,
         )
-    except EDIT_ERRORS as error:
+    except (*EDIT_ERRORS, WorkerTimeoutError) as error:
         refusal = str(error)
     names = {row.id: row.name for row in branch_clinicians(session, branch_id=branch.id)}
     return page(

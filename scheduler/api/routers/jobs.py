@@ -62,8 +62,9 @@ def worker_answers() -> Iterator[None]:
 class JobQueuePublic(BaseModel):
     """One queue: jobs waiting and running, the oldest waiting one, tasks in the broker."""
 
-    queue: str = Field(description="``interactive`` (reschedules, insertion options) or "
-                       "``planning`` (planning jobs, nightly runs).")  # fmt: skip
+    queue: str = Field(description="``interactive`` (reschedules, insertion options, the "
+                       "board's places for a left-out visit) or ``planning`` (planning jobs, "
+                       "nightly runs).")  # fmt: skip
     waiting: int = Field(description="Jobs queued, not yet taken by a worker.")
     running: int = Field(description="Jobs a worker holds now.")
     oldest_waiting_at: datetime | None = Field(
