@@ -9,20 +9,18 @@ the broker's task carries the job's id only, and the request waits for the answe
 writes beside the job, up to its own time limit plus ``settings.interactive_wait_seconds``.
 Past that the job is cancelled (it never writes) and ``WorkerTimeoutError`` is raised.
 Without a broker (the embedded demo) the job runs at once in the caller's thread, through the
-same function (``run_interactive``, which ``planning_jobs.run_job`` calls for these kinds). A
-domain error of the job reaches the caller as the same exception with the same message.
+same function (``interactive_runs.run_interactive``, which ``planning_jobs.run_job`` calls for
+these kinds). A domain error of the job reaches the caller as the same exception with the same
+message. This module asks and waits; ``interactive_runs`` runs the jobs and writes the answers.
 """
 
 from __future__ import annotations
 
-import logging
 import time
-from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import (
@@ -35,30 +33,18 @@ from scheduler.errors import (
     TravelError,
     WorkerTimeoutError,
 )
-from scheduler.service._reschedule_codec import (
-    events_from_json,
-    events_to_json,
-    outcome_from_json,
-    outcome_to_json,
-)
-from scheduler.service.board_edits import Place, left_out_places
-from scheduler.service.insertion_options import InsertionChoice, find_insertion_options, visit_row
+from scheduler.service._reschedule_codec import events_to_json, outcome_from_json
+from scheduler.service.board_edits import Place
+from scheduler.service.insertion_options import InsertionChoice
 from scheduler.service.job_queue import INTERACTIVE, JobQueue
-from scheduler.service.reschedule import RescheduleOutcome, reschedule_day
+from scheduler.service.reschedule import RescheduleOutcome
 from scheduler.service.reschedule_events import Event
 from scheduler.settings import Settings
-from scheduler.store.batch_runs import ClaimLostError
 from scheduler.store.database import transaction
-from scheduler.store.job_leases import UNFINISHED, JobClaim, cancel_job, hold_job
-from scheduler.store.job_requests import (
-    add_interactive_job,
-    end_interactive_job,
-    job_answer,
-    job_request,
-)
+from scheduler.store.job_leases import UNFINISHED, cancel_job
+from scheduler.store.job_requests import add_interactive_job, job_answer
 from scheduler.store.models import JobStatus, utc_now
 
-log = logging.getLogger("scheduler")
 Option = TypeVar("Option", InsertionChoice, Place)
 
 RESCHEDULE = "reschedule"
@@ -152,7 +138,7 @@ def ask_insertion_options(
         requested_by=requested_by,
         settings=settings,
     )
-    return [_option_from_json(InsertionChoice, choice) for choice in answer]
+    return [option_from_json(InsertionChoice, choice) for choice in answer]
 
 
 def ask_left_out_places(
@@ -188,164 +174,18 @@ def ask_left_out_places(
         requested_by=requested_by,
         settings=settings,
     )
-    return [_option_from_json(Place, place) for place in answer]
+    return [option_from_json(Place, place) for place in answer]
 
 
-def run_interactive(
-    sessions: sessionmaker[Session], claim: JobClaim, *, settings: Settings
-) -> None:
-    """Run the claimed interactive job and write its answer (or its domain error) beside it.
-
-    A job past its deadline (nobody waits for it any more) fails unrun. Raises
-    ``ClaimLostError`` when the job was cancelled or taken over: its work is rolled back.
-    """
-    with sessions() as session:
-        request = job_request(session, job_id=claim.job_id)
-    try:
-        if utc_now() > datetime.fromisoformat(request["deadline"]):
-            raise ConflictError(f"job {claim.job_id} ran after its requester stopped waiting")
-        _RUNS[claim.kind](sessions, claim, request, settings)
-    except SchedulerError as error:
-        _end(sessions, claim, settings, failure=_failure(error))
-    except IntegrityError:
-        _end(sessions, claim, settings, failure={"error": "IntegrityError", "detail": INTEGRITY})
-
-
-def _reschedule(
-    sessions: sessionmaker[Session], claim: JobClaim, request: dict[str, Any], settings: Settings
-) -> None:
-    """Replan the job's day; published with the job's end unless a dry run."""
-
-    def work(session: Session) -> dict[str, Any]:
-        outcome = reschedule_day(
-            session,
-            branch_id=claim.branch_id,
-            day=date.fromisoformat(request["day"]),
-            events=events_from_json(request["events"]),
-            now=datetime.fromisoformat(request["now"]),
-            settings=settings,
-            time_limit=request["time_limit"],
-            dry_run=request["dry_run"],
-            expected_revision=request["expected_revision"],
-        )
-        return outcome_to_json(outcome)
-
-    _answer(sessions, claim, settings, work=work, writes=not request["dry_run"])
-
-
-def _insertion_options(
-    sessions: sessionmaker[Session], claim: JobClaim, request: dict[str, Any], settings: Settings
-) -> None:
-    """The new visit's best places in the branch's published days (nothing written)."""
-
-    def work(session: Session) -> list[dict[str, Any]]:
-        choices = find_insertion_options(
-            session,
-            branch_id=claim.branch_id,
-            visit=visit_row(request["visit"]),
-            settings=settings,
-            limit=request["limit"],
-        )
-        return [_option_to_json(choice) for choice in choices]
-
-    _answer(sessions, claim, settings, work=work, writes=False)
-
-
-def _left_out_places(
-    sessions: sessionmaker[Session], claim: JobClaim, request: dict[str, Any], settings: Settings
-) -> None:
-    """Where a visit a published version leaves out fits (nothing written)."""
-
-    def work(session: Session) -> list[dict[str, Any]]:
-        places = left_out_places(
-            session,
-            branch_id=claim.branch_id,
-            plan_id=request["plan_id"],
-            visit_id=request["visit_id"],
-            settings=settings,
-        )
-        return [_option_to_json(place) for place in places]
-
-    _answer(sessions, claim, settings, work=work, writes=False)
-
-
-_RUNS = {RESCHEDULE: _reschedule, INSERTION: _insertion_options, LEFT_OUT: _left_out_places}
-
-
-def _option_to_json(option: InsertionChoice | Place) -> dict[str, Any]:
+def option_to_json(option: InsertionChoice | Place) -> dict[str, Any]:
     """A place or option as JSON (ISO date and instant), kept with its job for the asker."""
     return asdict(option) | {"day": option.day.isoformat(), "start": option.start.isoformat()}
 
 
-def _option_from_json(kind: type[Option], data: dict[str, Any]) -> Option:
-    """The place or option ``_option_to_json`` wrote."""
+def option_from_json(kind: type[Option], data: dict[str, Any]) -> Option:
+    """The place or option ``option_to_json`` wrote."""
     day, start = date.fromisoformat(data["day"]), datetime.fromisoformat(data["start"])
     return kind(**data | {"day": day, "start": start})
-
-
-def _answer(
-    sessions: sessionmaker[Session],
-    claim: JobClaim,
-    settings: Settings,
-    *,
-    work: Callable[[Session], Any],
-    writes: bool,
-) -> None:
-    """Run ``work`` and end the job with its result: in one transaction if it ``writes``."""
-    if writes:
-        with transaction(sessions) as session:
-            result = work(session)
-            _succeed(session, claim, settings, result)
-        return
-    with sessions() as session:
-        result = work(session)
-    with transaction(sessions) as session:
-        _succeed(session, claim, settings, result)
-
-
-def _succeed(session: Session, claim: JobClaim, settings: Settings, result: Any) -> None:
-    """End the job with ``result`` if the claim still holds it (else ClaimLostError)."""
-    _hold(session, claim, settings)
-    ended = end_interactive_job(
-        session,
-        job_id=claim.job_id,
-        succeeded=True,
-        answer={"result": result},
-        error=None,
-        now=utc_now(),
-    )
-    if not ended:
-        raise ClaimLostError(f"job {claim.job_id} was cancelled before its answer was written")
-
-
-def _end(
-    sessions: sessionmaker[Session], claim: JobClaim, settings: Settings, *, failure: dict
-) -> None:
-    """Fail the job with ``failure`` (its error's kind and message) if the claim holds it."""
-    log.info("job %s failed: %s", claim.job_id, failure["error"])
-    with transaction(sessions) as session:
-        _hold(session, claim, settings)
-        end_interactive_job(
-            session,
-            job_id=claim.job_id,
-            succeeded=False,
-            answer=failure,
-            error=failure["detail"],
-            now=utc_now(),
-        )
-
-
-def _hold(session: Session, claim: JobClaim, settings: Settings) -> None:
-    """Check the claim still holds the job, in the transaction that writes its end."""
-    hold_job(session, claim, lease_until=utc_now() + timedelta(seconds=settings.job_lease_seconds))
-
-
-def _failure(error: SchedulerError) -> dict[str, Any]:
-    """A domain error as the job's answer: its kind, message and (outdated plan) stops."""
-    failure = {"error": type(error).__name__, "detail": str(error)}
-    if isinstance(error, OutdatedPlanError):
-        failure["stops"] = error.stops
-    return failure
 
 
 def _ask(

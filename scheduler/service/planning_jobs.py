@@ -5,8 +5,9 @@ and a lease (``store/job_leases.py``). ``run_job`` is what a Celery worker's tas
 of the embedded queue, runs: it claims the job, renews the lease while it works, and writes
 the job's end only while it still holds it, so a job delivered twice, or taken over after its
 runner died, has one effect. A ``plan`` job writes a draft plan whole in one transaction; a
-``nightly`` job runs the branch's night (``run_nightly``, which publishes); a ``reschedule``
-or ``insertion`` job answers a request waiting on it (``interactive_jobs``).
+``nightly`` job runs the branch's night (``run_nightly``, which publishes); an interactive job
+(a reschedule, insertion options, a left-out visit's places) answers a request waiting on it
+(``interactive_runs``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from scheduler.errors import ConflictError, NotFoundError, ProblemError, SchedulerError
 from scheduler.service.interactive_jobs import KINDS as INTERACTIVE_KINDS
-from scheduler.service.interactive_jobs import run_interactive
+from scheduler.service.interactive_runs import run_interactive
 from scheduler.service.job_queue import BrokerQueue, EmbeddedQueue, JobQueue
 from scheduler.service.nightly import STALE_RETRIES, NightlyOutcome, run_nightly
 from scheduler.service.planning import plan_problem

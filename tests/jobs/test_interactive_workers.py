@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 import scheduler.service.interactive_jobs as interactive_jobs
+import scheduler.service.interactive_runs as interactive_runs
 import scheduler.service.reschedule as reschedule_module
 from scheduler.api.app import create_app
 from scheduler.service.demo_service import DEMO_BRANCH
@@ -111,9 +112,9 @@ def test_interactive_work_runs_on_its_own_queue_and_jobs_are_seen_and_cancelled(
     def no_solving_here(*args, **kwargs):
         raise AssertionError("the API process solved")
 
-    monkeypatch.setattr(interactive_jobs, "reschedule_day", no_solving_here)
-    monkeypatch.setattr(interactive_jobs, "find_insertion_options", no_solving_here)
-    monkeypatch.setattr(interactive_jobs, "left_out_places", no_solving_here)
+    monkeypatch.setattr(interactive_runs, "reschedule_day", no_solving_here)
+    monkeypatch.setattr(interactive_runs, "find_insertion_options", no_solving_here)
+    monkeypatch.setattr(interactive_runs, "left_out_places", no_solving_here)
     monkeypatch.setattr(reschedule_module, "solve", no_solving_here)
     settings = fleet.settings.model_copy(update={"interactive_wait_seconds": 20.0})
     admin = bearer(fleet.access.admin)
