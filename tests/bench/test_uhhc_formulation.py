@@ -163,6 +163,69 @@ def test_decimal_minutes_are_written_so_the_validators_float_sums_hold(tmp_path:
     assert second["start_service_time"] == pytest.approx(448.542, abs=1e-9)
 
 
+def test_a_breached_sequential_gap_is_written_as_it_is(tmp_path: Path) -> None:
+    """A gap 50 minutes over its maximum stays for the validator to report.
+
+    Times are nudged by a float's last digits only (stepping one up a digit at a time until
+    the gap held never ended).
+    """
+    data = {
+        "metadata": {"name": "gap", "origin": "mankowska", "cost_components": {}},
+        "distances": [[0, 10.5], [10.5, 0]],
+        "terminal_points": [{"id": "d", "distance_matrix_index": 0}],
+        "caregivers": [
+            {"id": caregiver, "abilities": ["s", "t"], "departing_point": "d"}
+            for caregiver in ("c1", "c2")
+        ],
+        "patients": [
+            {
+                "id": "p0",
+                "required_services": [
+                    {"service": "s", "duration": 10},
+                    {"service": "t", "duration": 10},
+                ],
+                "synchronization": {"type": "sequential", "distance": [0, 10]},
+                "distance_matrix_index": 1,
+                "time_windows": [{"start": 0, "end": 600}],
+            }
+        ],
+        "services": [
+            {"id": service, "type": service, "default_duration": 10} for service in ("s", "t")
+        ],
+    }
+    instance = read_uhhc(_write(tmp_path, data))
+    minute = instance.scale
+    routes = tuple(
+        Route(
+            caregiver,
+            0,
+            0,
+            (start + 30) * minute,
+            (
+                Stop(
+                    f"p0:{service}",
+                    "p0",
+                    start * minute,
+                    start * minute,
+                    (start + 10) * minute,
+                    0,
+                    0,
+                ),
+            ),
+            0,
+            0,
+        )
+        for caregiver, service, start in (("c1", "s", 20), ("c2", "t", 80))
+    )
+    solution = solution_json(instance, Plan(routes, (), ZERO_KPIS))
+    starts = {
+        location["service"]: location["start_service_time"]
+        for route in solution["routes"]
+        for location in route["locations"]
+    }
+    assert starts["t"] - starts["s"] == pytest.approx(60)
+
+
 def test_parts_of_the_format_the_product_does_not_model_are_named(tmp_path: Path) -> None:
     """A patient's preferred start time is refused with what it is, not read silently."""
     data = copy.deepcopy(DAY)
