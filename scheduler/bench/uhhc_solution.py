@@ -156,7 +156,8 @@ def _settle_float_sums(instance: UhhcInstance, routes: list[dict[str, Any]]) -> 
         for route in routes:
             changed |= _settle_route(instance, route)
         for one, two, (low, high) in pairs:
-            changed |= _raise(two, START, one[START] + low)
+            if two[START] < one[START] + low <= two[START] + FLOAT_SLACK:
+                changed |= _raise(two, START, one[START] + low)
             # only a float's last digits: a real breach stays for the validator to report
             while one[START] + high < two[START] <= one[START] + high + FLOAT_SLACK:
                 changed = _step_up(one, START)
@@ -183,6 +184,7 @@ def _settle_route(instance: UhhcInstance, route: dict[str, Any]) -> bool:
             if location["service"] == LUNCH
             else instance.durations[location["patient"], location["service"]]
         )
+        changed |= _raise(location, END, location[START] + length)
         while location[END] - location[START] < length:
             changed = _step_up(location, END)
         previous, place = location, row
