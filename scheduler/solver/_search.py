@@ -358,8 +358,8 @@ def search_parameters(
 
     On a day with ``lunches`` (break intervals), routes are timed by constraint propagation
     rather than by a linear program on each move: with the program, OR-Tools' log showed 673
-    moves tried in 18 s on a 75-patient day with lunches, without it 1,033; and on six
-    generated UHHC days at 20 to 30 s the format's total fell by 2 to 61 %.
+    moves tried in 18 s on a 75-patient day with lunches, without it 1,033; on the 53
+    generated UHHC days at 60 s the format's totals fell by 9.5 % (docs/benchmarks.md).
     """
     parameters = pywrapcp.DefaultRoutingSearchParameters()
     parameters.disable_scheduling_beware_this_may_degrade_performance = lunches
