@@ -156,9 +156,9 @@ def _settle_float_sums(instance: UhhcInstance, routes: list[dict[str, Any]]) -> 
         for route in routes:
             changed |= _settle_route(instance, route)
         for one, two, (low, high) in pairs:
-            if two[START] < one[START] + low <= two[START] + FLOAT_SLACK:
-                changed |= _raise(two, START, one[START] + low)
             # only a float's last digits: a real breach stays for the validator to report
+            if one[START] + low <= two[START] + FLOAT_SLACK:
+                changed |= _raise(two, START, one[START] + low)
             while one[START] + high < two[START] <= one[START] + high + FLOAT_SLACK:
                 changed = _step_up(one, START)
         if not changed:

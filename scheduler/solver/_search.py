@@ -271,17 +271,16 @@ def _search_from_routes(
 ) -> pywrapcp.Assignment | None:
     """Time the routes ``initial`` (visit positions per vehicle), then search from them.
 
-    The routes are loaded as they are and timed by a first search that stops at its first
-    plan, reported at once. (ReadAssignmentFromRoutes would time them by a search that, under
-    guided local search, runs to the limit it closes with.) Timing runs under the LNS limit,
-    0.1 s by default: on a busy machine that failed a valid warm start, so that first search
-    may take a long limit (``_timing_milliseconds``); on a day with lunches the search that
-    follows keeps the default, for one long LNS step there costs a long step on every move.
-    Timing is by GLOP (a MIP, CP-SAT by default, failed half the valid warm starts of days
-    with lunches on a busy machine within 0.3 s; GLOP never did; propagation alone failed the
-    460-patient i-053's).
-    Returns the timed routes when the search after them found nothing, ``None`` when they
-    break a rule of the model.
+    The routes are loaded as they are and timed by GLOP under a long LNS limit
+    (``_timing_milliseconds``): under the default 0.1 s a busy machine failed valid warm
+    starts, and a MIP (CP-SAT) failed half those of days with lunches within 0.3 s.
+    (ReadAssignmentFromRoutes would time them by a search that, under guided local search,
+    runs to the limit it closes with.) A day without lunches is then searched under those
+    settings. A day with lunches is timed apart, stopping at its first plan (reported at
+    once), and searched under ``parameters``, for one long LNS step there costs a long step
+    on every move; if the timed routes cannot be restored that way (the 460-patient i-053),
+    under the timing's settings. Returns the timed routes when no search from them ran,
+    ``None`` when they break a rule of the model.
     """
     routing = model.routing
     timing = routing_parameters_pb2.RoutingSearchParameters()
@@ -308,10 +307,8 @@ def _search_from_routes(
     timed = routing.SolveFromAssignmentWithParameters(start, timing)
     if timed is None:
         return None
+    timing.solution_limit = parameters.solution_limit
     for limits in (parameters, timing):
-        # Restoring the timed routes under the search's own settings can fail on a large
-        # day with lunches; the search then runs under the timing's.
-        limits.solution_limit = parameters.solution_limit
         limits.time_limit.FromMilliseconds(max(1, int(1000 * (soft_deadline - time.monotonic()))))
         found = routing.SolveFromAssignmentWithParameters(timed, limits)
         if found is not None:
