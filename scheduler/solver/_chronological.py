@@ -9,7 +9,8 @@ clinician-day's lunch goes before the first visit that would end past the lunch'
 start (in the time between the visits: on the way, or waiting at the door). Times only grow
 along each route, every start is inside one of its visit's windows and every pair's times
 agree, so the routes load into the model (unless a rule this sketch ignores, such as a daily
-cap, rejects them).
+cap, rejects them). The starts they give the linked visits pin those visits for PyVRP
+(``_search.py``), which knows no links.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from dataclasses import dataclass
 from scheduler.domain import Visit, VisitLink
 from scheduler.solver.constraints import drop_penalty
 from scheduler.solver.model import VisitModel
+
+
+@dataclass(frozen=True)
+class Chronological:
+    """Visit positions per vehicle, in time order, and the start of each visit placed."""
+
+    sequences: list[list[int]]
+    starts: dict[int, int]
 
 
 @dataclass(frozen=True)
@@ -44,6 +53,7 @@ class _Routes:
         self.free = [vehicle.shift.window.start for vehicle in model.vehicles]
         self.lunch_due = [vehicle.shift.lunch is not None for vehicle in model.vehicles]
         self.sequences: list[list[int]] = [[] for _ in range(count)]
+        self.starts: dict[int, int] = {}
 
     def option(self, vehicle: int, node: int, *, not_before: int = 0) -> _Option | None:
         """Append ``node`` to ``vehicle`` starting no earlier than ``not_before``, if it fits.
@@ -77,6 +87,7 @@ class _Routes:
     def append(self, node: int, option: _Option) -> None:
         """Make ``node`` the last stop of ``option.vehicle``."""
         self.sequences[option.vehicle].append(node)
+        self.starts[node] = option.start
         self.last[option.vehicle] = node
         self.free[option.vehicle] = option.start + self.model.visits[node].duration
         if option.lunch_before:
@@ -90,10 +101,10 @@ def first_start(visit: Visit, instant: int) -> int | None:
     return next((max(instant, w.start) for w in visit.windows if w.end >= instant), None)
 
 
-def chronological_sequences(
+def chronological_routes(
     model: VisitModel, candidates: Mapping[str, Sequence[int]]
-) -> list[list[int]]:
-    """Visit positions per vehicle, built in time order.
+) -> Chronological:
+    """Visit positions per vehicle, built in time order, with their starts.
 
     Visits that fit nowhere stay out, and so do optional ones whose cheapest place (drive
     and lateness) costs more than leaving them out.
@@ -125,7 +136,7 @@ def chronological_sequences(
         if pair is not None and pair[0].cost + pair[1].cost <= worth:
             routes.append(node, pair[0])
             routes.append(second, pair[1])
-    return routes.sequences
+    return Chronological(routes.sequences, routes.starts)
 
 
 def _best_pair(

@@ -4,7 +4,9 @@ PyVRP's iterated local search finds short time-windowed routes far sooner than O
 gets what it can express of the model: each visit's duration, points, price of leaving it out
 and one start window (the longest of several, closed at its due second); each clinician-day's
 shift, start and end place, daily caps, work limit, overtime and the visits it may make; the
-arc costs with their preference penalties. A lunch only takes its length off the day. The
+arc costs with their preference penalties. A lunch only takes its length off the day. PyVRP
+knows no links: a day with linked visits pins them at starts that keep their gaps (``pins``),
+and PyVRP must then make every required visit (a pair it left half made would not load). The
 routes are a start, not a plan: OR-Tools loads them into the full model, which rejects them if
 they break a rule, and searches on from them.
 """
@@ -28,13 +30,20 @@ FORBIDDEN = MAX_VALUE  # the length of an arc into a visit the vehicle may not m
 
 
 def seed_sequences(
-    model: VisitModel, candidates: Mapping[str, Sequence[int]], *, seconds: float, seed: int
+    model: VisitModel,
+    candidates: Mapping[str, Sequence[int]],
+    *,
+    seconds: float,
+    seed: int,
+    pins: Mapping[int, int] | None = None,
 ) -> list[list[int]] | None:
     """Visit positions per vehicle from a PyVRP search of ``seconds``, or ``None``.
 
+    ``pins`` gives visit positions that must start at the second given; with pins, every
+    required visit must be made.
     ``None`` when PyVRP finds no plan that keeps the rules it knows.
     """
-    data, vehicles_of_type = _problem_data(model, candidates)
+    data, vehicles_of_type = _problem_data(model, candidates, pins or {})
     # A unit over a cap or a window must not pay for itself by keeping a visit in.
     most = max(PenaltyParams.max_penalty, *(2 * client.prize for client in data.clients()))
     settings = pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=most))
@@ -50,7 +59,7 @@ def seed_sequences(
 
 
 def _problem_data(
-    model: VisitModel, candidates: Mapping[str, Sequence[int]]
+    model: VisitModel, candidates: Mapping[str, Sequence[int]], pins: Mapping[int, int]
 ) -> tuple[pyvrp.ProblemData, list[list[int]]]:
     """The PyVRP data of ``model`` and the vehicle numbers of each PyVRP vehicle type.
 
@@ -60,6 +69,7 @@ def _problem_data(
     """
     visit_count = len(model.visits)
     loads = _load_dimensions(model)
+    windows = [_start_window(visit, pins.get(n)) for n, visit in enumerate(model.visits)]
     clients = [
         pyvrp.Client(
             location=position,
@@ -68,10 +78,10 @@ def _problem_data(
             tw_early=window.start,
             tw_late=window.end,
             prize=prize,
-            required=False,
+            required=bool(pins) and not visit.optional,
         )
         for position, (visit, window, prize) in enumerate(
-            zip(model.visits, map(_start_window, model.visits), _prizes(model), strict=True)
+            zip(model.visits, windows, _prizes(model), strict=True)
         )
     ]
     travel_cost = model.seconds.astype(np.int64) * model.params.travel_weight
@@ -159,14 +169,15 @@ def _prizes(model: VisitModel) -> list[int]:
     return [optional[k] if v.optional else required for k, v in enumerate(model.visits)]
 
 
-def _start_window(visit: Visit) -> TimeWindow:
-    """The one window PyVRP gets for a visit's start: its pinned start, or longest window.
+def _start_window(visit: Visit, pin: int | None = None) -> TimeWindow:
+    """The one window PyVRP gets for a visit's start: ``pin``, its pinned start, or longest.
 
     PyVRP has no soft deadline: a visit with a ``due`` second gets the longest window that
     opens by then, closed at ``due``.
     """
-    if visit.pinned_start is not None:
-        return TimeWindow(visit.pinned_start, visit.pinned_start)
+    pin = visit.pinned_start if pin is None else pin
+    if pin is not None:
+        return TimeWindow(pin, pin)
     due = visit.due
     if due is None:
         return max(visit.windows, key=lambda w: w.length)

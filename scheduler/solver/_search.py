@@ -20,7 +20,7 @@ from multiprocessing.connection import Connection, wait
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2, routing_parameters_pb2
 
 from scheduler.domain import Problem, Route, TimeWindow, TravelMatrix, Visit
-from scheduler.solver._chronological import chronological_sequences
+from scheduler.solver._chronological import chronological_routes
 from scheduler.solver._pyvrp_seed import seed_sequences
 from scheduler.solver.constraints import build_model
 from scheduler.solver.model import CurrentValues, Vehicle, VisitModel, read_routes
@@ -35,6 +35,7 @@ TIMING_SECONDS = 3.0  # the LNS limit while given routes are timed: at least thi
 TIMING_SHARE = 0.3  # ... or up to this share of the search on days with lunch breaks
 REPORT_SECONDS = 0.5  # between two improving plans sent (reading one with its times costs)
 GLOP_SCHEDULING = routing_parameters_pb2.RoutingSearchParameters.SCHEDULING_GLOP
+LINKED_PYVRP_SHARE = 0.3  # of the first worker's time, for PyVRP's routes of a day with links
 PORTFOLIO = ("PARALLEL_CHEAPEST_INSERTION", "SAVINGS", "LOCAL_CHEAPEST_INSERTION")
 
 
@@ -241,19 +242,18 @@ def _search_and_report(
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
-    initial = _first_routes(search, model, strategy, soft_deadline)
-    seconds = max(0.05, soft_deadline - time.monotonic())
     lunches = bool(model.lunches)
-    parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
     assignment = None
-    if initial is not None:
+    for initial in _first_routes(search, model, strategy, soft_deadline):
+        seconds = max(0.05, soft_deadline - time.monotonic())
+        parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
         assignment = _search_from_routes(model, initial, parameters, soft_deadline)
-        if assignment is None and best_cost[0] is None:
-            log.info("the first routes break a rule of the model; %s builds new ones", strategy)
-            seconds = max(0.05, soft_deadline - time.monotonic())
-            parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
-            initial = None
-    if initial is None:
+        if assignment is not None or best_cost[0] is not None:
+            break
+        log.info("first routes break a rule of the model; %s tries the next", strategy)
+    else:
+        seconds = max(0.05, soft_deadline - time.monotonic())
+        parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
         assignment = routing.SolveWithParameters(parameters)
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
     message = f"search ended ({status})"
@@ -318,24 +318,43 @@ def _search_from_routes(
 
 def _first_routes(
     search: SearchInput, model: VisitModel, strategy: str, soft_deadline: float
-) -> list[list[int]] | None:
-    """Routes the first worker starts from; ``None`` for none.
+) -> list[list[list[int]]]:
+    """Routes the first worker starts from, best first; none for the other workers.
 
-    The caller's if given; else, on a day with linked visits, routes built in time order
-    (PyVRP knows no links); else PyVRP's, found in ``pyvrp_share`` of the time left before
-    ``soft_deadline``.
+    The caller's if given. Else, on a day with linked visits, PyVRP's routes with each linked
+    visit pinned where the routes built in time order start it (PyVRP knows no links), in
+    ``pyvrp_share`` of the time left before ``soft_deadline`` (``LINKED_PYVRP_SHARE`` if 0),
+    then those time-ordered routes. Else PyVRP's, in ``pyvrp_share`` of the time.
     """
     params = search.params
     if strategy != params.first_solution:
-        return None
+        return []
     if search.initial is not None:
-        return search.initial
+        return [search.initial]
+    share = params.pyvrp_share
     if search.problem.links:
-        return chronological_sequences(model, search.candidates)
-    if params.pyvrp_share == 0:
-        return None
-    seconds = params.pyvrp_share * max(0.0, soft_deadline - time.monotonic())
-    return seed_sequences(model, search.candidates, seconds=seconds, seed=params.seed)
+        chronological = chronological_routes(model, search.candidates)
+        linked = {n for pair in model.linked_pairs() for n in pair}
+        pins = {n: start for n, start in chronological.starts.items() if n in linked}
+        seconds = (share or LINKED_PYVRP_SHARE) * max(0.0, soft_deadline - time.monotonic())
+        seeded = seed_sequences(
+            model, search.candidates, seconds=seconds, seed=params.seed, pins=pins
+        )
+        if seeded is None:
+            return [chronological.sequences]
+        return [_without_lone_partners(model, seeded), chronological.sequences]
+    if share == 0:
+        return []
+    seconds = share * max(0.0, soft_deadline - time.monotonic())
+    seeded = seed_sequences(model, search.candidates, seconds=seconds, seed=params.seed)
+    return [] if seeded is None else [seeded]
+
+
+def _without_lone_partners(model: VisitModel, sequences: list[list[int]]) -> list[list[int]]:
+    """``sequences`` without the linked visits whose partner they do not hold."""
+    held = {n for sequence in sequences for n in sequence}
+    lone = {n for pair in model.linked_pairs() if not set(pair) <= held for n in pair}
+    return [[n for n in sequence if n not in lone] for sequence in sequences]
 
 
 def _timing_milliseconds(seconds: float, *, lunches: bool = False) -> int:

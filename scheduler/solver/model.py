@@ -66,6 +66,15 @@ class VisitModel:
         """Routing index of the visit at ``position`` in ``visits``."""
         return self.manager.NodeToIndex(position)
 
+    def linked_pairs(self) -> list[tuple[int, int]]:
+        """Positions in ``visits`` of both visits of each link the model holds whole."""
+        position = {visit.id: number for number, visit in enumerate(self.visits)}
+        return [
+            (position[link.first], position[link.second])
+            for link in self.problem.links
+            if link.first in position and link.second in position
+        ]
+
     def leg_seconds(self, origin: int, destination: int, departure: int) -> int:
         """Seconds of the drive from node ``origin`` to ``destination`` leaving at ``departure``."""
         rows = self.node_locations

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 from scheduler.domain import HOUR, LinkKind, LunchBreak, Shift, TimeWindow, VisitLink
 from scheduler.solver import SolveParams
-from scheduler.solver._chronological import chronological_sequences, first_start
+from scheduler.solver._chronological import chronological_routes, first_start
 from scheduler.solver.constraints import build_model
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.model import list_vehicles
@@ -46,7 +46,7 @@ def test_lunch_goes_before_a_visit_that_would_end_past_its_latest_start() -> Non
     vehicles = list_vehicles(tiny)
     candidates = screen_visits(tiny, vehicles).candidates
     model = build_model(tiny, line_travel(), SolveParams(), list(tiny.visits), vehicles, candidates)
-    sequences = chronological_sequences(model, candidates)
+    sequences = chronological_routes(model, candidates).sequences
     assert sorted(node for sequence in sequences for node in sequence) == [0, 1, 2]
     model.routing.CloseModel()
     routes = [[model.visit_index(node) for node in sequence] for sequence in sequences]
@@ -78,6 +78,6 @@ def test_an_optional_visit_costing_more_than_its_drop_price_stays_out() -> None:
     vehicles = list_vehicles(tiny)
     candidates = screen_visits(tiny, vehicles).candidates
     model = build_model(tiny, line_travel(), params, list(tiny.visits), vehicles, candidates)
-    sequences = chronological_sequences(model, candidates)
+    sequences = chronological_routes(model, candidates).sequences
     made = {model.visits[node].id for sequence in sequences for node in sequence}
     assert made == {"near", "pair-a", "pair-b"}
