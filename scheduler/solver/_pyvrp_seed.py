@@ -13,6 +13,7 @@ they break a rule, and searches on from them.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ import numpy as np
 import pyvrp
 from pyvrp import PenaltyParams
 from pyvrp.constants import MAX_VALUE
+from pyvrp.exceptions import PenaltyBoundWarning
 from pyvrp.stop import MaxRuntime
 
 from scheduler.domain import TimeWindow, Visit
@@ -47,7 +49,11 @@ def seed_sequences(
     # A unit over a cap or a window must not pay for itself by keeping a visit in.
     most = max(PenaltyParams.max_penalty, *(2 * client.prize for client in data.clients()))
     settings = pyvrp.SolveParams(penalty=PenaltyParams(max_penalty=most))
-    result = pyvrp.solve(data, MaxRuntime(seconds), seed=seed, collect_stats=False, params=settings)
+    with warnings.catch_warnings():  # no plan found is the answer ``None``, not a warning
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data, MaxRuntime(seconds), seed=seed, collect_stats=False, params=settings
+        )
     if not result.best.is_feasible():
         return None
     sequences: list[list[int]] = [[] for _ in model.vehicles]

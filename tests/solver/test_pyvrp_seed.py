@@ -1,11 +1,13 @@
 """PyVRP's routes start the search, the plan still keeps every rule, and bad routes fall back.
 
 A tiny day: twelve patients around the nurses' office, morning or afternoon windows, one PT
-visit only the therapist may make.
+visit only the therapist may make; on the linked office day two of the SN visits are one
+patient's simultaneous pair. Pins are tried on the line (places 10 minutes apart).
 """
 
 import logging
 import time
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -18,21 +20,33 @@ from scheduler.domain import (
     Credential,
     Discipline,
     Horizon,
+    LinkKind,
     Patient,
+    Plan,
     Problem,
     Shift,
     TimeWindow,
     TravelMatrix,
     Visit,
+    VisitLink,
+    compute_kpis,
 )
 from scheduler.solver import SolveParams, SolveStatus, solve
+from scheduler.solver._chronological import chronological_routes
 from scheduler.solver._pyvrp_seed import seed_sequences
 from scheduler.solver._search import SearchInput
 from scheduler.solver.explain import screen_visits
 from scheduler.solver.model import list_vehicles
 from scheduler.solver.routing import initial_sequences
 from scheduler.solver.validate import validate
-from tests.builders import straight_travel
+from tests.builders import (
+    clock,
+    line_problem,
+    line_travel,
+    nurse,
+    straight_travel,
+    visit,
+)
 
 SEEDED = SolveParams(time_limit=2.0, pyvrp_share=0.5, seed=3)
 
@@ -70,6 +84,26 @@ def office_search(params: SolveParams = SEEDED) -> SearchInput:
     vehicles = list_vehicles(problem)
     candidates = screen_visits(problem, vehicles).candidates
     return SearchInput(problem, travel, params, list(problem.visits), vehicles, candidates)
+
+
+def linked_office_search() -> SearchInput:
+    """The office day with v3 and v5 one patient's simultaneous pair, searched at 3 s."""
+    problem, travel = office_day()
+    visits = tuple(replace(v, patient_id="p3") if v.id == "v5" else v for v in problem.visits)
+    link = VisitLink("v3", "v5", LinkKind.SIMULTANEOUS)
+    problem = replace(problem, visits=visits, links=(link,))
+    vehicles = list_vehicles(problem)
+    candidates = screen_visits(problem, vehicles).candidates
+    params = SolveParams(time_limit=3.0, workers=1)
+    return SearchInput(problem, travel, params, list(problem.visits), vehicles, candidates)
+
+
+def line_search(visits: list[Visit]) -> SearchInput:
+    """One nurse at l0 on the line making ``visits``."""
+    problem = line_problem([nurse("rn")], visits)
+    vehicles = list_vehicles(problem)
+    candidates = screen_visits(problem, vehicles).candidates
+    return SearchInput(problem, line_travel(), SolveParams(), visits, vehicles, candidates)
 
 
 class Outbox:
@@ -144,3 +178,80 @@ def test_routes_that_break_a_rule_fall_back_to_the_first_solution_strategy(
     result = solve(problem, travel, SEEDED)  # the forked worker falls back the same way
     assert result.status == SolveStatus.SOLVED
     assert validate(problem, result.plan, travel) == []
+
+
+def test_a_pinned_visit_starts_at_its_pin() -> None:
+    """Visits at l1 and l3: pinned at 08:30 the l3 one goes first; at 11:00, second."""
+    search = line_search([visit("near", 1), visit("far", 3)])
+    model = search.build()
+
+    def order(far_at: int) -> list[list[int]] | None:
+        pins = {1: far_at}
+        return seed_sequences(model, search.candidates, seconds=0.2, seed=1, pins=pins)
+
+    assert order(clock(8, 30)) == [[1, 0]]
+    assert order(clock(11)) == [[0, 1]]
+
+
+def test_pins_no_route_can_keep_give_no_routes() -> None:
+    """Two visits pinned at 09:00 for one nurse: no routes, rather than one visit left out."""
+    search = line_search([visit("a", 1), visit("b", 2)])
+    pins = {0: clock(9), 1: clock(9)}
+    assert seed_sequences(search.build(), search.candidates, seconds=0.2, seed=1, pins=pins) is None
+
+
+def test_a_linked_day_starts_from_pyvrp_routes_with_the_pair_pinned(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """PyVRP gets the pair pinned at its time-ordered starts; its routes are the first plan."""
+    calls: list[tuple[dict[int, int] | None, list[list[int]] | None]] = []
+
+    def recording(*args: object, **kwargs: object) -> list[list[int]] | None:
+        sequences = seed_sequences(*args, **kwargs)
+        calls.append((kwargs.get("pins"), sequences))
+        return sequences
+
+    monkeypatch.setattr(search_module, "seed_sequences", recording)
+    search = linked_office_search()
+    chronological = chronological_routes(search.build(), search.candidates)
+    outbox = Outbox()
+    search_module._search_and_report(
+        search, search.params.first_solution, time.monotonic() + 2.0, outbox
+    )
+    [(pins, seeded)] = calls
+    assert pins == {n: chronological.starts[n] for n in (2, 4)}
+    first = next(message for message in outbox.messages if message[0] == "improved")
+    assert seeded is not None
+    assert initial_sequences(search.visits, search.vehicles, first[2]) == seeded
+    final = outbox.messages[-1]
+    assert final[0] == "final" and sum(len(route.stops) for route in final[1]) == 12
+    plan = Plan(final[1], (), compute_kpis(search.problem, final[1], ()))
+    assert validate(search.problem, plan, search.travel) == []
+
+
+def test_pyvrp_routes_splitting_a_pair_fall_back_to_the_time_ordered_ones(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Routes giving RN 1 both visits of the pair do not load: the time-ordered routes do."""
+
+    def one_nurse_pair(*_args: object, **_kwargs: object) -> list[list[int]]:
+        return [[2, 4], [], []]
+
+    monkeypatch.setattr(search_module, "seed_sequences", one_nurse_pair)
+    search = linked_office_search()
+    chronological = chronological_routes(search.build(), search.candidates)
+    outbox = Outbox()
+    with caplog.at_level(logging.INFO, logger="scheduler"):
+        search_module._search_and_report(
+            search, search.params.first_solution, time.monotonic() + 2.0, outbox
+        )
+    assert "break a rule" in caplog.text
+    first = next(message for message in outbox.messages if message[0] == "improved")
+    assert initial_sequences(search.visits, search.vehicles, first[2]) == chronological.sequences
+
+
+def test_a_linked_visit_pyvrp_made_without_its_partner_is_taken_out() -> None:
+    """Routes holding v3 but not its partner v5 start the search without v3."""
+    search = linked_office_search()
+    sequences = search_module._without_lone_partners(search.build(), [[2, 6], [7], [0]])
+    assert sequences == [[6], [7], [0]]
