@@ -21,6 +21,7 @@ from scheduler.domain import (
     Discipline,
     Horizon,
     LinkKind,
+    LunchBreak,
     Patient,
     Plan,
     Problem,
@@ -86,12 +87,16 @@ def office_search(params: SolveParams = SEEDED) -> SearchInput:
     return SearchInput(problem, travel, params, list(problem.visits), vehicles, candidates)
 
 
-def linked_office_search() -> SearchInput:
+def linked_office_search(lunch: LunchBreak | None = None) -> SearchInput:
     """The office day with v3 and v5 one patient's simultaneous pair, searched at 3 s."""
     problem, travel = office_day()
     visits = tuple(replace(v, patient_id="p3") if v.id == "v5" else v for v in problem.visits)
     link = VisitLink("v3", "v5", LinkKind.SIMULTANEOUS)
-    problem = replace(problem, visits=visits, links=(link,))
+    staff = tuple(
+        replace(c, shifts=tuple(replace(s, lunch=lunch) for s in c.shifts))
+        for c in problem.clinicians
+    )
+    problem = replace(problem, clinicians=staff, visits=visits, links=(link,))
     vehicles = list_vehicles(problem)
     candidates = screen_visits(problem, vehicles).candidates
     params = SolveParams(time_limit=3.0, workers=1)
@@ -246,6 +251,25 @@ def test_pyvrp_routes_splitting_a_pair_fall_back_to_the_time_ordered_ones(
             search, search.params.first_solution, time.monotonic() + 2.0, outbox
         )
     assert "break a rule" in caplog.text
+    first = next(message for message in outbox.messages if message[0] == "improved")
+    assert initial_sequences(search.visits, search.vehicles, first[2]) == chronological.sequences
+
+
+def test_a_linked_day_with_lunches_starts_from_the_time_ordered_routes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a lunch break 12:00-13:00 on every shift, PyVRP is not asked for routes."""
+
+    def refused(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("PyVRP asked for a lunch day's routes")
+
+    monkeypatch.setattr(search_module, "seed_sequences", refused)
+    search = linked_office_search(LunchBreak(TimeWindow(12 * HOUR, 13 * HOUR), 1800))
+    chronological = chronological_routes(search.build(), search.candidates)
+    outbox = Outbox()
+    search_module._search_and_report(
+        search, search.params.first_solution, time.monotonic() + 2.0, outbox
+    )
     first = next(message for message in outbox.messages if message[0] == "improved")
     assert initial_sequences(search.visits, search.vehicles, first[2]) == chronological.sequences
 
