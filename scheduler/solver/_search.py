@@ -242,19 +242,19 @@ def _search_and_report(
             routing.CancelSearch()
 
     routing.AddAtSolutionCallback(on_solution)
-    lunches = bool(model.lunches)
+
+    def parameters() -> pywrapcp.RoutingSearchParameters:
+        seconds = max(0.05, soft_deadline - time.monotonic())
+        return search_parameters(search.params, strategy, seconds, lunches=bool(model.lunches))
+
     assignment = None
     for initial in _first_routes(search, model, strategy, soft_deadline):
-        seconds = max(0.05, soft_deadline - time.monotonic())
-        parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
-        assignment = _search_from_routes(model, initial, parameters, soft_deadline)
+        assignment = _search_from_routes(model, initial, parameters(), soft_deadline)
         if assignment is not None or best_cost[0] is not None:
             break
         log.info("first routes break a rule of the model; %s tries the next", strategy)
     else:
-        seconds = max(0.05, soft_deadline - time.monotonic())
-        parameters = search_parameters(search.params, strategy, seconds, lunches=lunches)
-        assignment = routing.SolveWithParameters(parameters)
+        assignment = routing.SolveWithParameters(parameters())
     status = routing_enums_pb2.RoutingSearchStatus.Value.Name(routing.status())
     message = f"search ended ({status})"
     if assignment is not None:
