@@ -109,28 +109,23 @@ def chronological_routes(
     Visits that fit nowhere stay out, and so do optional ones whose cheapest place (drive
     and lateness) costs more than leaving them out.
     """
-    position = {visit.id: number for number, visit in enumerate(model.visits)}
-    links = {
-        link.first: link
-        for link in model.problem.links
-        if link.first in position and link.second in position
-    }
-    seconds = {link.second for link in links.values()}
+    partner = dict(model.linked_pairs())  # first visit of each pair -> its second
+    seconds = set(partner.values())
     routes = _Routes(model)
     order = sorted(
-        (n for n, visit in enumerate(model.visits) if visit.id not in seconds),
+        (n for n in range(len(model.visits)) if n not in seconds),
         key=lambda n: model.visits[n].earliest_start,
     )
     for node in order:
         visit = model.visits[node]
-        link = links.get(visit.id)
-        if link is None:
+        second = partner.get(node)
+        if second is None:
             options = (routes.option(v, node) for v in candidates[visit.id])
             best = min((o for o in options if o), key=lambda o: o.cost, default=None)
             if best is not None and best.cost <= drop_penalty(model, visit):
                 routes.append(node, best)
             continue
-        second = position[link.second]
+        link = model.problem.link_by_visit[visit.id]
         pair = _best_pair(routes, link, node, second, candidates)
         worth = drop_penalty(model, visit) + drop_penalty(model, model.visits[second])
         if pair is not None and pair[0].cost + pair[1].cost <= worth:
